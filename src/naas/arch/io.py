@@ -1,0 +1,119 @@
+"""Accelerator specs to and from YAML (validated on load)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import yaml
+
+from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
+from naas.arch.technology import TECHNOLOGIES, Technology
+from naas.errors import NaasError, field_error
+
+_REQUIRED = ("name", "array", "pe_buffers_bytes", "global_buffer")
+
+
+def technology_to_dict(tech: Technology) -> dict:
+    data = asdict(tech)
+    data["sram_energy_points"] = [list(p) for p in tech.sram_energy_points]
+    return data
+
+
+def accelerator_to_dict(arch: Accelerator) -> dict:
+    gb: dict = {"bytes": arch.l2_bytes}
+    if arch.l2_partition is not None:
+        gb["partition"] = dict(zip("WIO", arch.l2_partition.as_tuple()))
+    tech = arch.technology
+    return {
+        "name": arch.name,
+        "source": arch.source,
+        "array": [{"size": a.size, "parallel_dim": a.parallel_dim} for a in arch.axes],
+        "pe_buffers_bytes": dict(zip("WIO", arch.l1_bytes.as_tuple())),
+        "global_buffer": gb,
+        "noc_words_per_cycle": arch.noc_words_per_cycle,
+        "dram_words_per_cycle": arch.dram_words_per_cycle,
+        "word_bits": arch.word_bits,
+        "clock_mhz": arch.clock_mhz,
+        "systolic": arch.systolic,
+        "technology": tech.name if TECHNOLOGIES.get(tech.name) == tech else technology_to_dict(tech),
+    }
+
+
+def _operand_bytes(raw: object, where: str) -> OperandBytes:
+    if not isinstance(raw, dict) or set(raw) != {"W", "I", "O"}:
+        raise field_error(where, "give bytes for exactly W, I and O, e.g. {W: 448, I: 24, O: 48}")
+    return OperandBytes(W=raw["W"], I=raw["I"], O=raw["O"])
+
+
+def _technology(raw: object) -> Technology:
+    if raw is None:
+        return TECHNOLOGIES["horowitz_45nm"]
+    if isinstance(raw, str):
+        if raw not in TECHNOLOGIES:
+            raise field_error("technology", f"unknown table {raw!r}; use {', '.join(TECHNOLOGIES)} or inline one")
+        return TECHNOLOGIES[raw]
+    if not isinstance(raw, dict):
+        raise field_error("technology", "give a table name or a mapping of its fields")
+    try:
+        data = dict(raw)
+        data["sram_energy_points"] = tuple(tuple(map(float, p)) for p in data["sram_energy_points"])
+        return Technology(**data)
+    except (KeyError, TypeError) as exc:
+        raise field_error("technology", f"incomplete or unknown field ({exc})") from None
+
+
+def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
+    if not isinstance(data, dict):
+        raise NaasError(f"{source}: expected a mapping with fields {', '.join(_REQUIRED)}")
+    for key in _REQUIRED:
+        if key not in data:
+            raise field_error(f"{source} {key}", "missing; see docs/specs.md for the format")
+    array = data["array"]
+    if not isinstance(array, list) or not all(isinstance(a, dict) for a in array):
+        raise field_error(f"{source} array", "give a list of {size, parallel_dim} axes")
+    for i, axis in enumerate(array):
+        if "size" not in axis or "parallel_dim" not in axis:
+            raise field_error(f"{source} array[{i}]", "needs 'size' and 'parallel_dim'")
+    gb = data["global_buffer"]
+    if not isinstance(gb, dict) or "bytes" not in gb:
+        raise field_error(f"{source} global_buffer", "needs 'bytes' (and optionally 'partition')")
+    partition = gb.get("partition")
+    return Accelerator(
+        name=str(data["name"]),
+        axes=tuple(ArrayAxis(a["size"], str(a["parallel_dim"]).upper()) for a in array),
+        l1_bytes=_operand_bytes(data["pe_buffers_bytes"], f"{source} pe_buffers_bytes"),
+        l2_bytes=gb["bytes"],
+        l2_partition=None if partition is None else _operand_bytes(partition, f"{source} global_buffer partition"),
+        noc_words_per_cycle=data.get("noc_words_per_cycle", 16.0),
+        dram_words_per_cycle=data.get("dram_words_per_cycle", 8.0),
+        word_bits=data.get("word_bits", 16),
+        clock_mhz=data.get("clock_mhz", 200.0),
+        systolic=bool(data.get("systolic", False)),
+        technology=_technology(data.get("technology")),
+        source=str(data.get("source", "")),
+    )
+
+
+def save_accelerator(arch: Accelerator, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(accelerator_to_dict(arch), sort_keys=False, width=100))
+
+
+def load_accelerator(path: str | Path) -> Accelerator:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise NaasError(f"arch: cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise NaasError(f"arch: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    return accelerator_from_dict(data, source=str(path))
+
+
+def resolve_accelerator(name_or_path: str) -> Accelerator:
+    """A baseline name, or a path to an accelerator YAML file."""
+    from naas.arch.baselines import baseline
+
+    if name_or_path.endswith((".yaml", ".yml")) or Path(name_or_path).is_file():
+        return load_accelerator(name_or_path)
+    return baseline(name_or_path)

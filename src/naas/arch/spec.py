@@ -1,0 +1,127 @@
+"""The accelerator template of DESIGN.md as an immutable, validated spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from naas.arch.technology import HOROWITZ_45NM, Technology
+from naas.errors import field_error, require_positive_int, require_positive_number
+from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS, RELEVANT
+
+
+@dataclass(frozen=True)
+class ArrayAxis:
+    """One axis of the PE array: its size and the loop dimension unrolled along it."""
+
+    size: int
+    parallel_dim: str
+
+    def __post_init__(self) -> None:
+        require_positive_int(self.size, "array axis size")
+        if self.parallel_dim not in DIM_INDEX:
+            raise field_error(
+                "array axis parallel_dim",
+                f"unknown dimension {self.parallel_dim!r}; use one of {', '.join(DIMS)}",
+            )
+
+    def multicasts(self, operand: str) -> bool:
+        """True when one word sent along this axis feeds every PE on it (dim irrelevant to it)."""
+        return not RELEVANT[OPERANDS.index(operand), DIM_INDEX[self.parallel_dim]]
+
+
+@dataclass(frozen=True)
+class OperandBytes:
+    """A size in bytes for each operand: weights W, inputs I, outputs/partial sums O."""
+
+    W: int
+    I: int  # noqa: E741 - the field's name is the operand's
+    O: int  # noqa: E741
+
+    def __post_init__(self) -> None:
+        for op in OPERANDS:
+            require_positive_int(getattr(self, op), f"buffer bytes {op}")
+
+    def as_tuple(self) -> tuple[int, int, int]:
+        return (self.W, self.I, self.O)
+
+    @property
+    def total(self) -> int:
+        return self.W + self.I + self.O
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """PE array + per-PE L1 buffers + global buffer (L2) + DRAM, with a technology table.
+
+    ``l2_partition`` None means a unified global buffer of ``l2_bytes`` shared by all operands;
+    otherwise each operand has its own part, and the parts sum to ``l2_bytes``.
+    ``systolic`` arrays pay a pipeline fill and drain per pass over the array; broadcast arrays
+    do not.
+    """
+
+    name: str
+    axes: tuple[ArrayAxis, ...]
+    l1_bytes: OperandBytes
+    l2_bytes: int
+    l2_partition: OperandBytes | None = None
+    noc_words_per_cycle: float = 16.0
+    dram_words_per_cycle: float = 8.0
+    word_bits: int = 16
+    clock_mhz: float = 200.0
+    systolic: bool = False
+    technology: Technology = HOROWITZ_45NM
+    source: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise field_error("arch name", "must be a non-empty string")
+        if not 1 <= len(self.axes) <= 4:
+            raise field_error("arch array", f"give 1 to 4 axes, got {len(self.axes)}")
+        require_positive_int(self.l2_bytes, "arch global_buffer bytes")
+        require_positive_number(self.noc_words_per_cycle, "arch noc_words_per_cycle")
+        require_positive_number(self.dram_words_per_cycle, "arch dram_words_per_cycle")
+        require_positive_int(self.word_bits, "arch word_bits")
+        if self.word_bits % 8:
+            raise field_error("arch word_bits", f"must be a multiple of 8, got {self.word_bits}")
+        require_positive_number(self.clock_mhz, "arch clock_mhz")
+        if self.l2_partition is not None and self.l2_partition.total != self.l2_bytes:
+            raise field_error(
+                "arch global_buffer partition",
+                f"parts sum to {self.l2_partition.total} B but bytes is {self.l2_bytes}; make them equal",
+            )
+
+    @property
+    def word_bytes(self) -> int:
+        return self.word_bits // 8
+
+    @property
+    def num_pes(self) -> int:
+        n = 1
+        for axis in self.axes:
+            n *= axis.size
+        return n
+
+    @property
+    def onchip_bytes(self) -> int:
+        """All L1s of all PEs plus the global buffer."""
+        return self.num_pes * self.l1_bytes.total + self.l2_bytes
+
+    @property
+    def area_mm2(self) -> float:
+        tech = self.technology
+        um2 = self.num_pes * tech.pe_area_um2 + tech.sram_area_um2(self.onchip_bytes)
+        return um2 / 1e6
+
+    @property
+    def dataflow(self) -> str:
+        """The connectivity as 'K16 x C16'-style text: parallel dim and size per axis."""
+        return " x ".join(f"{a.parallel_dim}{a.size}" for a in self.axes)
+
+    def l1_words(self) -> tuple[int, int, int]:
+        return tuple(b // self.word_bytes for b in self.l1_bytes.as_tuple())  # type: ignore[return-value]
+
+    def l2_words(self) -> tuple[int, int, int] | int:
+        """Words per operand part, or one int for a unified buffer."""
+        if self.l2_partition is None:
+            return self.l2_bytes // self.word_bytes
+        return tuple(b // self.word_bytes for b in self.l2_partition.as_tuple())  # type: ignore[return-value]

@@ -1,0 +1,232 @@
+"""The batched cost model: the rules of ``naas.cost.rules`` compiled with numba and run over
+arrays of candidate mappings in one fused loop (no temporaries per candidate).
+
+Search only ever calls this path; tests hold it equal to ``naas.cost.reference``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from naas.arch.spec import Accelerator
+from naas.cost import rules
+from naas.cost.energy import energy_table
+from naas.mapping.mapping import MappingBatch
+from naas.workload.dims import DIM_INDEX
+from naas.workload.layer import Layer
+
+_footprint = rules.operand_footprint
+_fills = rules.fill_count
+_distinct = rules.distinct_tiles
+_accesses = rules.operand_accesses
+_array_words = rules.array_traffic_words
+_fill_drain = rules.systolic_fill_drain_cycles
+_latency = rules.latency_cycles
+
+
+@dataclass(frozen=True)
+class BatchCost:
+    """Per-candidate results. ``breakdown_pj`` is (B, 4, 3): ENERGY_LEVELS x operands.
+    ``reason``/``reason_arg`` are the validity code of ``naas.cost.rules`` and its index."""
+
+    energy_pj: np.ndarray
+    latency_cycles: np.ndarray
+    edp: np.ndarray
+    utilization: np.ndarray
+    valid: np.ndarray
+    reason: np.ndarray
+    reason_arg: np.ndarray
+    breakdown_pj: np.ndarray | None
+
+
+@numba.njit(cache=True, nogil=True)
+def _kernel(
+    layer_dims, geometry, layer_macs, temporal, order, spatial, axis_dim, axis_size,
+    l1_words, l2_words, l2_unified, e_mac, e_l1, e_l2, e_noc, e_dram, links, num_pes, systolic,
+    energy, latency, edp, util, reason, reason_arg, breakdown, want_breakdown,
+):
+    n_axes = axis_dim.shape[0]
+    sh, sw, dh, dw = geometry[0], geometry[1], geometry[2], geometry[3]
+    spatial_dim = np.empty(8, np.int64)
+    l1_loops = np.empty(8, np.int64)
+    array_loops = np.empty(8, np.int64)
+    l2_loops = np.empty(8, np.int64)
+    dims1 = np.empty(16, np.int64)
+    bounds1 = np.empty(16, np.int64)
+    tiles = np.empty((3, 3), np.int64)
+    for b in range(temporal.shape[0]):
+        code = 0
+        arg = 0
+        for d in range(8):
+            spatial_dim[d] = 1
+        for a in range(n_axes):
+            spatial_dim[axis_dim[a]] *= spatial[b, a]
+            if spatial[b, a] < 1 and code == 0:
+                code = rules.BAD_FACTOR
+                arg = axis_dim[a]
+        compute = 1
+        l1_product = 1
+        for d in range(8):
+            f0 = temporal[b, 0, d]
+            f1 = temporal[b, 1, d]
+            f2 = temporal[b, 2, d]
+            if (f0 < 1 or f1 < 1 or f2 < 1) and code == 0:
+                code = rules.BAD_FACTOR
+                arg = d
+            l1_loops[d] = f0
+            array_loops[d] = f0 * spatial_dim[d]
+            l2_loops[d] = array_loops[d] * f1
+            compute *= f0 * f1 * f2
+            l1_product *= f0
+        if code == rules.BAD_FACTOR:
+            energy[b] = np.inf
+            latency[b] = np.inf
+            edp[b] = np.inf
+            util[b] = 0.0
+            reason[b] = code
+            reason_arg[b] = arg
+            continue
+        for d in range(8):
+            if code == 0 and l2_loops[d] * temporal[b, 2, d] < layer_dims[d]:
+                code = rules.NOT_COVERED
+                arg = d
+        for a in range(n_axes):
+            if code == 0 and spatial[b, a] > axis_size[a]:
+                code = rules.SPATIAL_OVERFLOW
+                arg = a
+        for op in range(3):
+            tiles[op, 0] = _footprint(op, l1_loops, sh, sw, dh, dw)
+            tiles[op, 1] = _footprint(op, array_loops, sh, sw, dh, dw)
+            tiles[op, 2] = _footprint(op, l2_loops, sh, sw, dh, dw)
+        for op in range(3):
+            if code == 0 and tiles[op, 0] > l1_words[op]:
+                code = rules.L1_OVERFLOW
+                arg = op
+        if code == 0:
+            if l2_unified:
+                if tiles[0, 2] + tiles[1, 2] + tiles[2, 2] > l2_words[0]:
+                    code = rules.L2_OVERFLOW
+                    arg = -1
+            else:
+                for op in range(3):
+                    if code == 0 and tiles[op, 2] > l2_words[op]:
+                        code = rules.L2_OVERFLOW
+                        arg = op
+
+        # Loops outside L1 innermost first: the L2 block, then the DRAM block.
+        for i in range(8):
+            dims1[i] = order[b, 1, 7 - i]
+            bounds1[i] = temporal[b, 1, dims1[i]]
+            dims1[8 + i] = order[b, 2, 7 - i]
+            bounds1[8 + i] = temporal[b, 2, dims1[8 + i]]
+        pes_used = 1
+        for d in range(8):
+            pes_used *= spatial_dim[d]
+        macs = compute * pes_used
+        total = e_mac * macs
+        array_words = 0
+        dram_words = 0
+        for op in range(3):
+            l1_fills = _fills(op, dims1, bounds1, 16)
+            l1_distinct = _distinct(op, dims1, bounds1, 16)
+            l2_fills = _fills(op, dims1[8:], bounds1[8:], 8)
+            l2_distinct = _distinct(op, dims1[8:], bounds1[8:], 8)
+            c = _accesses(op, macs, pes_used, tiles[op, 0], tiles[op, 1], tiles[op, 2],
+                          l1_fills, l2_fills, l1_distinct, l2_distinct)
+            e1 = e_l1[op] * (c[0] + c[1])
+            e2 = e_l2[op] * (c[3] + c[4])
+            e3 = e_dram * (c[5] + c[6])
+            e4 = e_noc * c[2]
+            total += e1 + e2 + e3 + e4
+            if want_breakdown:
+                breakdown[b, 0, op] = e1
+                breakdown[b, 1, op] = e2
+                breakdown[b, 2, op] = e3
+                breakdown[b, 3, op] = e4
+            array_words += _array_words(op, l1_fills, tiles[op, 1], l1_distinct)
+            dram_words += c[5] + c[6]
+        fill_drain = 0
+        if systolic:
+            fill_drain = _fill_drain(axis_size, n_axes, compute // l1_product)
+        cycles = _latency(compute, array_words, dram_words, links[0], links[1], fill_drain)
+        energy[b] = total
+        latency[b] = cycles
+        edp[b] = total * cycles if code == 0 else np.inf
+        util[b] = layer_macs / (num_pes * cycles)
+        reason[b] = code
+        reason_arg[b] = arg
+
+
+@dataclass(frozen=True)
+class CompiledTarget:
+    """A layer on an accelerator, flattened to the arrays the kernel reads. Build it once per
+    (layer, accelerator) and evaluate many mapping batches against it."""
+
+    layer_dims: np.ndarray
+    geometry: np.ndarray
+    layer_macs: int
+    axis_dim: np.ndarray
+    axis_size: np.ndarray
+    l1_words: np.ndarray
+    l2_words: np.ndarray
+    l2_unified: bool
+    e_mac: float
+    e_l1: np.ndarray
+    e_l2: np.ndarray
+    e_noc: float
+    e_dram: float
+    links: np.ndarray
+    num_pes: int
+    systolic: bool
+
+
+def compile_target(layer: Layer, arch: Accelerator) -> CompiledTarget:
+    energies = energy_table(arch)
+    l2 = arch.l2_words()
+    return CompiledTarget(
+        layer_dims=np.array(layer.dims, dtype=np.int64),
+        geometry=np.array([layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w], dtype=np.int64),
+        layer_macs=layer.macs,
+        axis_dim=np.array([DIM_INDEX[a.parallel_dim] for a in arch.axes], dtype=np.int64),
+        axis_size=np.array([a.size for a in arch.axes], dtype=np.int64),
+        l1_words=np.array(arch.l1_words(), dtype=np.int64),
+        l2_words=np.array([l2] * 3 if isinstance(l2, int) else l2, dtype=np.int64),
+        l2_unified=isinstance(l2, int),
+        e_mac=energies.mac_pj,
+        e_l1=np.array(energies.l1_pj, dtype=np.float64),
+        e_l2=np.array(energies.l2_pj, dtype=np.float64),
+        e_noc=energies.noc_pj,
+        e_dram=energies.dram_pj,
+        links=np.array([arch.noc_words_per_cycle, arch.dram_words_per_cycle], dtype=np.float64),
+        num_pes=arch.num_pes,
+        systolic=arch.systolic,
+    )
+
+
+def evaluate_batch(
+    target: CompiledTarget | tuple[Layer, Accelerator], batch: MappingBatch, breakdown: bool = False
+) -> BatchCost:
+    """Cost of every mapping in ``batch``; ``target`` is a compiled (layer, accelerator)."""
+    if isinstance(target, tuple):
+        target = compile_target(*target)
+    n = len(batch)
+    energy = np.empty(n)
+    latency = np.empty(n)
+    edp = np.empty(n)
+    util = np.empty(n)
+    reason = np.empty(n, dtype=np.int8)
+    reason_arg = np.empty(n, dtype=np.int8)
+    parts = np.zeros((n if breakdown else 1, 4, 3))
+    t = target
+    _kernel(
+        t.layer_dims, t.geometry, t.layer_macs, np.ascontiguousarray(batch.temporal, dtype=np.int64),
+        np.ascontiguousarray(batch.order, dtype=np.int64), np.ascontiguousarray(batch.spatial, dtype=np.int64),
+        t.axis_dim, t.axis_size, t.l1_words, t.l2_words, t.l2_unified, t.e_mac, t.e_l1, t.e_l2,
+        t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic,
+        energy, latency, edp, util, reason, reason_arg, parts, breakdown,
+    )
+    return BatchCost(energy, latency, edp, util, reason == 0, reason, reason_arg,
+                     parts if breakdown else None)

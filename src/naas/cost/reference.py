@@ -1,0 +1,176 @@
+"""The readable scalar reference of the cost model: one layer, one mapping, plain Python.
+
+It exists to be read and to hold the batched kernel to account; search never calls it.
+"""
+
+from __future__ import annotations
+
+from naas.arch.spec import Accelerator
+from naas.cost import rules
+from naas.cost.energy import EnergyTable, energy_table
+from naas.cost.result import ENERGY_LEVELS, LayerCost
+from naas.mapping.mapping import LEVELS, Mapping
+from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
+from naas.workload.layer import Layer
+
+
+def spatial_factors_per_dim(arch: Accelerator, mapping: Mapping) -> list[int]:
+    """Product of the spatial factors unrolling each dim (1 where no axis unrolls it)."""
+    per_dim = [1] * len(DIMS)
+    for axis, factor in zip(arch.axes, mapping.spatial):
+        per_dim[DIM_INDEX[axis.parallel_dim]] *= factor
+    return per_dim
+
+
+def invalid_reason(layer: Layer, arch: Accelerator, mapping: Mapping) -> str:
+    """The first rule ``mapping`` breaks on ``arch``, as a sentence; '' when it is valid."""
+    code, arg = _validity(layer, arch, mapping)
+    return describe_violation(code, arg, layer, arch)
+
+
+def describe_violation(code: int, arg: int, layer: Layer, arch: Accelerator) -> str:
+    if code == rules.VALID:
+        return ""
+    if code == rules.BAD_FACTOR:
+        return f"factor of {DIMS[arg]} is < 1; every factor must be a positive integer"
+    if code == rules.NOT_COVERED:
+        return (f"factors of {DIMS[arg]} multiply to less than its size {layer.dims[arg]}; "
+                "raise a tiling factor")
+    if code == rules.SPATIAL_OVERFLOW:
+        axis = arch.axes[arg]
+        return f"spatial factor of axis {arg} ({axis.parallel_dim}) exceeds its {axis.size} PEs"
+    if code == rules.L1_OVERFLOW:
+        return f"L1 tile of {OPERANDS[arg]} does not fit the {arch.l1_bytes.as_tuple()[arg]} B per-PE buffer"
+    if arg < 0:
+        return f"L2 tiles do not fit the unified {arch.l2_bytes} B global buffer"
+    return f"L2 tile of {OPERANDS[arg]} does not fit its global-buffer part"
+
+
+def _tiles(layer: Layer, arch: Accelerator, mapping: Mapping):
+    """Footprints per operand: per-PE L1 tile, the array's tile, the L2 tile."""
+    spatial = spatial_factors_per_dim(arch, mapping)
+    l1_loops = list(mapping.temporal[0])
+    array_loops = [l1_loops[d] * spatial[d] for d in range(len(DIMS))]
+    l2_loops = [array_loops[d] * mapping.temporal[1][d] for d in range(len(DIMS))]
+    geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
+    tiles = {}
+    for op, name in enumerate(OPERANDS):
+        tiles[name] = (
+            rules.operand_footprint(op, l1_loops, *geometry),
+            rules.operand_footprint(op, array_loops, *geometry),
+            rules.operand_footprint(op, l2_loops, *geometry),
+        )
+    return spatial, tiles, l2_loops
+
+
+def _validity(layer: Layer, arch: Accelerator, mapping: Mapping) -> tuple[int, int]:
+    for level in mapping.temporal:
+        for d, factor in enumerate(level):
+            if factor < 1:
+                return rules.BAD_FACTOR, d
+    for a, factor in enumerate(mapping.spatial):
+        if factor < 1:
+            return rules.BAD_FACTOR, DIM_INDEX[arch.axes[a].parallel_dim]
+    spatial, tiles, l2_loops = _tiles(layer, arch, mapping)
+    for d in range(len(DIMS)):
+        if l2_loops[d] * mapping.temporal[2][d] < layer.dims[d]:
+            return rules.NOT_COVERED, d
+    for a, (axis, factor) in enumerate(zip(arch.axes, mapping.spatial)):
+        if factor > axis.size:
+            return rules.SPATIAL_OVERFLOW, a
+    for op, name in enumerate(OPERANDS):
+        if tiles[name][0] > arch.l1_words()[op]:
+            return rules.L1_OVERFLOW, op
+    l2_words = arch.l2_words()
+    if isinstance(l2_words, int):
+        if sum(t[2] for t in tiles.values()) > l2_words:
+            return rules.L2_OVERFLOW, -1
+    else:
+        for op, name in enumerate(OPERANDS):
+            if tiles[name][2] > l2_words[op]:
+                return rules.L2_OVERFLOW, op
+    return rules.VALID, 0
+
+
+def outer_loops(mapping: Mapping, level: int) -> tuple[list[int], list[int]]:
+    """(dims, bounds) of the temporal loops outside temporal level ``level``, innermost first."""
+    dims: list[int] = []
+    bounds: list[int] = []
+    for upper in range(level + 1, len(LEVELS)):
+        for name in reversed(mapping.orders[upper]):
+            dims.append(DIM_INDEX[name])
+            bounds.append(mapping.temporal[upper][DIM_INDEX[name]])
+    return dims, bounds
+
+
+def evaluate_mapping(
+    layer: Layer, arch: Accelerator, mapping: Mapping, energies: EnergyTable | None = None
+) -> LayerCost:
+    """Energy, latency, utilisation and validity of one mapping, with breakdowns."""
+    energies = energies or energy_table(arch)
+    code, arg = _validity(layer, arch, mapping)
+    if code == rules.BAD_FACTOR:
+        inf = float("inf")
+        return LayerCost(inf, inf, inf, {}, {}, 0.0, False, describe_violation(code, arg, layer, arch))
+    spatial, tiles, l2_loops = _tiles(layer, arch, mapping)
+
+    compute_cycles = 1
+    for level in mapping.temporal:
+        for factor in level:
+            compute_cycles *= factor
+    pes_used = 1
+    for factor in spatial:
+        pes_used *= factor
+    macs = compute_cycles * pes_used
+
+    dims1, bounds1 = outer_loops(mapping, 0)
+    dims2, bounds2 = outer_loops(mapping, 1)
+    accesses: dict[str, dict[str, tuple[int, int]]] = {lvl: {} for lvl in ENERGY_LEVELS}
+    breakdown: dict[str, dict[str, float]] = {lvl: {} for lvl in ENERGY_LEVELS}
+    array_words = 0
+    dram_words = 0
+    for op, name in enumerate(OPERANDS):
+        l1_tile, array_tile, l2_tile = tiles[name]
+        l1_fills = rules.fill_count(op, dims1, bounds1, len(dims1))
+        l2_fills = rules.fill_count(op, dims2, bounds2, len(dims2))
+        l1_distinct = rules.distinct_tiles(op, dims1, bounds1, len(dims1))
+        l2_distinct = rules.distinct_tiles(op, dims2, bounds2, len(dims2))
+        counts = rules.operand_accesses(op, macs, pes_used, l1_tile, array_tile, l2_tile,
+                                        l1_fills, l2_fills, l1_distinct, l2_distinct)
+        accesses["L1"][name] = (counts[rules.L1_READS], counts[rules.L1_WRITES])
+        accesses["L2"][name] = (counts[rules.L2_READS], counts[rules.L2_WRITES])
+        accesses["DRAM"][name] = (counts[rules.DRAM_READS], counts[rules.DRAM_WRITES])
+        accesses["NoC"][name] = (counts[rules.NOC_WORDS], 0)
+        breakdown["L1"][name] = energies.l1_pj[op] * (counts[rules.L1_READS] + counts[rules.L1_WRITES])
+        breakdown["L2"][name] = energies.l2_pj[op] * (counts[rules.L2_READS] + counts[rules.L2_WRITES])
+        breakdown["DRAM"][name] = energies.dram_pj * (counts[rules.DRAM_READS] + counts[rules.DRAM_WRITES])
+        breakdown["NoC"][name] = energies.noc_pj * counts[rules.NOC_WORDS]
+        array_words += rules.array_traffic_words(op, l1_fills, array_tile, l1_distinct)
+        dram_words += counts[rules.DRAM_READS] + counts[rules.DRAM_WRITES]
+
+    mac_energy = energies.mac_pj * macs
+    energy = mac_energy + sum(sum(per_op.values()) for per_op in breakdown.values())
+    fill_drain = 0
+    if arch.systolic:
+        passes = compute_cycles // _product(mapping.temporal[0])
+        fill_drain = rules.systolic_fill_drain_cycles([a.size for a in arch.axes], len(arch.axes), passes)
+    latency = rules.latency_cycles(compute_cycles, array_words, dram_words,
+                                   arch.noc_words_per_cycle, arch.dram_words_per_cycle, fill_drain)
+    return LayerCost(
+        energy_pj=energy,
+        latency_cycles=latency,
+        mac_energy_pj=mac_energy,
+        energy_breakdown_pj=breakdown,
+        accesses=accesses,
+        utilization=layer.macs / (arch.num_pes * latency),
+        valid=code == rules.VALID,
+        reason=describe_violation(code, arg, layer, arch),
+        compute_cycles=compute_cycles,
+    )
+
+
+def _product(values) -> int:
+    out = 1
+    for v in values:
+        out *= v
+    return out

@@ -1,0 +1,136 @@
+"""The cost-model rules, written once on scalars so that the readable reference (plain Python)
+and the batched kernel (compiled with numba) run the same definitions. Word counts are totals
+over one pass of the layer; every rule is documented in docs/cost-model.md.
+
+Functions here take only ints, floats and small indexable sequences, and must stay
+numba-compilable: no dicts, no objects, no exceptions. ``register_jitable`` leaves each one a
+plain Python function and lets numba compile it where a jitted caller uses it.
+"""
+
+from __future__ import annotations
+
+from numba.extending import register_jitable
+
+from naas.workload.dims import RELEVANT
+
+# Validity codes (the reason a mapping is invalid), with the index they refer to.
+VALID = 0
+BAD_FACTOR = 1        # a tiling or spatial factor < 1 (dim index)
+NOT_COVERED = 2       # the factors of a dim multiply to less than its size (dim index)
+SPATIAL_OVERFLOW = 3  # a spatial factor larger than its array axis (axis index)
+L1_OVERFLOW = 4       # an operand's L1 tile larger than its per-PE buffer (operand index)
+L2_OVERFLOW = 5       # global-buffer tiles too large (operand index, or -1 for a unified buffer)
+
+# Rows of an access-count tuple.
+L1_READS, L1_WRITES, NOC_WORDS, L2_READS, L2_WRITES, DRAM_READS, DRAM_WRITES = range(7)
+
+
+@register_jitable
+def window(out_tile: int, filter_tile: int, stride: int, dilation: int) -> int:
+    """Input rows a tile of ``out_tile`` output rows and ``filter_tile`` filter rows reads."""
+    return (out_tile - 1) * stride + (filter_tile - 1) * dilation + 1
+
+
+@register_jitable
+def operand_footprint(op: int, f, stride_h: int, stride_w: int, dil_h: int, dil_w: int) -> int:
+    """Distinct words of operand ``op`` (0 W, 1 I, 2 O) touched by loops of bounds f[N..S]."""
+    if op == 0:
+        return f[1] * f[2] * f[3] * f[6] * f[7]
+    if op == 1:
+        return (f[0] * f[1] * f[3] * window(f[4], f[6], stride_h, dil_h)
+                * window(f[5], f[7], stride_w, dil_w))
+    return f[0] * f[1] * f[2] * f[4] * f[5]
+
+
+@register_jitable
+def fill_count(op: int, loop_dims, loop_bounds, n: int) -> int:
+    """How many times a tile of ``op`` is loaded, given the ``n`` loops outside it listed
+    innermost first. The tile stays resident across the innermost run of loops irrelevant to
+    ``op``; from the first relevant loop outwards every iteration reloads it. Loops of bound 1
+    do not iterate and are skipped."""
+    count = 1
+    resident = True
+    for i in range(n):
+        bound = loop_bounds[i]
+        if bound == 1:
+            continue
+        if resident and RELEVANT[op, loop_dims[i]] == 0:
+            continue
+        resident = False
+        count *= bound
+    return count
+
+
+@register_jitable
+def distinct_tiles(op: int, loop_dims, loop_bounds, n: int) -> int:
+    """How many different tiles of ``op`` the ``n`` outside loops walk through."""
+    count = 1
+    for i in range(n):
+        if RELEVANT[op, loop_dims[i]] == 1:
+            count *= loop_bounds[i]
+    return count
+
+
+@register_jitable
+def operand_accesses(
+    op: int, macs: int, pes_used: int, l1_tile: int, array_tile: int, l2_tile: int,
+    l1_fills: int, l2_fills: int, l1_distinct: int, l2_distinct: int,
+):
+    """Word counts of one operand: (L1 reads, L1 writes, NoC words, L2 reads, L2 writes,
+    DRAM reads, DRAM writes). L1 counts are summed over all PEs.
+
+    ``array_tile`` is the operand's footprint over the L1 and spatial loops: the distinct words
+    the whole array holds at once. An L2 read feeds every PE that needs the word (multicast),
+    and outputs reduced along an axis arrive at L2 once (spatial reduction), so L2 traffic
+    counts ``array_tile`` words per fill while the NoC delivers ``l1_tile`` to each PE.
+    Outputs: every fill of a tile after its first brings a partial sum back (read-modify-write).
+    """
+    if op != 2:
+        l1_fill_words = l1_fills * l1_tile * pes_used
+        dram_in = l2_fills * l2_tile
+        return (macs, l1_fill_words, l1_fill_words, l1_fills * array_tile, dram_in, dram_in, 0)
+    drained = l1_fills * l1_tile * pes_used
+    psums_in = (l1_fills - l1_distinct) * array_tile
+    l2_drained = l2_fills * l2_tile
+    dram_psums_in = (l2_fills - l2_distinct) * l2_tile
+    return (
+        macs + drained,
+        macs + psums_in,
+        drained + psums_in,
+        psums_in + l2_drained,
+        l1_fills * array_tile + dram_psums_in,
+        dram_psums_in,
+        l2_drained,
+    )
+
+
+@register_jitable
+def array_traffic_words(op: int, l1_fills: int, array_tile: int, l1_distinct: int) -> int:
+    """Words crossing the L2<->array link for one operand (what the NoC bandwidth limits)."""
+    if op != 2:
+        return l1_fills * array_tile
+    return l1_fills * array_tile + (l1_fills - l1_distinct) * array_tile
+
+
+@register_jitable
+def systolic_fill_drain_cycles(axis_sizes, n_axes: int, passes: int) -> int:
+    """Pipeline fill and drain of a systolic array: operands skew across every axis, so each
+    pass over the array costs the sum of its axis lengths minus one extra cycles."""
+    skew = 0
+    for a in range(n_axes):
+        skew += axis_sizes[a]
+    return passes * (skew - n_axes)
+
+
+@register_jitable
+def latency_cycles(compute: int, array_words: int, dram_words: int, noc_words_per_cycle: float,
+                   dram_words_per_cycle: float, fill_drain: int) -> float:
+    """Cycles of the layer: compute (one MAC per PE per cycle) unless a link is the bottleneck."""
+    cycles = float(compute + fill_drain)
+    noc = array_words / noc_words_per_cycle
+    dram = dram_words / dram_words_per_cycle
+    if noc > cycles:
+        cycles = noc
+    if dram > cycles:
+        cycles = dram
+    return cycles

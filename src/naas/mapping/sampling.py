@@ -1,0 +1,35 @@
+"""Random mappings of a layer on an accelerator: the random-search baseline and test fodder."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from naas.arch.spec import Accelerator
+from naas.mapping.mapping import LEVELS, MappingBatch
+from naas.workload.dims import DIM_INDEX, DIMS
+from naas.workload.layer import Layer
+
+
+def random_mappings(layer: Layer, arch: Accelerator, count: int, rng: np.random.Generator) -> MappingBatch:
+    """``count`` mappings whose factors cover every dim (ceil splits, log-uniform per level),
+    with spatial factors within the axes and uniformly random loop orders. Capacity is not
+    enforced: some candidates overflow a buffer, as a search's would."""
+    dims = np.array(layer.dims, dtype=np.int64)
+    spatial = np.ones((count, len(arch.axes)), dtype=np.int64)
+    unrolled = np.ones((count, len(DIMS)), dtype=np.int64)
+    for a, axis in enumerate(arch.axes):
+        d = DIM_INDEX[axis.parallel_dim]
+        remaining = -(-dims[d] // unrolled[:, d])
+        hi = np.minimum(axis.size, remaining)
+        spatial[:, a] = rng.integers(1, hi + 1)
+        unrolled[:, d] *= spatial[:, a]
+    remaining = -(-dims[None, :] // unrolled)
+    temporal = np.ones((count, len(LEVELS), len(DIMS)), dtype=np.int64)
+    for level in range(len(LEVELS) - 1):
+        share = rng.random((count, len(DIMS)))
+        factor = np.maximum(1, np.floor(remaining.astype(np.float64) ** share + 1e-9)).astype(np.int64)
+        temporal[:, level] = factor
+        remaining = -(-remaining // factor)
+    temporal[:, -1] = remaining
+    order = np.argsort(rng.random((count, len(LEVELS), len(DIMS))), axis=2).astype(np.int64)
+    return MappingBatch(temporal, order, spatial)

@@ -1,0 +1,80 @@
+"""Networks to and from YAML (one file per network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from naas.errors import NaasError, field_error
+from naas.workload.dims import DIMS
+from naas.workload.layer import Layer
+from naas.workload.network import Network, NetworkLayer
+
+
+def network_to_dict(network: Network) -> dict:
+    layers = []
+    for nl in network.layers:
+        layer = nl.layer
+        layers.append({
+            "name": layer.name,
+            "dims": {d: getattr(layer, d) for d in DIMS},
+            "stride": [layer.stride_h, layer.stride_w],
+            "dilation": [layer.dilation_h, layer.dilation_w],
+            "repeat": nl.repeat,
+        })
+    return {"name": network.name, "layers": layers}
+
+
+def network_from_dict(data: object, source: str = "network") -> Network:
+    if not isinstance(data, dict) or "layers" not in data:
+        raise field_error(source, "expected a mapping with 'name' and 'layers'")
+    raw_layers = data["layers"]
+    if not isinstance(raw_layers, list) or not raw_layers:
+        raise field_error(f"{source} layers", "must be a non-empty list")
+    layers = []
+    for i, raw in enumerate(raw_layers):
+        where = f"{source} layers[{i}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("dims"), dict):
+            raise field_error(where, "each layer needs 'name' and a 'dims' mapping")
+        unknown = set(map(str, raw["dims"])) - set(DIMS)
+        if unknown:
+            raise field_error(f"{where} dims", f"unknown dims {sorted(unknown)}; use {', '.join(DIMS)}")
+        stride = raw.get("stride", [1, 1])
+        dilation = raw.get("dilation", [1, 1])
+        if isinstance(stride, int):
+            stride = [stride, stride]
+        if isinstance(dilation, int):
+            dilation = [dilation, dilation]
+        layer = Layer(
+            name=str(raw.get("name", f"layer{i}")),
+            **{d: raw["dims"].get(d, 1) for d in DIMS},
+            stride_h=stride[0], stride_w=stride[1],
+            dilation_h=dilation[0], dilation_w=dilation[1],
+        )
+        layers.append(NetworkLayer(layer, raw.get("repeat", 1)))
+    return Network(str(data.get("name", source)), tuple(layers))
+
+
+def save_network(network: Network, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(network_to_dict(network), sort_keys=False))
+
+
+def load_network(path: str | Path) -> Network:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise NaasError(f"network: cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise NaasError(f"network: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    return network_from_dict(data, source=str(path))
+
+
+def resolve_network(name_or_path: str, batch: int = 1) -> Network:
+    """A zoo name, or a path to a network YAML file."""
+    from naas.workload.zoo import zoo_network
+
+    if name_or_path.endswith((".yaml", ".yml")) or Path(name_or_path).is_file():
+        return load_network(name_or_path)
+    return zoo_network(name_or_path, batch=batch)

@@ -1,0 +1,127 @@
+"""A layer as one loop nest over N G K C P Q R S, with strides and dilations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from naas.errors import field_error, require_positive_int
+from naas.workload.dims import DIMS
+
+
+def conv_output_size(in_size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Output rows (or cols) of a convolution, as PyTorch and ONNX define it."""
+    return (in_size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer's loop nest.
+
+    N batch, G groups, K output channels per group, C input channels per group, P x Q output
+    rows x cols, R x S filter rows x cols. A dense conv has G=1, a depthwise conv G=channels and
+    K=C=1, a GEMM (M x Kr times Kr x Nc) is a 1x1 conv with P=M, C=Kr, K=Nc.
+    """
+
+    name: str
+    N: int = 1
+    G: int = 1
+    K: int = 1
+    C: int = 1
+    P: int = 1
+    Q: int = 1
+    R: int = 1
+    S: int = 1
+    stride_h: int = 1
+    stride_w: int = 1
+    dilation_h: int = 1
+    dilation_w: int = 1
+
+    def __post_init__(self) -> None:
+        for d in DIMS:
+            require_positive_int(getattr(self, d), f"layer {self.name!r} dim {d}")
+        for f in ("stride_h", "stride_w", "dilation_h", "dilation_w"):
+            require_positive_int(getattr(self, f), f"layer {self.name!r} {f}")
+
+    @property
+    def dims(self) -> tuple[int, ...]:
+        """Sizes in DIMS order."""
+        return tuple(getattr(self, d) for d in DIMS)
+
+    @property
+    def input_rows(self) -> int:
+        """Rows of the (padded) input the layer reads: (P-1)*stride + (R-1)*dilation + 1."""
+        return (self.P - 1) * self.stride_h + (self.R - 1) * self.dilation_h + 1
+
+    @property
+    def input_cols(self) -> int:
+        return (self.Q - 1) * self.stride_w + (self.S - 1) * self.dilation_w + 1
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of one pass of the layer."""
+        n = 1
+        for size in self.dims:
+            n *= size
+        return n
+
+    @property
+    def weight_count(self) -> int:
+        return self.G * self.K * self.C * self.R * self.S
+
+    @property
+    def input_count(self) -> int:
+        return self.N * self.G * self.C * self.input_rows * self.input_cols
+
+    @property
+    def output_count(self) -> int:
+        return self.N * self.G * self.K * self.P * self.Q
+
+    @classmethod
+    def conv2d(
+        cls,
+        name: str,
+        in_channels: int,
+        out_channels: int,
+        in_size: int | tuple[int, int],
+        kernel: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | None = None,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        batch: int = 1,
+    ) -> "Layer":
+        """A 2-D convolution given as a framework would: channels, input size, padding.
+
+        ``padding=None`` means 'same'-style padding of (kernel-1)//2 * dilation.
+        """
+        ih, iw = _pair(in_size)
+        kh, kw = _pair(kernel)
+        sh, sw = _pair(stride)
+        dh, dw = _pair(dilation)
+        if padding is None:
+            padding = (dh * (kh - 1) // 2, dw * (kw - 1) // 2)
+        ph, pw = _pair(padding)
+        if in_channels % groups or out_channels % groups:
+            raise field_error(
+                f"layer {name!r} groups",
+                f"{groups} must divide in_channels={in_channels} and out_channels={out_channels}",
+            )
+        p = conv_output_size(ih, kh, sh, ph, dh)
+        q = conv_output_size(iw, kw, sw, pw, dw)
+        if p < 1 or q < 1:
+            raise field_error(f"layer {name!r} in_size", f"{in_size} is too small for kernel {kernel}")
+        return cls(
+            name=name, N=batch, G=groups, K=out_channels // groups, C=in_channels // groups,
+            P=p, Q=q, R=kh, S=kw, stride_h=sh, stride_w=sw, dilation_h=dh, dilation_w=dw,
+        )
+
+    @classmethod
+    def gemm(cls, name: str, m: int, k: int, n: int, groups: int = 1, batch: int = 1) -> "Layer":
+        """``groups`` independent (m x k) @ (k x n) products, as a 1x1 conv."""
+        return cls(name=name, N=batch, G=groups, K=n, C=k, P=m)
+
+
+def _pair(value: int | tuple[int, int] | list[int]) -> tuple[int, int]:
+    if isinstance(value, (tuple, list)):
+        return int(value[0]), int(value[1])
+    return int(value), int(value)

@@ -1,0 +1,54 @@
+"""A network: an ordered list of named layers, each with a repeat count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from naas.errors import NaasError, require_positive_int
+from naas.workload.layer import Layer
+
+
+@dataclass(frozen=True)
+class NetworkLayer:
+    """A layer of a network and how many times it runs per inference (identical blocks)."""
+
+    layer: Layer
+    repeat: int = 1
+
+    def __post_init__(self) -> None:
+        require_positive_int(self.repeat, f"layer {self.layer.name!r} repeat")
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    layers: tuple[NetworkLayer, ...]
+
+    def __post_init__(self) -> None:
+        if not self.layers:
+            raise NaasError(f"network {self.name!r} layers: no layers; give at least one")
+
+    @classmethod
+    def from_layers(cls, name: str, layers: list[Layer]) -> "Network":
+        """Merge layers of identical shape into one entry with a repeat count, keeping first names."""
+        merged: dict[tuple, list] = {}
+        for layer in layers:
+            key = (layer.dims, layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
+            if key in merged:
+                merged[key][1] += 1
+            else:
+                merged[key] = [layer, 1]
+        return cls(name, tuple(NetworkLayer(layer, n) for layer, n in merged.values()))
+
+    @property
+    def macs(self) -> int:
+        return sum(nl.layer.macs * nl.repeat for nl in self.layers)
+
+    @property
+    def weight_count(self) -> int:
+        return sum(nl.layer.weight_count * nl.repeat for nl in self.layers)
+
+    @property
+    def layer_count(self) -> int:
+        """Layers counted with their repeats (what a framework would list)."""
+        return sum(nl.repeat for nl in self.layers)
