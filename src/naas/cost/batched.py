@@ -68,7 +68,6 @@ def _kernel(
                 code = rules.BAD_FACTOR
                 arg = axis_dim[a]
         compute = 1
-        l1_product = 1
         for d in range(8):
             f0 = temporal[b, 0, d]
             f1 = temporal[b, 1, d]
@@ -80,7 +79,6 @@ def _kernel(
             array_loops[d] = f0 * spatial_dim[d]
             l2_loops[d] = array_loops[d] * f1
             compute *= f0 * f1 * f2
-            l1_product *= f0
         if code == rules.BAD_FACTOR:
             energy[b] = np.inf
             latency[b] = np.inf
@@ -129,8 +127,11 @@ def _kernel(
         total = e_mac * macs
         array_words = 0
         dram_words = 0
+        passes = compute
         for op in range(3):
             l1_fills = _fills(op, dims1, bounds1, 16)
+            if l1_fills < passes:
+                passes = l1_fills
             l1_distinct = _distinct(op, dims1, bounds1, 16)
             l2_fills = _fills(op, dims1[8:], bounds1[8:], 8)
             l2_distinct = _distinct(op, dims1[8:], bounds1[8:], 8)
@@ -150,7 +151,7 @@ def _kernel(
             dram_words += c[5] + c[6]
         fill_drain = 0
         if systolic:
-            fill_drain = _fill_drain(axis_size, n_axes, compute // l1_product)
+            fill_drain = _fill_drain(axis_size, n_axes, passes)
         cycles = _latency(compute, array_words, dram_words, links[0], links[1], fill_drain)
         energy[b] = total
         latency[b] = cycles

@@ -115,7 +115,9 @@ def array_traffic_words(op: int, l1_fills: int, array_tile: int, l1_distinct: in
 @register_jitable
 def systolic_fill_drain_cycles(axis_sizes, n_axes: int, passes: int) -> int:
     """Pipeline fill and drain of a systolic array: operands skew across every axis, so each
-    pass over the array costs the sum of its axis lengths minus one extra cycles."""
+    pass (fold) costs the sum of its axis lengths minus one per axis in extra cycles. A fold
+    lasts as long as the most stationary operand stays in the PEs, so ``passes`` is the fewest
+    L1 fills of any operand."""
     skew = 0
     for a in range(n_axes):
         skew += axis_sizes[a]

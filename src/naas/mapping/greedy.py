@@ -1,0 +1,95 @@
+"""The greedy default mapper: good enough to evaluate a design without a search.
+
+For each of a few stationarity presets it unrolls the array axes as fully as the layer allows,
+fills L1 and then L2 greedily with the largest divisor of each remaining dim that still fits,
+in the preset's priority order, and leaves the rest to DRAM. All presets are scored with the
+batched cost model and the lowest-EDP valid mapping wins. This is a baseline, not a search.
+"""
+
+from __future__ import annotations
+
+from naas.arch.spec import Accelerator
+from naas.cost import rules
+from naas.cost.batched import compile_target, evaluate_batch
+from naas.errors import NaasError
+from naas.mapping.mapping import LEVELS, Mapping, MappingBatch
+from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
+from naas.workload.layer import Layer
+
+#: name -> (dims grown first at L1 and L2, loop order of L2 and DRAM from outermost to innermost).
+#: The innermost loops of the order are irrelevant to the operand the preset keeps stationary.
+PRESETS: dict[str, tuple[str, str]] = {
+    "output_stationary": ("RSCQPKNG", "NGKPQCRS"),
+    "weight_stationary": ("QPNRSCKG", "GKCRSNPQ"),
+    "input_stationary": ("KRSCQPNG", "NGCPQRSK"),
+}
+
+
+def _divisors_desc(n: int) -> list[int]:
+    return [d for d in range(n, 0, -1) if n % d == 0]
+
+
+def _spatial_factors(layer: Layer, arch: Accelerator) -> tuple[list[int], list[int]]:
+    """Unroll each axis as far as needed with the least padding; returns (spatial, remaining)."""
+    remaining = list(layer.dims)
+    spatial = []
+    for axis in arch.axes:
+        d = DIM_INDEX[axis.parallel_dim]
+        steps = -(-remaining[d] // axis.size)
+        factor = -(-remaining[d] // steps)
+        spatial.append(factor)
+        remaining[d] = -(-remaining[d] // factor)
+    return spatial, remaining
+
+
+def _fits(layer: Layer, arch: Accelerator, loops: list[int], level: int) -> bool:
+    geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
+    tiles = [rules.operand_footprint(op, loops, *geometry) for op in range(len(OPERANDS))]
+    if level == 0:
+        return all(t <= w for t, w in zip(tiles, arch.l1_words()))
+    words = arch.l2_words()
+    if isinstance(words, int):
+        return sum(tiles) <= words
+    return all(t <= w for t, w in zip(tiles, words))
+
+
+def _tile_loops(temporal: list[list[int]], per_dim_spatial: list[int], level: int) -> list[int]:
+    """Bounds of the loops a level-``level`` tile spans (L2 tiles span the array too)."""
+    if level == 0:
+        return list(temporal[0])
+    return [temporal[0][d] * per_dim_spatial[d] * temporal[1][d] for d in range(len(DIMS))]
+
+
+def greedy_mapping(layer: Layer, arch: Accelerator, preset: str) -> Mapping:
+    priority, order = PRESETS[preset]
+    spatial, remaining = _spatial_factors(layer, arch)
+    per_dim_spatial = [1] * len(DIMS)
+    for axis, factor in zip(arch.axes, spatial):
+        per_dim_spatial[DIM_INDEX[axis.parallel_dim]] *= factor
+    temporal = [[1] * len(DIMS) for _ in LEVELS]
+    for level in (0, 1):
+        for name in priority:
+            d = DIM_INDEX[name]
+            for factor in _divisors_desc(remaining[d]):
+                temporal[level][d] = factor
+                if _fits(layer, arch, _tile_loops(temporal, per_dim_spatial, level), level):
+                    break
+            remaining[d] //= temporal[level][d]
+    temporal[2] = remaining
+    return Mapping(
+        temporal=tuple(tuple(t) for t in temporal),
+        orders=(tuple(DIMS), tuple(order), tuple(order)),
+        spatial=tuple(spatial),
+    )
+
+
+def default_mapping(layer: Layer, arch: Accelerator) -> Mapping:
+    """The best valid greedy mapping over PRESETS, by EDP under the batched model."""
+    candidates = [greedy_mapping(layer, arch, p) for p in PRESETS]
+    cost = evaluate_batch(compile_target(layer, arch), MappingBatch.from_mappings(candidates))
+    if not cost.valid.any():
+        raise NaasError(
+            f"mapping: no greedy mapping of layer {layer.name!r} fits {arch.name!r} "
+            "(the array's tiles overflow the global buffer); enlarge global_buffer bytes"
+        )
+    return candidates[int(cost.edp.argmin())]

@@ -1,0 +1,70 @@
+"""Per-layer mappings of a network to and from YAML (one file per network and design).
+
+Format, per layer name: ``spatial`` (one factor per array axis), ``temporal`` (per level, the
+factors other than 1), ``order`` (per level, dims outermost first as one string)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from naas.errors import NaasError, field_error
+from naas.mapping.mapping import LEVELS, Mapping
+from naas.workload.dims import DIM_INDEX, DIMS
+
+
+def mapping_to_dict(mapping: Mapping) -> dict:
+    return {
+        "spatial": list(mapping.spatial),
+        "temporal": {
+            level: {d: f for d, f in zip(DIMS, factors) if f != 1}
+            for level, factors in zip(LEVELS, mapping.temporal)
+        },
+        "order": {level: "".join(order) for level, order in zip(LEVELS, mapping.orders)},
+    }
+
+
+def mapping_from_dict(data: object, where: str) -> Mapping:
+    if not isinstance(data, dict) or "temporal" not in data or "spatial" not in data:
+        raise field_error(where, "needs 'spatial', 'temporal' and 'order'")
+    temporal = []
+    for level in LEVELS:
+        factors = [1] * len(DIMS)
+        raw = data["temporal"].get(level) or {}
+        if not isinstance(raw, dict):
+            raise field_error(f"{where} temporal {level}", "give {dim: factor}")
+        for name, factor in raw.items():
+            if str(name) not in DIM_INDEX:
+                raise field_error(f"{where} temporal {level}", f"unknown dim {name!r}; use {''.join(DIMS)}")
+            if not isinstance(factor, int) or factor < 1:
+                raise field_error(f"{where} temporal {level} {name}", f"must be a positive integer, got {factor!r}")
+            factors[DIM_INDEX[str(name)]] = factor
+        temporal.append(tuple(factors))
+    orders = []
+    raw_order = data.get("order") or {}
+    for level in LEVELS:
+        order = str(raw_order.get(level, "".join(DIMS)))
+        orders.append(tuple(order))
+    spatial = data["spatial"]
+    if not isinstance(spatial, list) or not all(isinstance(s, int) and s >= 1 for s in spatial):
+        raise field_error(f"{where} spatial", "give a list of positive integers, one per array axis")
+    return Mapping(tuple(temporal), tuple(orders), tuple(spatial))
+
+
+def save_mappings(mappings: dict[str, Mapping], path: str | Path) -> None:
+    data = {"layers": {name: mapping_to_dict(m) for name, m in mappings.items()}}
+    Path(path).write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def load_mappings(path: str | Path) -> dict[str, Mapping]:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise NaasError(f"mapping: cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise NaasError(f"mapping: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("layers"), dict):
+        raise NaasError(f"mapping: {path} needs a 'layers' mapping of layer name -> mapping")
+    return {str(name): mapping_from_dict(raw, f"mapping {name}") for name, raw in data["layers"].items()}

@@ -1,0 +1,70 @@
+"""Plain-text tables and JSON documents of cost results."""
+
+from __future__ import annotations
+
+from naas.arch.spec import Accelerator
+from naas.cost.result import ENERGY_LEVELS, NetworkCost
+from naas.workload.network import Network
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines)
+
+
+def network_cost_table(cost: NetworkCost) -> str:
+    """Per-layer energy, latency, utilisation and EDP (one pass each), then the totals."""
+    headers = ["layer", "x", "energy (uJ)", "latency (cycles)", "util", "EDP (pJ*cycles)", "note"]
+    rows = []
+    for name, repeat, c in zip(cost.layer_names, cost.repeats, cost.layers):
+        rows.append([name, str(repeat), f"{c.energy_pj / 1e6:.3f}", f"{c.latency_cycles:,.0f}",
+                     f"{c.utilization:.1%}", f"{c.edp:.3e}", "" if c.valid else f"INVALID: {c.reason}"])
+    total_util = _network_utilization(cost)
+    rows.append(["TOTAL", "", f"{cost.energy_pj / 1e6:.3f}", f"{cost.latency_cycles:,.0f}",
+                 f"{total_util:.1%}", f"{cost.edp:.3e}", ""])
+    return format_table(headers, rows)
+
+
+def _network_utilization(cost: NetworkCost) -> float:
+    """MAC-weighted: the network's MACs over PE-cycles spent, from each layer's utilisation."""
+    busy = sum(c.utilization * c.latency_cycles * r for c, r in zip(cost.layers, cost.repeats))
+    return busy / cost.latency_cycles if cost.latency_cycles else 0.0
+
+
+def energy_breakdown(cost: NetworkCost) -> dict[str, dict[str, float]]:
+    """Network energy (pJ) per level and operand, with the MACs under 'MAC'."""
+    out: dict[str, dict[str, float]] = {"MAC": {"-": 0.0}}
+    for c, r in zip(cost.layers, cost.repeats):
+        out["MAC"]["-"] += c.mac_energy_pj * r
+        for level in ENERGY_LEVELS:
+            for op, e in c.energy_breakdown_pj.get(level, {}).items():
+                out.setdefault(level, {}).setdefault(op, 0.0)
+                out[level][op] += e * r
+    return out
+
+
+def network_cost_document(network: Network, arch: Accelerator, cost: NetworkCost) -> dict:
+    """The JSON document of `naas evaluate --json`."""
+    layers = []
+    for name, repeat, c in zip(cost.layer_names, cost.repeats, cost.layers):
+        layers.append({
+            "name": name, "repeat": repeat, "energy_pj": c.energy_pj,
+            "latency_cycles": c.latency_cycles, "utilization": c.utilization,
+            "edp": c.edp if c.valid else None, "valid": c.valid, "reason": c.reason,
+            "energy_breakdown_pj": c.energy_breakdown_pj, "mac_energy_pj": c.mac_energy_pj,
+            "accesses_words": {lvl: {op: list(rw) for op, rw in ops.items()} for lvl, ops in c.accesses.items()},
+        })
+    return {
+        "network": network.name,
+        "arch": arch.name,
+        "totals": {
+            "energy_pj": cost.energy_pj, "latency_cycles": cost.latency_cycles,
+            "edp": cost.edp if cost.valid else None, "utilization": _network_utilization(cost),
+            "macs": network.macs, "energy_breakdown_pj": energy_breakdown(cost),
+        },
+        "layers": layers,
+    }

@@ -1,0 +1,1 @@
+"""Search: encodings and evolution strategies over mappings and accelerators."""

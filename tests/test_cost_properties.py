@@ -1,0 +1,116 @@
+"""Invariants of the cost model on random layers, designs and mappings (hypothesis)."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from naas.arch import baseline
+from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
+from naas.cost import rules
+from naas.cost.batched import compile_target, evaluate_batch
+from naas.cost.reference import evaluate_mapping, outer_loops
+from naas.mapping import Mapping
+from naas.mapping.sampling import random_mappings
+from naas.workload import DIMS, Layer, zoo_network
+from naas.workload.dims import RELEVANT
+
+small = st.integers(1, 12)
+
+layers = st.builds(
+    Layer, name=st.just("h"), N=st.integers(1, 2), G=st.integers(1, 3), K=small, C=small,
+    P=small, Q=small, R=st.integers(1, 5), S=st.integers(1, 5), stride_h=st.integers(1, 2),
+    stride_w=st.integers(1, 2), dilation_h=st.integers(1, 2),
+)
+
+
+@st.composite
+def designs(draw):
+    n_axes = draw(st.integers(1, 3))
+    axes = tuple(ArrayAxis(draw(st.integers(1, 16)), draw(st.sampled_from(DIMS))) for _ in range(n_axes))
+    l1 = OperandBytes(*(2 * draw(st.integers(1, 64)) for _ in range(3)))
+    partitioned = draw(st.booleans())
+    l2_parts = OperandBytes(*(2 * draw(st.integers(16, 4096)) for _ in range(3)))
+    return Accelerator(
+        name="h", axes=axes, l1_bytes=l1, l2_bytes=l2_parts.total,
+        l2_partition=l2_parts if partitioned else None,
+        noc_words_per_cycle=draw(st.sampled_from([1.0, 4.0, 64.0])),
+        dram_words_per_cycle=draw(st.sampled_from([0.5, 2.0, 16.0])),
+        systolic=draw(st.booleans()),
+    )
+
+
+PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY_SETTINGS
+@given(layer=layers, arch=designs(), seed=st.integers(0, 2**32 - 1))
+def test_batched_equals_reference(layer, arch, seed):
+    batch = random_mappings(layer, arch, 40, np.random.default_rng(seed))
+    got = evaluate_batch((layer, arch), batch, breakdown=True)
+    for i in range(len(batch)):
+        ref = evaluate_mapping(layer, arch, batch.mapping(i))
+        assert got.valid[i] == ref.valid
+        assert got.energy_pj[i] == pytest.approx(ref.energy_pj, rel=1e-12)
+        assert got.latency_cycles[i] == pytest.approx(ref.latency_cycles, rel=1e-12)
+        assert got.utilization[i] == pytest.approx(ref.utilization, rel=1e-12)
+        for lvl, level in enumerate(("L1", "L2", "DRAM", "NoC")):
+            for op, name in enumerate("WIO"):
+                assert got.breakdown_pj[i, lvl, op] == pytest.approx(ref.energy_breakdown_pj[level][name], rel=1e-12)
+
+
+@pytest.mark.parametrize("net,layer_index,design", [
+    ("vgg16", 2, "eyeriss"), ("resnet50", 1, "tpu"), ("mobilenet_v2", 5, "shidiannao"),
+    ("bert", 3, "edge_tpu"), ("unet", 20, "nvdla1024"),
+])
+def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design):
+    layer = zoo_network(net).layers[layer_index].layer
+    arch = baseline(design)
+    batch = random_mappings(layer, arch, 3000, np.random.default_rng(layer_index))
+    got = evaluate_batch(compile_target(layer, arch), batch)
+    for i in range(len(batch)):
+        ref = evaluate_mapping(layer, arch, batch.mapping(i))
+        assert (got.valid[i], got.reason[i] != 0) == (ref.valid, bool(ref.reason))
+        assert got.energy_pj[i] == pytest.approx(ref.energy_pj, rel=1e-12)
+        assert got.latency_cycles[i] == pytest.approx(ref.latency_cycles, rel=1e-12)
+
+
+@PROPERTY_SETTINGS
+@given(layer=layers, arch=designs(), seed=st.integers(0, 2**32 - 1))
+def test_latency_and_dram_traffic_lower_bounds(layer, arch, seed):
+    batch = random_mappings(layer, arch, 20, np.random.default_rng(seed))
+    for i in range(len(batch)):
+        c = evaluate_mapping(layer, arch, batch.mapping(i))
+        assert c.latency_cycles >= layer.macs / arch.num_pes
+        assert c.utilization <= 1.0 + 1e-12
+        dram = c.accesses["DRAM"]
+        assert dram["W"][0] >= layer.weight_count
+        assert dram["I"][0] >= layer.input_count
+        assert dram["O"][1] >= layer.output_count
+        assert dram["O"][0] >= 0 and c.accesses["L2"]["O"][0] >= 0
+
+
+def _move_innermost(order: tuple[str, ...], dim: str) -> tuple[str, ...]:
+    return tuple(d for d in order if d != dim) + (dim,)
+
+
+@PROPERTY_SETTINGS
+@given(layer=layers, arch=designs(), seed=st.integers(0, 2**32 - 1), level=st.sampled_from([1, 2]),
+       op=st.integers(0, 2), dim=st.integers(0, 7))
+def test_moving_an_irrelevant_loop_innermost_never_adds_fills(layer, arch, seed, level, op, dim):
+    if RELEVANT[op, dim]:
+        return
+    batch = random_mappings(layer, arch, 10, np.random.default_rng(seed))
+    for i in range(len(batch)):
+        m = batch.mapping(i)
+        orders = list(m.orders)
+        orders[level] = _move_innermost(orders[level], DIMS[dim])
+        moved = Mapping(m.temporal, tuple(orders), m.spatial)
+        for boundary in (0, 1):
+            before = rules.fill_count(op, *outer_loops(m, boundary), 16 if boundary == 0 else 8)
+            after = rules.fill_count(op, *outer_loops(moved, boundary), 16 if boundary == 0 else 8)
+            assert after <= before
+        if op != 2:  # and so the operand's traffic into L1 and from DRAM never grows
+            a, b = evaluate_mapping(layer, arch, m), evaluate_mapping(layer, arch, moved)
+            assert b.accesses["L1"]["WIO"[op]][1] <= a.accesses["L1"]["WIO"[op]][1]
+            assert b.accesses["DRAM"]["WIO"[op]][0] <= a.accesses["DRAM"]["WIO"[op]][0]
