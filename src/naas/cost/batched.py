@@ -6,11 +6,16 @@ Search only ever calls this path; tests hold it equal to ``naas.cost.reference``
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numba
 import numpy as np
 
+import naas.workload.dims
+import naas.workload.layer
 from naas.arch.spec import Accelerator
 from naas.cost import rules
 from naas.cost.energy import energy_table
@@ -18,6 +23,23 @@ from naas.mapping.mapping import MappingBatch
 from naas.workload.dims import DIM_INDEX
 from naas.workload.layer import Layer
 
+
+
+def _use_source_keyed_cache() -> None:
+    """Point numba's on-disk cache at a folder named by a hash of every source the kernel
+    compiles. numba keys its cache on the kernel's own file only, so an edit to a rule in
+    another module would otherwise be served a stale compiled kernel. A user's own
+    NUMBA_CACHE_DIR is left alone."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    digest = hashlib.sha256()
+    for source in (rules.__file__, naas.workload.layer.__file__, naas.workload.dims.__file__, __file__):
+        digest.update(Path(source).read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    numba.config.CACHE_DIR = str(base / "naas" / f"numba-{digest.hexdigest()[:16]}")
+
+
+_use_source_keyed_cache()
 _footprint = rules.operand_footprint
 _fills = rules.fill_count
 _distinct = rules.distinct_tiles

@@ -12,6 +12,7 @@ from __future__ import annotations
 from numba.extending import register_jitable
 
 from naas.workload.dims import RELEVANT
+from naas.workload.layer import input_extent
 
 # Validity codes (the reason a mapping is invalid), with the index they refer to.
 VALID = 0
@@ -26,19 +27,13 @@ L1_READS, L1_WRITES, NOC_WORDS, L2_READS, L2_WRITES, DRAM_READS, DRAM_WRITES = r
 
 
 @register_jitable
-def window(out_tile: int, filter_tile: int, stride: int, dilation: int) -> int:
-    """Input rows a tile of ``out_tile`` output rows and ``filter_tile`` filter rows reads."""
-    return (out_tile - 1) * stride + (filter_tile - 1) * dilation + 1
-
-
-@register_jitable
 def operand_footprint(op: int, f, stride_h: int, stride_w: int, dil_h: int, dil_w: int) -> int:
     """Distinct words of operand ``op`` (0 W, 1 I, 2 O) touched by loops of bounds f[N..S]."""
     if op == 0:
         return f[1] * f[2] * f[3] * f[6] * f[7]
     if op == 1:
-        return (f[0] * f[1] * f[3] * window(f[4], f[6], stride_h, dil_h)
-                * window(f[5], f[7], stride_w, dil_w))
+        return (f[0] * f[1] * f[3] * input_extent(f[4], f[6], stride_h, dil_h)
+                * input_extent(f[5], f[7], stride_w, dil_w))
     return f[0] * f[1] * f[2] * f[4] * f[5]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from numba.extending import register_jitable
+
 from naas.errors import field_error, require_positive_int
 from naas.workload.dims import DIMS
 
@@ -11,6 +13,19 @@ from naas.workload.dims import DIMS
 def conv_output_size(in_size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
     """Output rows (or cols) of a convolution, as PyTorch and ONNX define it."""
     return (in_size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+@register_jitable
+def input_extent(out_tile: int, filter_tile: int, stride: int, dilation: int) -> int:
+    """Input rows that ``out_tile`` output rows x ``filter_tile`` filter rows read.
+
+    The window spans (out-1)*stride + (filter-1)*dilation + 1 rows, but when the stride or the
+    dilation leaves gaps (a 1x1 conv with stride 2 reads every other row) no more than
+    out*filter distinct rows are read. Shared by the cost model (numba-compiled there).
+    """
+    span = (out_tile - 1) * stride + (filter_tile - 1) * dilation + 1
+    pairs = out_tile * filter_tile
+    return pairs if pairs < span else span
 
 
 @dataclass(frozen=True)
@@ -49,12 +64,12 @@ class Layer:
 
     @property
     def input_rows(self) -> int:
-        """Rows of the (padded) input the layer reads: (P-1)*stride + (R-1)*dilation + 1."""
-        return (self.P - 1) * self.stride_h + (self.R - 1) * self.dilation_h + 1
+        """Rows of the (padded) input the layer reads (see ``input_extent``)."""
+        return input_extent(self.P, self.R, self.stride_h, self.dilation_h)
 
     @property
     def input_cols(self) -> int:
-        return (self.Q - 1) * self.stride_w + (self.S - 1) * self.dilation_w + 1
+        return input_extent(self.Q, self.S, self.stride_w, self.dilation_w)
 
     @property
     def macs(self) -> int:

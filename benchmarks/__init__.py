@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints a markdown table recorded in BENCHMARKS.md."""

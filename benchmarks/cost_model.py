@@ -1,0 +1,63 @@
+"""Mapping evaluations per second on one core: batched (numba) vs the scalar reference.
+
+    python -m benchmarks.cost_model [--batch 200000] [--repeats 5]
+
+Both paths score the same random mappings of three layers on Eyeriss in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from naas.arch import baseline  # noqa: E402
+from naas.cost import compile_target, evaluate_batch, evaluate_mapping  # noqa: E402
+from naas.mapping.sampling import random_mappings  # noqa: E402
+from naas.workload import zoo_network  # noqa: E402
+
+LAYERS = [("vgg16", "conv3_1"), ("resnet50", "layer1.0.conv1"), ("mobilenet_v2", "block3.depthwise")]
+
+
+def _layer(net: str, name: str):
+    return next(nl.layer for nl in zoo_network(net).layers if nl.layer.name == name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batch", type=int, default=200_000)
+    parser.add_argument("--reference", type=int, default=3_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--arch", default="eyeriss")
+    args = parser.parse_args()
+    arch = baseline(args.arch)
+    rng = np.random.default_rng(0)
+    print(f"| layer | batched evals/s (1 core) | reference evals/s | speed-up |")
+    print("|---|---|---|---|")
+    for net, name in LAYERS:
+        layer = _layer(net, name)
+        target = compile_target(layer, arch)
+        batch = random_mappings(layer, arch, args.batch, rng)
+        evaluate_batch(target, batch)  # compile / warm up
+        rates = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            evaluate_batch(target, batch)
+            rates.append(args.batch / (time.perf_counter() - start))
+        small = random_mappings(layer, arch, args.reference, rng)
+        mappings = [small.mapping(i) for i in range(len(small))]
+        start = time.perf_counter()
+        for m in mappings:
+            evaluate_mapping(layer, arch, m)
+        ref_rate = len(mappings) / (time.perf_counter() - start)
+        batched = statistics.median(rates)
+        print(f"| {net} {name} {layer.R}x{layer.S} | {batched:,.0f} | {ref_rate:,.0f} | {batched / ref_rate:,.0f}x |")
+
+
+if __name__ == "__main__":
+    main()
