@@ -1,0 +1,63 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from naas.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "naas.cli", *args], capture_output=True, text=True)
+
+
+def test_zoo_lists_every_network(capsys):
+    assert main(["zoo"]) == 0
+    out = capsys.readouterr().out
+    for name in ("vgg16", "resnet50", "unet", "mobilenet_v2", "squeezenet", "mnasnet_a1", "bert_base_block"):
+        assert name in out
+
+
+def test_arch_show_prints_a_loadable_spec(tmp_path, capsys):
+    assert main(["arch", "show", "eyeriss"]) == 0
+    text = capsys.readouterr().out
+    (tmp_path / "e.yaml").write_text(text)
+    assert main(["arch", "show", str(tmp_path / "e.yaml")]) == 0
+    assert "168 PEs" in capsys.readouterr().out
+
+
+def test_evaluate_table_json_and_mapping_round_trip(tmp_path, capsys):
+    args = ["evaluate", "--network", "resnet18", "--arch", "eyeriss", "--json", str(tmp_path / "r.json"),
+            "--save-mappings", str(tmp_path / "m.yaml")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "TOTAL" in out and "layer1.0.conv1" in out
+    doc = json.loads((tmp_path / "r.json").read_text())
+    total = doc["totals"]
+    assert total["edp"] == pytest.approx(total["energy_pj"] * total["latency_cycles"])
+    assert sum(l["energy_pj"] * l["repeat"] for l in doc["layers"]) == pytest.approx(total["energy_pj"])
+    assert main(["evaluate", "--network", "resnet18", "--arch", "eyeriss", "--mapping", str(tmp_path / "m.yaml"),
+                 "--json", str(tmp_path / "r2.json")]) == 0
+    assert json.loads((tmp_path / "r2.json").read_text())["totals"] == total
+
+
+@pytest.mark.parametrize("args,message", [
+    (["evaluate", "--network", "alexnet", "--arch", "eyeriss"], "unknown model 'alexnet'"),
+    (["evaluate", "--network", "resnet50", "--arch", "eyeriss2"], "unknown design 'eyeriss2'"),
+    (["evaluate", "--network", "missing.yaml", "--arch", "eyeriss"], "cannot read missing.yaml"),
+])
+def test_bad_input_is_one_line_without_traceback(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_mapping_that_does_not_fit_is_reported(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        "layers:\n  conv1:\n    spatial: [7, 14]\n    temporal:\n      L1: {K: 64, C: 3, S: 7}\n      L2: {Q: 112, P: 8}\n"
+    )
+    result = run_cli("evaluate", "--network", "resnet18", "--arch", "eyeriss", "--mapping", str(tmp_path / "m.yaml"))
+    assert result.returncode == 2
+    assert "INVALID" in result.stdout and "L1 tile of W does not fit" in result.stdout
+    assert result.stderr.startswith("naas: error: mapping:") and "Traceback" not in result.stderr
