@@ -253,3 +253,89 @@ def evaluate_batch(
     )
     return BatchCost(energy, latency, edp, util, reason == 0, reason, reason_arg,
                      parts if breakdown else None)
+
+
+@dataclass(frozen=True)
+class StackedTargets:
+    """K (layer, accelerator) problems stacked for one kernel call. Arrays with fewer axes
+    than the widest are padded with size-1 axes, which unroll nothing."""
+
+    layer_dims: np.ndarray   # (K, 8)
+    geometry: np.ndarray     # (K, 4)
+    layer_macs: np.ndarray   # (K,)
+    axis_dim: np.ndarray     # (K, A)
+    axis_size: np.ndarray    # (K, A)
+    l1_words: np.ndarray     # (K, 3)
+    l2_words: np.ndarray     # (K, 3)
+    l2_unified: np.ndarray   # (K,) bool
+    e_mac: np.ndarray        # (K,)
+    e_l1: np.ndarray         # (K, 3)
+    e_l2: np.ndarray         # (K, 3)
+    e_noc: np.ndarray        # (K,)
+    e_dram: np.ndarray       # (K,)
+    links: np.ndarray        # (K, 2)
+    num_pes: np.ndarray      # (K,)
+    systolic: np.ndarray     # (K,) bool
+
+    def __len__(self) -> int:
+        return self.layer_dims.shape[0]
+
+    @property
+    def n_axes(self) -> int:
+        return self.axis_dim.shape[1]
+
+
+def stack_targets(targets: list[CompiledTarget]) -> StackedTargets:
+    width = max(len(t.axis_dim) for t in targets)
+
+    def padded(t: CompiledTarget, field: str, fill: int) -> np.ndarray:
+        values = getattr(t, field)
+        return np.concatenate([values, np.full(width - len(values), fill, dtype=np.int64)])
+
+    return StackedTargets(
+        layer_dims=np.stack([t.layer_dims for t in targets]),
+        geometry=np.stack([t.geometry for t in targets]),
+        layer_macs=np.array([t.layer_macs for t in targets], dtype=np.int64),
+        axis_dim=np.stack([padded(t, "axis_dim", 0) for t in targets]),
+        axis_size=np.stack([padded(t, "axis_size", 1) for t in targets]),
+        l1_words=np.stack([t.l1_words for t in targets]),
+        l2_words=np.stack([t.l2_words for t in targets]),
+        l2_unified=np.array([t.l2_unified for t in targets]),
+        e_mac=np.array([t.e_mac for t in targets]),
+        e_l1=np.stack([t.e_l1 for t in targets]),
+        e_l2=np.stack([t.e_l2 for t in targets]),
+        e_noc=np.array([t.e_noc for t in targets]),
+        e_dram=np.array([t.e_dram for t in targets]),
+        links=np.stack([t.links for t in targets]),
+        num_pes=np.array([t.num_pes for t in targets], dtype=np.int64),
+        systolic=np.array([t.systolic for t in targets]),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _stacked_kernel(s_dims, s_geom, s_macs, temporal, order, spatial, s_axis_dim, s_axis_size,
+                    s_l1, s_l2, s_unified, s_emac, s_el1, s_el2, s_enoc, s_edram, s_links, s_pes,
+                    s_systolic, energy, latency, edp, util, reason, reason_arg, breakdown):
+    for k in range(s_dims.shape[0]):
+        _kernel(s_dims[k], s_geom[k], s_macs[k], temporal[k], order[k], spatial[k], s_axis_dim[k],
+                s_axis_size[k], s_l1[k], s_l2[k], s_unified[k], s_emac[k], s_el1[k], s_el2[k],
+                s_enoc[k], s_edram[k], s_links[k], s_pes[k], s_systolic[k], energy[k], latency[k],
+                edp[k], util[k], reason[k], reason_arg[k], breakdown, False)
+
+
+def evaluate_stacked(targets: StackedTargets, temporal: np.ndarray, order: np.ndarray,
+                     spatial: np.ndarray) -> BatchCost:
+    """Cost of P candidate mappings for each of K problems: arrays (K, P, ...) in, (K, P) out."""
+    k, p = temporal.shape[:2]
+    energy = np.empty((k, p))
+    latency = np.empty((k, p))
+    edp = np.empty((k, p))
+    util = np.empty((k, p))
+    reason = np.empty((k, p), dtype=np.int8)
+    reason_arg = np.empty((k, p), dtype=np.int8)
+    t = targets
+    _stacked_kernel(t.layer_dims, t.geometry, t.layer_macs, temporal, order, spatial, t.axis_dim,
+                    t.axis_size, t.l1_words, t.l2_words, t.l2_unified, t.e_mac, t.e_l1, t.e_l2,
+                    t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic, energy, latency, edp, util,
+                    reason, reason_arg, np.zeros((1, 4, 3)))
+    return BatchCost(energy, latency, edp, util, reason == 0, reason, reason_arg, None)

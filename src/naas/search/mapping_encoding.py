@@ -1,0 +1,206 @@
+"""Encodings of a layer's mapping as a real vector in [0, 1]^n, and their decoders.
+
+Importance encoding (NAAS): one real 'importance' per loop dimension and decision.
+  genes[0:8]    tile priority: dims claim L1 and then L2 space in descending importance
+  genes[8:16]   L2 loop order: descending importance = outermost first
+  genes[16:24]  DRAM loop order, likewise
+  genes[24:32]  L1 tiling: a dim's L1 factor is the divisor of its remaining size nearest
+                (in log) to remaining**gene, so one vector means the same on every layer
+  genes[32:40]  L2 tiling, likewise on what L1 left
+  genes[40:40+A] spatial: axis a unrolls about min(axis, dim)**gene of its parallel dim,
+                with the least padding for that degree of parallelism
+
+Index encoding (the ablation, as in the paper's comparison): the same decisions as indices.
+  genes[0:3]    tile priority, L2 order, DRAM order: each a permutation index in [0, 8!)
+  genes[3:19]   L1 then L2 tiling: an index into the divisor list of the remaining size
+  genes[19:19+A] spatial: the unroll factor as an index in [1, min(axis, dim)]
+
+Decoding repairs capacity: a dim whose chosen factor would overflow a buffer steps down to
+the next smaller divisor, in tile-priority order, so every decoded mapping fits its L1s, and
+fits L2 unless the array's own tile does not (then the cost model reports it invalid).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from naas.cost.batched import StackedTargets
+from naas.cost.rules import operand_footprint
+
+IMPORTANCE = 0
+INDEX = 1
+ENCODINGS = {"importance": IMPORTANCE, "index": INDEX}
+_MAX_DIVISORS = 1024
+_FACTORIALS = np.array([1, 1, 2, 6, 24, 120, 720, 5040, 40320], dtype=np.int64)
+
+
+def gene_count(n_axes: int, encoding: int) -> int:
+    return (40 if encoding == IMPORTANCE else 19) + n_axes
+
+
+@numba.njit(cache=True, nogil=True)
+def _divisors(n, out):
+    """Divisors of n in ascending order into ``out``; returns how many."""
+    count = 0
+    i = 1
+    while i * i <= n:
+        if n % i == 0:
+            out[count] = i
+            count += 1
+        i += 1
+    top = count
+    for j in range(top - 1, -1, -1):
+        partner = n // out[j]
+        if partner != out[j]:
+            out[count] = partner
+            count += 1
+    return count
+
+
+@numba.njit(cache=True, nogil=True)
+def _clip01(x):
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+
+
+@numba.njit(cache=True, nogil=True)
+def _order_by_importance(genes, start, out):
+    """Dims sorted by descending gene value (stable on ties): outermost / first."""
+    for i in range(8):
+        j = i
+        while j > 0 and genes[start + out[j - 1]] < genes[start + i]:
+            out[j] = out[j - 1]
+            j -= 1
+        out[j] = i
+
+
+@numba.njit(cache=True, nogil=True)
+def _order_by_index(gene, out):
+    """The permutation with Lehmer index floor(gene * 8!)."""
+    code = int(_clip01(gene) * 40320.0)
+    if code > 40319:
+        code = 40319
+    pool = np.arange(8)
+    left = 8
+    for i in range(8):
+        f = _FACTORIALS[7 - i]
+        pick = code // f
+        code -= pick * f
+        out[i] = pool[pick]
+        for j in range(pick, left - 1):
+            pool[j] = pool[j + 1]
+        left -= 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _pick_divisor(divs, count, gene, remaining, encoding):
+    """Position in ``divs`` of the divisor the gene asks for."""
+    g = _clip01(gene)
+    if encoding == 1:
+        pos = int(g * count)
+        return count - 1 if pos >= count else pos
+    want = remaining ** g
+    best = 0
+    best_gap = 1e300
+    for i in range(count):
+        gap = divs[i] / want if divs[i] > want else want / divs[i]
+        if gap < best_gap:
+            best_gap = gap
+            best = i
+    return best
+
+
+@numba.njit(cache=True, nogil=True)
+def _fits(level, loops, geom, l1_words, l2_words, unified):
+    total = 0
+    for op in range(3):
+        tile = operand_footprint(op, loops, geom[0], geom[1], geom[2], geom[3])
+        if level == 0:
+            if tile > l1_words[op]:
+                return False
+        elif unified:
+            total += tile
+        elif tile > l2_words[op]:
+            return False
+    if level == 1 and unified and total > l2_words[0]:
+        return False
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_words, unified,
+                temporal, order, spatial, divs, remaining, spatial_dim, priority, loops):
+    n_axes = axis_dim.shape[0]
+    if encoding == 0:
+        base_tiling, base_spatial = 24, 40
+        _order_by_importance(genes, 0, priority)
+        _order_by_importance(genes, 8, order[1])
+        _order_by_importance(genes, 16, order[2])
+    else:
+        base_tiling, base_spatial = 3, 19
+        _order_by_index(genes[0], priority)
+        _order_by_index(genes[1], order[1])
+        _order_by_index(genes[2], order[2])
+    for i in range(8):
+        order[0, i] = priority[i]
+        remaining[i] = dims[i]
+        spatial_dim[i] = 1
+    for a in range(n_axes):
+        d = axis_dim[a]
+        cap = axis_size[a] if axis_size[a] < remaining[d] else remaining[d]
+        g = _clip01(genes[base_spatial + a])
+        if encoding == 0:
+            want = int(np.floor(cap ** g + 0.5))
+        else:
+            want = 1 + int(g * cap)
+        want = max(1, min(cap, want))
+        steps = (remaining[d] + want - 1) // want
+        factor = (remaining[d] + steps - 1) // steps
+        spatial[a] = factor
+        spatial_dim[d] *= factor
+        remaining[d] = (remaining[d] + factor - 1) // factor
+    for level in range(2):
+        for i in range(8):
+            temporal[level, i] = 1
+    for level in range(2):
+        for i in range(8):
+            d = priority[i]
+            count = _divisors(remaining[d], divs)
+            pos = _pick_divisor(divs, count, genes[base_tiling + 8 * level + d], remaining[d], encoding)
+            while True:
+                temporal[level, d] = divs[pos]
+                for j in range(8):
+                    loops[j] = temporal[0, j] if level == 0 else temporal[0, j] * spatial_dim[j] * temporal[1, j]
+                if pos == 0 or _fits(level, loops, geom, l1_words, l2_words, unified):
+                    break
+                pos -= 1
+            remaining[d] //= temporal[level, d]
+    for i in range(8):
+        temporal[2, i] = remaining[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _decode_stacked(genes, encoding, s_dims, s_geom, s_axis_dim, s_axis_size, s_l1, s_l2,
+                    s_unified, temporal, order, spatial):
+    divs = np.empty(_MAX_DIVISORS, np.int64)
+    remaining = np.empty(8, np.int64)
+    spatial_dim = np.empty(8, np.int64)
+    priority = np.empty(8, np.int64)
+    loops = np.empty(8, np.int64)
+    for k in range(genes.shape[0]):
+        for p in range(genes.shape[1]):
+            _decode_one(genes[k, p], encoding, s_dims[k], s_geom[k], s_axis_dim[k], s_axis_size[k],
+                        s_l1[k], s_l2[k], s_unified[k], temporal[k, p], order[k, p], spatial[k, p],
+                        divs, remaining, spatial_dim, priority, loops)
+
+
+def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = IMPORTANCE):
+    """(K, P, n) genes -> temporal (K, P, 3, 8), order (K, P, 3, 8), spatial (K, P, A)."""
+    k, p, _ = genes.shape
+    temporal = np.empty((k, p, 3, 8), dtype=np.int64)
+    order = np.empty((k, p, 3, 8), dtype=np.int64)
+    spatial = np.empty((k, p, targets.n_axes), dtype=np.int64)
+    _decode_stacked(np.ascontiguousarray(genes, dtype=np.float64), encoding, targets.layer_dims,
+                    targets.geometry, targets.axis_dim, targets.axis_size, targets.l1_words,
+                    targets.l2_words, targets.l2_unified, temporal, order, spatial)
+    return temporal, order, spatial
