@@ -66,6 +66,96 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
         raise NaasError("mapping: some layers have invalid mappings (see the INVALID notes above); fix or drop them")
 
 
+def _progress_printer(args: argparse.Namespace, label: str, total: int):
+    """A per-generation progress line on stderr, only on a terminal and without --quiet."""
+    if args.quiet or not sys.stderr.isatty():
+        return None
+
+    def show(record: dict) -> None:
+        print(f"[{label}] gen {record['generation'] + 1}/{total}  {record['evaluations']:,} evals  "
+              f"{record['seconds']:.0f}s  best {record['best']:.4e}  ({record['best_dataflow']})",
+              file=sys.stderr, flush=True)
+
+    return show
+
+
+def _mapping_config(args: argparse.Namespace):
+    from naas.search.mapping_search import MappingSearchConfig
+
+    return MappingSearchConfig(popsize=args.map_popsize, generations=args.map_generations,
+                               encoding=args.encoding, objective=args.objective)
+
+
+def _cmd_map(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from naas.arch.io import resolve_accelerator
+    from naas.cost.network import evaluate_network
+    from naas.mapping.io import save_mappings
+    from naas.report.tables import network_cost_document, network_cost_table
+    from naas.search.mapping_search import search_mappings
+    from naas.workload.io import resolve_network
+
+    network = resolve_network(args.network, batch=args.batch)
+    arch = resolve_accelerator(args.arch)
+    layers = [nl.layer for nl in network.layers]
+    result = search_mappings([(layer, arch) for layer in layers], _mapping_config(args),
+                             np.random.default_rng(args.seed))
+    mappings = {}
+    for i, layer in enumerate(layers):
+        m = result.best.mapping(i)
+        mappings[layer.name] = type(m)(m.temporal, m.orders, m.spatial[: len(arch.axes)])
+    cost = evaluate_network(network, arch, mappings)
+    print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), mappings searched by "
+          f"CMA-ES ({args.encoding} encoding): {result.evaluations:,} evaluations, {result.generations} generations")
+    print(network_cost_table(cost))
+    if args.out:
+        save_mappings(mappings, args.out)
+    if args.json:
+        _write_json(network_cost_document(network, arch, cost), args.json)
+
+
+def _cmd_search(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from naas.arch.baselines import BASELINES, baseline
+    from naas.arch.budget import parse_budget
+    from naas.report.search_output import write_search_outputs
+    from naas.search.arch_encoding import ArchSpace
+    from naas.search.arch_search import ArchSearchConfig, score_designs, search_accelerator
+    from naas.workload.io import resolve_network
+
+    networks = [resolve_network(n, batch=args.batch) for n in args.network]
+    if len({n.name for n in networks}) != len(networks):
+        raise NaasError("network: the same network is given twice; give each once")
+    budget = parse_budget(args.budget)
+    config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
+                              objective=args.objective, mapping=_mapping_config(args))
+    space = ArchSpace(budget, max_axes=args.max_axes, encoding=args.encoding)
+    out = Path(args.out)
+    hand = baseline(budget.name) if budget.name in BASELINES else None
+    baselines = {}
+    if hand is not None:
+        baselines[f"{hand.name} (hand design, searched mappings)"] = score_designs(
+            [hand], networks, config, np.random.default_rng([args.seed, 10**6]))[0]
+    result = search_accelerator(networks, space, config, _progress_printer(args, "naas", args.generations))
+    if hand is not None and args.sizing_baseline and not result.interrupted:
+        fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
+                          fixed_dataflow=tuple(a.parallel_dim for a in hand.axes))
+        sizing = search_accelerator(networks, fixed, config,
+                                    _progress_printer(args, "sizing-only", args.generations))
+        baselines[f"sizing-only ({hand.name} connectivity)"] = sizing.best
+    settings = {"networks": [n.name for n in networks], "budget": budget.name,
+                "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
+                "seed": args.seed, "generations": args.generations, "popsize": args.popsize,
+                "objective": args.objective, "encoding": args.encoding, "max_axes": args.max_axes,
+                "map_generations": args.map_generations, "map_popsize": args.map_popsize}
+    print(write_search_outputs(out, networks, result, baselines, settings))
+    print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
+    if result.interrupted:
+        raise KeyboardInterrupt
+
+
 def _write_json(doc: dict, target: str) -> None:
     text = json.dumps(doc, indent=2)
     if target == "-":
@@ -96,7 +186,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' for stdout)")
     p.add_argument("--save-mappings", metavar="PATH", help="write the mappings used as YAML")
     p.set_defaults(run=_cmd_evaluate)
+
+    p = sub.add_parser("map", help="search every layer's mapping on a fixed design")
+    p.add_argument("--network", required=True, help="zoo name or network YAML file")
+    p.add_argument("--arch", required=True, help="baseline name or accelerator YAML file")
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", metavar="PATH", help="write the found mappings as YAML")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' for stdout)")
+    _search_options(p)
+    p.set_defaults(run=_cmd_map)
+
+    p = sub.add_parser("search", help="search an accelerator and its mappings under a budget (NAAS)")
+    p.add_argument("--network", required=True, action="append",
+                   help="zoo name or network YAML; repeat for one chip serving several networks")
+    p.add_argument("--budget", required=True,
+                   help="baseline name (same PEs and on-chip bytes) or 'pes=N,bytes=N[,area=MM2]'")
+    p.add_argument("--out", required=True, metavar="DIR", help="where to write the results")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--generations", type=int, default=20, help="accelerator generations (default 20)")
+    p.add_argument("--popsize", type=int, default=12, help="accelerator candidates per generation")
+    p.add_argument("--max-axes", type=int, default=2, choices=[1, 2, 3], help="PE array dimensionality")
+    p.add_argument("--no-sizing-baseline", dest="sizing_baseline", action="store_false",
+                   help="skip the sizing-only search with the hand design's connectivity")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    _search_options(p)
+    p.set_defaults(run=_cmd_search)
     return parser
+
+
+def _search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--objective", default="edp", choices=["edp", "energy", "latency"])
+    p.add_argument("--encoding", default="importance", choices=["importance", "index"],
+                   help="importance (NAAS) or index (the ablation)")
+    p.add_argument("--map-generations", type=int, default=80, help="mapping-search generations per layer")
+    p.add_argument("--map-popsize", type=int, default=24, help="mapping candidates per layer and generation")
 
 
 def main(argv: list[str] | None = None) -> int:

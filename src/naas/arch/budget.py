@@ -10,21 +10,39 @@ from naas.errors import NaasError, field_error, require_positive_int, require_po
 
 @dataclass(frozen=True)
 class Budget:
+    """What a searched design may spend. The link bandwidths, word width and clock are not
+    searched: a design under a baseline's budget keeps that baseline's (same PEs, same SRAM,
+    same bandwidth)."""
+
     name: str
     max_pes: int
     max_onchip_bytes: int
     max_area_mm2: float | None = None
+    noc_words_per_cycle: float = 16.0
+    dram_words_per_cycle: float = 8.0
+    word_bits: int = 16
+    clock_mhz: float = 200.0
 
     def __post_init__(self) -> None:
         require_positive_int(self.max_pes, "budget max_pes")
         require_positive_int(self.max_onchip_bytes, "budget max_onchip_bytes")
         if self.max_area_mm2 is not None:
             require_positive_number(self.max_area_mm2, "budget max_area_mm2")
+        require_positive_number(self.noc_words_per_cycle, "budget noc_words_per_cycle")
+        require_positive_number(self.dram_words_per_cycle, "budget dram_words_per_cycle")
+        min_bytes = self.max_pes * 3 * self.word_bits // 8 + 16 * 3
+        if self.max_onchip_bytes < min_bytes:
+            raise field_error(
+                "budget max_onchip_bytes",
+                f"{self.max_onchip_bytes} B cannot hold one word per operand in each of {self.max_pes} "
+                f"PEs plus a global buffer; give at least {min_bytes}",
+            )
 
     @classmethod
     def of(cls, arch: Accelerator) -> "Budget":
-        """The budget a hand design spends: its PEs and its on-chip bytes."""
-        return cls(arch.name, arch.num_pes, arch.onchip_bytes)
+        """The budget a hand design spends: its PEs, on-chip bytes, links and clock."""
+        return cls(arch.name, arch.num_pes, arch.onchip_bytes, None, arch.noc_words_per_cycle,
+                   arch.dram_words_per_cycle, arch.word_bits, arch.clock_mhz)
 
     def violation(self, arch: Accelerator) -> str | None:
         """Why ``arch`` exceeds this budget, or None when it fits."""
@@ -38,7 +56,7 @@ class Budget:
 
 
 def parse_budget(text: str) -> Budget:
-    """A baseline name ('eyeriss') or 'pes=168,bytes=181248[,area=...]'."""
+    """A baseline name ('eyeriss') or 'pes=168,bytes=181248[,area=MM2,noc=W,dram=W]'."""
     from naas.arch.baselines import baseline
 
     if "=" not in text:
@@ -47,13 +65,14 @@ def parse_budget(text: str) -> Budget:
     for part in text.split(","):
         key, _, value = part.partition("=")
         fields[key.strip().lower()] = value.strip()
-    unknown = set(fields) - {"pes", "bytes", "area"}
+    unknown = set(fields) - {"pes", "bytes", "area", "noc", "dram"}
     if unknown or "pes" not in fields or "bytes" not in fields:
-        raise NaasError("budget: write a baseline name or 'pes=N,bytes=N[,area=MM2]'")
+        raise NaasError("budget: write a baseline name or 'pes=N,bytes=N[,area=MM2,noc=W,dram=W]'")
     try:
         return Budget(
             "custom", int(fields["pes"]), int(float(fields["bytes"])),
             float(fields["area"]) if "area" in fields else None,
+            float(fields.get("noc", 16.0)), float(fields.get("dram", 8.0)),
         )
     except ValueError:
         raise field_error("budget", f"{text!r} has a non-numeric value") from None

@@ -27,6 +27,7 @@ class CMAParams:
     c_1: float
     c_mu: float
     chi_n: float
+    eigen_every: int
 
     @classmethod
     def default(cls, n: int, popsize: int | None = None) -> "CMAParams":
@@ -41,7 +42,10 @@ class CMAParams:
         c_1 = 2 / ((n + 1.3) ** 2 + mu_eff)
         c_mu = min(1 - c_1, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff))
         chi_n = np.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
-        return cls(lam, mu, w, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n)
+        # Lazy eigendecomposition (Hansen's tutorial, B.2): C changes little per generation,
+        # so re-decomposing every lambda / ((c1 + cmu) n 10) generations keeps O(n^2) per sample.
+        eigen_every = max(1, int(lam / ((c_1 + c_mu) * n * 10)))
+        return cls(lam, mu, w, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every)
 
 
 @dataclass
@@ -85,7 +89,7 @@ class BatchedCMA:
             self._decompose()
         k, n = self.shape
         z = self.rng.standard_normal((k, self.params.popsize, n))
-        y = np.einsum("kij,kpj->kpi", self._eig_vectors, z * self._eig_sqrt[:, None, :])
+        y = np.matmul(z * self._eig_sqrt[:, None, :], np.swapaxes(self._eig_vectors, 1, 2))
         self._last_y = y
         return self.mean[:, None, :] + self.sigma[:, None, None] * y
 
@@ -97,25 +101,26 @@ class BatchedCMA:
         k, n = self.shape
         order = np.argsort(fitness, axis=1, kind="stable")[:, : p.mu]
         y_sel = np.take_along_axis(y, order[:, :, None], axis=1)  # (k, mu, n)
-        y_w = np.einsum("m,kmn->kn", p.weights, y_sel)
+        y_w = np.matmul(p.weights, y_sel)
         self.mean = self.mean + self.sigma[:, None] * y_w
         # C^{-1/2} y_w = B D^{-1} B^T y_w
-        inv_sqrt_y = np.einsum("kij,kj->ki", self._eig_vectors,
-                               np.einsum("kji,kj->ki", self._eig_vectors, y_w) / self._eig_sqrt)
+        rotated = np.matmul(y_w[:, None, :], self._eig_vectors)[:, 0] / self._eig_sqrt
+        inv_sqrt_y = np.matmul(self._eig_vectors, rotated[:, :, None])[:, :, 0]
         self.p_sigma = (1 - p.c_sigma) * self.p_sigma + np.sqrt(p.c_sigma * (2 - p.c_sigma) * p.mu_eff) * inv_sqrt_y
         norm_ps = np.linalg.norm(self.p_sigma, axis=1)
         self.generation += 1
         h_sigma = (norm_ps / np.sqrt(1 - (1 - p.c_sigma) ** (2 * self.generation))
                    < (1.4 + 2 / (n + 1)) * p.chi_n).astype(np.float64)
         self.p_c = (1 - p.c_c) * self.p_c + (h_sigma * np.sqrt(p.c_c * (2 - p.c_c) * p.mu_eff))[:, None] * y_w
-        rank_mu = np.einsum("m,kmi,kmj->kij", p.weights, y_sel, y_sel)
-        rank_one = np.einsum("ki,kj->kij", self.p_c, self.p_c)
+        rank_mu = np.matmul(np.swapaxes(y_sel * p.weights[None, :, None], 1, 2), y_sel)
+        rank_one = self.p_c[:, :, None] * self.p_c[:, None, :]
         decay = 1 - p.c_1 - p.c_mu + (1 - h_sigma) * p.c_1 * p.c_c * (2 - p.c_c)
         self.cov = decay[:, None, None] * self.cov + p.c_1 * rank_one + p.c_mu * rank_mu
         self.cov = 0.5 * (self.cov + np.swapaxes(self.cov, 1, 2))
         self.sigma = self.sigma * np.exp((p.c_sigma / p.d_sigma) * (norm_ps / p.chi_n - 1))
         self.sigma = np.minimum(self.sigma, 1e3)
-        self._decompose()
+        if self.generation % p.eigen_every == 0:
+            self._decompose()
         self._last_y = None
 
     def state(self) -> dict:

@@ -1,0 +1,123 @@
+"""Encodings of an accelerator under a budget as a real vector in [0, 1]^n, and the decoder.
+
+Importance encoding (NAAS), n = 18:
+  genes[0]      array dimensionality k in 1..max_axes
+  genes[1:9]    connectivity: one importance per loop dim; the top-k dims, most important first,
+                are the parallel dims of the k axes
+  genes[9]      PEs: log-uniform from sqrt(max) to max, in steps of 8
+  genes[10:13]  shape: axis sizes (steps of 2) splitting the PEs, log-uniformly (up to 4 axes)
+  genes[13]     per-PE L1 bytes: log-uniform from one word per operand to 90 % of the budget
+  genes[14:17]  how the L1 bytes split between W, I and O (steps of 16 B above 16 B)
+  genes[17]     global buffer: log-uniform from 1/64 of what the L1s leave to all of it
+Index encoding (the ablation): genes[1:1+max_axes] pick each axis' parallel dim as an index in
+0..7 (axes may then repeat a dim); everything numeric stays as above.
+
+Every decoded design meets the PE and on-chip-byte budget by construction; an area budget, if
+any, is checked by the caller.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from naas.arch.budget import Budget
+from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
+from naas.errors import field_error
+from naas.workload.dims import DIM_INDEX, DIMS
+
+PE_STEP = 8
+AXIS_STEP = 2
+BUFFER_STEP = 16
+GENES = 18
+
+
+@dataclass(frozen=True)
+class ArchSpace:
+    """What the accelerator search may choose. ``fixed_dataflow`` (parallel dims per axis) pins
+    the connectivity, for the sizing-only baseline."""
+
+    budget: Budget
+    max_axes: int = 2
+    encoding: str = "importance"
+    fixed_dataflow: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_axes <= 3:
+            raise field_error("search max_axes", "must be 1, 2 or 3")
+        if self.encoding not in ("importance", "index"):
+            raise field_error("search encoding", "choose importance or index")
+        if self.fixed_dataflow is not None:
+            if not 1 <= len(self.fixed_dataflow) <= 4:
+                raise field_error("search fixed_dataflow", "give 1 to 4 parallel dims")
+            for d in self.fixed_dataflow:
+                if d not in DIM_INDEX:
+                    raise field_error("search fixed_dataflow", f"unknown dim {d!r}")
+
+
+def _round_step(value: float, step: int) -> int:
+    """Nearest multiple of ``step`` (at least ``step``), or 1 below half a step."""
+    if value < step / 2:
+        return 1
+    return max(step, int(round(value / step)) * step)
+
+
+def _axis_sizes(pes: int, k: int, shape_genes: np.ndarray) -> list[int]:
+    sizes = []
+    left = pes
+    for i in range(k - 1):
+        size = _round_step(left ** float(shape_genes[i]), AXIS_STEP)
+        size = max(1, min(size, left))
+        sizes.append(size)
+        left = max(1, left // size)
+    sizes.append(left if left < AXIS_STEP else (left // AXIS_STEP) * AXIS_STEP)
+    return sizes
+
+
+def _parallel_dims(genes: np.ndarray, k: int, space: ArchSpace) -> tuple[str, ...]:
+    if space.fixed_dataflow is not None:
+        return space.fixed_dataflow
+    if space.encoding == "index":
+        return tuple(DIMS[min(7, int(g * 8))] for g in genes[1:1 + k])
+    order = sorted(range(8), key=lambda d: -genes[1 + d])
+    return tuple(DIMS[d] for d in order[:k])
+
+
+def decode_accelerator(genes: np.ndarray, space: ArchSpace, name: str = "naas") -> Accelerator:
+    g = np.clip(np.asarray(genes, dtype=np.float64), 0.0, 1.0)
+    budget = space.budget
+    word = budget.word_bits // 8
+    k = len(space.fixed_dataflow) if space.fixed_dataflow else min(space.max_axes, 1 + int(g[0] * space.max_axes))
+    dims = _parallel_dims(g, k, space)
+    pes_target = budget.max_pes ** (0.5 + 0.5 * g[9])
+    pes_target = max(1, int(pes_target // PE_STEP) * PE_STEP) if pes_target >= PE_STEP else max(1, int(pes_target))
+    sizes = _axis_sizes(min(pes_target, budget.max_pes), k, g[10:13])
+    pes = math.prod(sizes)
+
+    l2_floor = 3 * BUFFER_STEP
+    l1_min = 3 * word
+    l1_cap = max(l1_min, int(0.9 * (budget.max_onchip_bytes - l2_floor) / pes))
+    l1_total = l1_min * (l1_cap / l1_min) ** g[13]
+    share = g[14:17] + 1e-3
+    share = share / share.sum()
+    l1 = []
+    for s in share:
+        b = max(word, l1_total * s)
+        b = int(b // BUFFER_STEP) * BUFFER_STEP if b >= BUFFER_STEP else int(b // word) * word
+        l1.append(max(word, b))
+    rest = budget.max_onchip_bytes - pes * sum(l1)
+    l2 = rest * 64.0 ** (g[17] - 1.0)
+    l2 = max(l2_floor, int(l2 // BUFFER_STEP) * BUFFER_STEP)
+    return Accelerator(
+        name=name,
+        axes=tuple(ArrayAxis(size, dim) for size, dim in zip(sizes, dims)),
+        l1_bytes=OperandBytes(*l1),
+        l2_bytes=l2,
+        noc_words_per_cycle=budget.noc_words_per_cycle,
+        dram_words_per_cycle=budget.dram_words_per_cycle,
+        word_bits=budget.word_bits,
+        clock_mhz=budget.clock_mhz,
+        source=f"searched by naas under the {budget.name} budget",
+    )
