@@ -69,10 +69,9 @@ def parse_budget(text: str) -> Budget:
     if unknown or "pes" not in fields or "bytes" not in fields:
         raise NaasError("budget: write a baseline name or 'pes=N,bytes=N[,area=MM2,noc=W,dram=W]'")
     try:
-        return Budget(
-            "custom", int(fields["pes"]), int(float(fields["bytes"])),
-            float(fields["area"]) if "area" in fields else None,
-            float(fields.get("noc", 16.0)), float(fields.get("dram", 8.0)),
-        )
+        numbers = (int(fields["pes"]), int(float(fields["bytes"])),
+                   float(fields["area"]) if "area" in fields else None,
+                   float(fields.get("noc", 16.0)), float(fields.get("dram", 8.0)))
     except ValueError:
         raise field_error("budget", f"{text!r} has a non-numeric value") from None
+    return Budget("custom", *numbers)

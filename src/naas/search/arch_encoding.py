@@ -107,6 +107,9 @@ def decode_accelerator(genes: np.ndarray, space: ArchSpace, name: str = "naas") 
         b = max(word, l1_total * s)
         b = int(b // BUFFER_STEP) * BUFFER_STEP if b >= BUFFER_STEP else int(b // word) * word
         l1.append(max(word, b))
+    while pes * sum(l1) > budget.max_onchip_bytes - l2_floor:
+        i = int(np.argmax(l1))  # rounding overshot: trim the largest buffer one step
+        l1[i] -= BUFFER_STEP if l1[i] >= 2 * BUFFER_STEP else word
     rest = budget.max_onchip_bytes - pes * sum(l1)
     l2 = rest * 64.0 ** (g[17] - 1.0)
     l2 = max(l2_floor, int(l2 // BUFFER_STEP) * BUFFER_STEP)

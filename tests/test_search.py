@@ -1,0 +1,157 @@
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from naas.arch import BASELINES, Budget, baseline, load_accelerator, parse_budget
+from naas.cli import main
+from naas.cost import evaluate_mapping
+from naas.cost.batched import compile_target, stack_targets
+from naas.mapping.io import load_mappings
+from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
+from naas.search.arch_search import ArchSearchConfig, search_accelerator
+from naas.search.cmaes import BatchedCMA
+from naas.search.exhaustive import exhaustive_search
+from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
+from naas.search.mapping_search import MappingSearchConfig, search_mappings
+from naas.workload import Layer, zoo_network
+from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
+
+FAST_MAPPING = MappingSearchConfig(popsize=12, generations=25)
+FAST_ARCH = ArchSearchConfig(popsize=6, generations=3, mapping=FAST_MAPPING)
+
+
+def test_batched_cmaes_solves_independent_ellipsoids():
+    rng = np.random.default_rng(0)
+    n = 10
+    es = BatchedCMA.start(np.full((3, n), 2.0), 0.5, rng)
+    scales = 10 ** (3 * np.arange(n) / (n - 1)) * np.array([1.0, 2.0, 4.0])[:, None]
+    for _ in range(400):
+        x = es.ask()
+        es.tell(np.sum(scales[:, None, :] * x**2, axis=2))
+    assert np.all(np.abs(es.mean) < 1e-4)
+
+
+@pytest.mark.parametrize("encoding", list(ENCODINGS))
+@pytest.mark.parametrize("design", ["eyeriss", "tpu", "shidiannao", "edge_tpu"])
+def test_decoded_mappings_cover_every_dim_and_fit_l1(encoding, design):
+    arch = baseline(design)
+    layers = [nl.layer for nl in zoo_network("mobilenet_v2").layers[:8]]
+    targets = stack_targets([compile_target(layer, arch) for layer in layers])
+    genes = np.random.default_rng(3).random((len(layers), 50, gene_count(targets.n_axes, ENCODINGS[encoding])))
+    genes[:, :5] = 0.0
+    genes[:, 5:10] = 1.0
+    temporal, order, spatial = decode_mappings(genes, targets, ENCODINGS[encoding])
+    for k, layer in enumerate(layers):
+        for p in range(genes.shape[1]):
+            assert sorted(order[k, p, 1]) == list(range(8)) and sorted(order[k, p, 2]) == list(range(8))
+            from naas.mapping import MappingBatch
+            m = MappingBatch(temporal[k], order[k], spatial[k][:, : len(arch.axes)]).mapping(p)
+            c = evaluate_mapping(layer, arch, m)
+            assert c.valid or "L2" in c.reason, c.reason
+
+
+def test_mapping_search_is_reproducible_and_beats_random_and_greedy():
+    arch = baseline("eyeriss")
+    layers = [nl.layer for nl in zoo_network("resnet18").layers]
+    problems = [(layer, arch) for layer in layers]
+    a = search_mappings(problems, FAST_MAPPING, np.random.default_rng(7))
+    b = search_mappings(problems, FAST_MAPPING, np.random.default_rng(7))
+    assert np.array_equal(a.objective, b.objective) and np.array_equal(a.best.temporal, b.best.temporal)
+    from naas.mapping.greedy import default_mapping
+    greedy = np.array([evaluate_mapping(layer, arch, default_mapping(layer, arch)).edp for layer in layers])
+    assert np.all(a.objective <= greedy * 1.0001)
+    targets = stack_targets([compile_target(layer, arch) for layer in layers])
+    per_layer = a.evaluations // len(layers)
+    genes = np.random.default_rng(7).random((len(layers), per_layer, gene_count(targets.n_axes, 0)))
+    from naas.cost.batched import evaluate_stacked
+    cost = evaluate_stacked(targets, *decode_mappings(genes, targets, 0))
+    random_best = np.where(cost.valid, cost.energy_pj * cost.latency_cycles, np.inf).min(axis=1)
+    assert np.sum(a.objective) < np.sum(random_best)
+
+
+def test_mapping_search_finds_the_exhaustive_optimum_of_a_small_layer():
+    arch = Accelerator(name="kc4x4", axes=(ArrayAxis(4, "K"), ArrayAxis(4, "C")),
+                       l1_bytes=OperandBytes(32, 32, 16), l2_bytes=4096, noc_words_per_cycle=8.0,
+                       dram_words_per_cycle=2.0)
+    layer = Layer("pw", K=16, C=16, P=4, Q=4)
+    opt = exhaustive_search(layer, arch)
+    found = search_mappings([(layer, arch)], MappingSearchConfig(), np.random.default_rng(0))
+    assert found.objective[0] <= opt.objective * 1.02
+    assert found.objective[0] >= opt.objective * (1 - 1e-12)  # nothing beats the true optimum
+
+
+budgets = st.builds(lambda pes, kib: Budget("h", pes, kib * 1024 + pes * 6 + 48),
+                    st.integers(1, 4096), st.integers(1, 4096))
+
+
+@settings(max_examples=200, deadline=None)
+@given(budget=budgets, genes=st.lists(st.floats(-0.5, 1.5), min_size=GENES, max_size=GENES),
+       encoding=st.sampled_from(["importance", "index"]), axes=st.integers(1, 3))
+def test_decoded_designs_always_meet_the_budget(budget, genes, encoding, axes):
+    design = decode_accelerator(np.array(genes), ArchSpace(budget, max_axes=axes, encoding=encoding))
+    assert design.num_pes <= budget.max_pes
+    assert design.onchip_bytes <= budget.max_onchip_bytes
+    assert 1 <= len(design.axes) <= axes
+    if encoding == "importance":
+        assert len({a.parallel_dim for a in design.axes}) == len(design.axes)
+
+
+def test_sizing_only_space_keeps_the_hand_connectivity():
+    hand = baseline("nvdla256")
+    space = ArchSpace(Budget.of(hand), fixed_dataflow=("C", "K"))
+    for seed in range(20):
+        d = decode_accelerator(np.random.default_rng(seed).random(GENES), space)
+        assert [a.parallel_dim for a in d.axes] == ["C", "K"]
+
+
+def test_accelerator_search_is_reproducible_and_in_budget():
+    nets = [zoo_network("squeezenet")]
+    budget = parse_budget("eyeriss")
+    a = search_accelerator(nets, ArchSpace(budget), FAST_ARCH)
+    b = search_accelerator(nets, ArchSpace(budget), FAST_ARCH)
+    assert a.best.fitness == b.best.fitness and a.best.design == b.best.design
+    assert [h["best"] for h in a.history] == [h["best"] for h in b.history]
+    assert budget.violation(a.best.design) is None
+    assert all(x >= y for x, y in zip([h["best"] for h in a.history], [h["best"] for h in a.history][1:]))
+
+
+def test_interrupted_search_returns_the_best_so_far():
+    calls = []
+
+    def interrupt(record):
+        calls.append(record)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    result = search_accelerator([zoo_network("squeezenet")], ArchSpace(parse_budget("eyeriss")),
+                                ArchSearchConfig(popsize=4, generations=10, mapping=FAST_MAPPING), interrupt)
+    assert result.interrupted and len(result.history) == 2
+    assert np.isfinite(result.best.fitness)
+
+
+def test_cli_search_writes_a_design_that_evaluate_accepts(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["search", "--network", "squeezenet", "--budget", "shidiannao", "--generations", "2",
+                 "--popsize", "4", "--map-generations", "15", "--map-popsize", "8", "--out", str(out), "--quiet"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "NAAS vs" in text and "sizing-only (shidiannao connectivity)" in text
+    summary = json.loads((out / "summary.json").read_text())
+    design = load_accelerator(out / "design.yaml")
+    assert Budget.of(baseline("shidiannao")).violation(design) is None
+    mappings = load_mappings(out / "mappings" / "squeezenet.yaml")
+    assert main(["evaluate", "--network", "squeezenet", "--arch", str(out / "design.yaml"),
+                 "--mapping", str(out / "mappings" / "squeezenet.yaml"), "--json", str(tmp_path / "e.json")]) == 0
+    evaluated = json.loads((tmp_path / "e.json").read_text())["totals"]
+    assert evaluated["energy_pj"] == pytest.approx(summary["naas"]["networks"]["squeezenet"]["energy_pj"], rel=1e-9)
+    assert evaluated["latency_cycles"] == pytest.approx(summary["naas"]["networks"]["squeezenet"]["latency_cycles"])
+    assert len(mappings) == len(zoo_network("squeezenet").layers)
+    assert len(json.loads((out / "history.json").read_text())) == 2
+
+
+def test_cli_search_rejects_an_impossible_budget(capsys):
+    assert main(["search", "--network", "resnet18", "--budget", "pes=64,bytes=100", "--out", "x"]) == 2
+    assert "max_onchip_bytes" in capsys.readouterr().err
