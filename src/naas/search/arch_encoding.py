@@ -45,7 +45,7 @@ class ArchSpace:
     fixed_dataflow: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_axes <= 3:
+        if self.fixed_dataflow is None and not 1 <= self.max_axes <= 3:
             raise field_error("search max_axes", "must be 1, 2 or 3")
         if self.encoding not in ("importance", "index"):
             raise field_error("search encoding", "choose importance or index")
