@@ -44,7 +44,7 @@ def run_budget(name: str, config: ArchSearchConfig, ablation: bool, random_basel
     budget = Budget.of(hand)
     out: dict = {"budget": name, "networks": SCENARIOS[name], "hand_dataflow": hand.dataflow}
     start = time.perf_counter()
-    hand_score = score_designs([hand], networks, config, np.random.default_rng([config.seed, 10**6]))[0]
+    hand_score = score_designs([hand], networks, config, [(config.seed, 10**6)])[0]
     out["hand"] = {"fitness": hand_score.fitness, "per_network": _per_network(hand_score, networks)}
     runs = {"naas": ArchSpace(budget),
             "sizing_only": ArchSpace(budget, max_axes=len(hand.axes),
@@ -66,8 +66,8 @@ def run_budget(name: str, config: ArchSearchConfig, ablation: bool, random_basel
         t0 = time.perf_counter()
         scores = []
         for i in range(0, len(designs), config.popsize):
-            scores += score_designs(designs[i:i + config.popsize], networks, config,
-                                    np.random.default_rng([config.seed, 8, i]))
+            chunk = designs[i:i + config.popsize]
+            scores += score_designs(chunk, networks, config, [(config.seed, 8, i + j) for j in range(len(chunk))])
         best = min(scores, key=lambda s: s.fitness)
         out["random"] = {"fitness": best.fitness, "dataflow": best.design.dataflow,
                          "per_network": _per_network(best, networks), "seconds": time.perf_counter() - t0}

@@ -26,7 +26,7 @@ FAST_ARCH = ArchSearchConfig(popsize=6, generations=3, mapping=FAST_MAPPING)
 def test_batched_cmaes_solves_independent_ellipsoids():
     rng = np.random.default_rng(0)
     n = 10
-    es = BatchedCMA.start(np.full((3, n), 2.0), 0.5, rng)
+    es = BatchedCMA.start(np.full((3, n), 2.0), 0.5, rng.spawn(3))
     scales = 10 ** (3 * np.arange(n) / (n - 1)) * np.array([1.0, 2.0, 4.0])[:, None]
     for _ in range(400):
         x = es.ask()
@@ -135,6 +135,7 @@ def test_interrupted_search_returns_the_best_so_far():
 def test_cli_search_writes_a_design_that_evaluate_accepts(tmp_path, capsys):
     out = tmp_path / "run"
     code = main(["search", "--network", "squeezenet", "--budget", "shidiannao", "--generations", "2",
+                 "--executor", "inprocess",
                  "--popsize", "4", "--map-generations", "15", "--map-popsize", "8", "--out", str(out), "--quiet"])
     assert code == 0
     text = capsys.readouterr().out

@@ -116,15 +116,21 @@ def _cmd_map(args: argparse.Namespace) -> None:
 
 
 def _cmd_search(args: argparse.Namespace) -> None:
-    import numpy as np
-
     from naas.arch.baselines import BASELINES, baseline
     from naas.arch.budget import parse_budget
+    from naas.exec.executors import make_executor
     from naas.report.search_output import write_search_outputs
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig, score_designs, search_accelerator
     from naas.workload.io import resolve_network
 
+    if args.resume and args.out and Path(args.out) != Path(args.resume):
+        raise NaasError("out: --resume DIR continues the search in DIR; drop --out or make them equal")
+    if not (args.resume or args.out):
+        raise NaasError("out: give --out DIR for a new search or --resume DIR to continue one")
+    out = Path(args.resume or args.out)
+    if args.resume and not (out / "checkpoint-naas.json").exists():
+        raise NaasError(f"resume: no checkpoint in {out}; start a search there with --out {out}")
     networks = [resolve_network(n, batch=args.batch) for n in args.network]
     if len({n.name for n in networks}) != len(networks):
         raise NaasError("network: the same network is given twice; give each once")
@@ -132,19 +138,26 @@ def _cmd_search(args: argparse.Namespace) -> None:
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
                               objective=args.objective, mapping=_mapping_config(args))
     space = ArchSpace(budget, max_axes=args.max_axes, encoding=args.encoding)
-    out = Path(args.out)
     hand = baseline(budget.name) if budget.name in BASELINES else None
-    baselines = {}
-    if hand is not None:
-        baselines[f"{hand.name} (hand design, searched mappings)"] = score_designs(
-            [hand], networks, config, np.random.default_rng([args.seed, 10**6]))[0]
-    result = search_accelerator(networks, space, config, _progress_printer(args, "naas", args.generations))
-    if hand is not None and args.sizing_baseline and not result.interrupted:
-        fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
-                          fixed_dataflow=tuple(a.parallel_dim for a in hand.axes))
-        sizing = search_accelerator(networks, fixed, config,
-                                    _progress_printer(args, "sizing-only", args.generations))
-        baselines[f"sizing-only ({hand.name} connectivity)"] = sizing.best
+    executor = make_executor(args.executor, args.workers, args.address)
+    try:
+        baselines = {}
+        if hand is not None:
+            baselines[f"{hand.name} (hand design, searched mappings)"] = score_designs(
+                [hand], networks, config, [(args.seed, 10**6)])[0]
+        result = search_accelerator(networks, space, config, _progress_printer(args, "naas", args.generations),
+                                    executor, out / "checkpoint-naas.json", resume=bool(args.resume))
+        if hand is not None and args.sizing_baseline and not result.interrupted:
+            fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
+                              fixed_dataflow=tuple(a.parallel_dim for a in hand.axes))
+            sizing = search_accelerator(networks, fixed, config,
+                                        _progress_printer(args, "sizing-only", args.generations), executor,
+                                        out / "checkpoint-sizing.json", resume=bool(args.resume))
+            if sizing.interrupted:
+                result.interrupted = True
+            baselines[f"sizing-only ({hand.name} connectivity)"] = sizing.best
+    finally:
+        executor.close()
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
                 "seed": args.seed, "generations": args.generations, "popsize": args.popsize,
@@ -153,6 +166,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
     print(write_search_outputs(out, networks, result, baselines, settings))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
     if result.interrupted:
+        print(f"interrupted: resume with the same options and --resume {out}", file=sys.stderr)
         raise KeyboardInterrupt
 
 
@@ -202,7 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="zoo name or network YAML; repeat for one chip serving several networks")
     p.add_argument("--budget", required=True,
                    help="baseline name (same PEs and on-chip bytes) or 'pes=N,bytes=N[,area=MM2]'")
-    p.add_argument("--out", required=True, metavar="DIR", help="where to write the results")
+    p.add_argument("--out", metavar="DIR", help="where to write the results and checkpoints")
+    p.add_argument("--resume", metavar="DIR", help="continue the search checkpointed in DIR")
+    p.add_argument("--executor", default="pool", choices=["inprocess", "pool", "ray"],
+                   help="where mapping searches run (default: a local process pool)")
+    p.add_argument("--workers", type=int, help="processes for the pool (default: all cores)")
+    p.add_argument("--address", help="Ray cluster address (auto or HOST:PORT) for --executor ray")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--generations", type=int, default=20, help="accelerator generations (default 20)")

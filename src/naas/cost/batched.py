@@ -284,6 +284,10 @@ class StackedTargets:
     def n_axes(self) -> int:
         return self.axis_dim.shape[1]
 
+    def subset(self, rows: np.ndarray) -> "StackedTargets":
+        """The problems at ``rows``, in that order."""
+        return StackedTargets(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
+
 
 def stack_targets(targets: list[CompiledTarget]) -> StackedTargets:
     width = max(len(t.axis_dim) for t in targets)

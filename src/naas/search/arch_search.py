@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from naas.arch.spec import Accelerator
 from naas.cost.batched import compile_target, stack_targets
+from naas.exec.executors import Executor, InProcessExecutor
 from naas.mapping.mapping import Mapping
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.cmaes import BatchedCMA
@@ -53,15 +55,19 @@ class DesignScore:
 
 
 def score_designs(designs: list[Accelerator], networks: list[Network], config: ArchSearchConfig,
-                  rng: np.random.Generator) -> list[DesignScore]:
-    """Search every layer's mapping on every design (one batched run) and total the networks."""
-    problems, owners = [], []
+                  seeds: list[tuple[int, ...]]) -> list[DesignScore]:
+    """Search every layer's mapping on every design (one batched run) and total the networks.
+
+    ``seeds[i]`` seeds design i's mapping searches, one stream per layer, so a design's score
+    does not depend on which designs it is batched with."""
+    problems, owners, rngs = [], [], []
     for i, design in enumerate(designs):
-        for network in networks:
-            for nl in network.layers:
-                problems.append(compile_target(nl.layer, design))
-                owners.append((i, network.name, nl.layer.name, nl.repeat))
-    result = search_mappings(stack_targets(problems), config.mapping, rng)
+        layers = [(network.name, nl) for network in networks for nl in network.layers]
+        for j, (network_name, nl) in enumerate(layers):
+            problems.append(compile_target(nl.layer, design))
+            owners.append((i, network_name, nl.layer.name, nl.repeat))
+            rngs.append(np.random.default_rng([*seeds[i], j]))
+    result = search_mappings(stack_targets(problems), config.mapping, rngs)
     per_design = len(problems) // max(1, len(designs))
     scores = []
     for i, design in enumerate(designs):
@@ -91,40 +97,74 @@ class ArchSearchResult:
     interrupted: bool = False
 
 
-def _design_key(design: Accelerator) -> tuple:
-    return (tuple((a.size, a.parallel_dim) for a in design.axes), design.l1_bytes.as_tuple(), design.l2_bytes)
+def _design_key(design: Accelerator) -> str:
+    axes = ",".join(f"{a.parallel_dim}{a.size}" for a in design.axes)
+    return f"{axes}|{design.l1_bytes.as_tuple()}|{design.l2_bytes}"
+
+
+def _score_task(task: tuple) -> list[DesignScore]:
+    designs, networks, config, seeds = task
+    return score_designs(designs, networks, config, seeds)
+
+
+def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearchConfig) -> dict:
+    """What determines a search's result: its fingerprint guards checkpoints."""
+    from naas.workload.io import network_to_dict
+
+    return {"networks": [network_to_dict(n) for n in networks], "space": asdict(space), "config": asdict(config)}
 
 
 def search_accelerator(
     networks: list[Network], space: ArchSpace, config: ArchSearchConfig,
     progress: Callable[[dict], None] | None = None,
+    executor: Executor | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> ArchSearchResult:
-    """CMA-ES over ``space``; each generation scores all new designs in one batched inner run.
+    """CMA-ES over ``space``; each generation scores all new designs in one batched inner run
+    per executor task.
 
-    Same seed, same result. Ctrl-C ends the search after the generation in flight is lost and
-    returns the best design found so far, with ``interrupted`` set."""
-    start = time.perf_counter()
-    outer_rng = np.random.default_rng(config.seed)
-    es = BatchedCMA.start(np.full((1, GENES), 0.5), config.sigma0, outer_rng, config.popsize)
-    cache: dict[tuple, DesignScore] = {}
-    best: DesignScore | None = None
+    Same seed, same result, on any executor, and after any number of resumes from
+    ``checkpoint`` (written atomically after every generation). Ctrl-C ends the search, losing
+    at most the generation in flight, and returns the best design found so far with
+    ``interrupted`` set."""
+    from naas.search.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+    from naas.search.score_io import score_from_dict, score_to_dict
+
+    executor = executor or InProcessExecutor()
+    settings_fp = fingerprint(search_settings(networks, space, config))
+    cache: dict[str, DesignScore] = {}
     history: list[dict] = []
-    evaluations = 0
+    best: DesignScore | None = None
+    evaluations, first_generation, elapsed = 0, 0, 0.0
+    if resume and checkpoint is not None and Path(checkpoint).exists():
+        state = load_checkpoint(checkpoint, settings_fp)
+        es = BatchedCMA.from_state(state["es"])
+        cache = {key: score_from_dict(value) for key, value in state["cache"].items()}
+        history, evaluations = state["history"], state["evaluations"]
+        first_generation, elapsed = state["next_generation"], state["seconds"]
+        best = cache[state["best"]] if state["best"] is not None else None
+    else:
+        es = BatchedCMA.start(np.full((1, GENES), 0.5), config.sigma0,
+                              [np.random.default_rng(config.seed)], config.popsize)
+    start = time.perf_counter() - elapsed
     interrupted = False
     try:
-        for generation in range(config.generations):
+        for generation in range(first_generation, config.generations):
             genes = es.ask()
             clipped = np.clip(genes[0], 0.0, 1.0)
-            designs = [decode_accelerator(g, space, name=f"naas_g{generation}_{i}") for i, g in enumerate(clipped)]
-            fresh = []
-            for d in designs:
+            designs = [decode_accelerator(g, space) for g in clipped]
+            fresh: dict[str, tuple[Accelerator, tuple[int, ...]]] = {}
+            for i, d in enumerate(designs):
                 key = _design_key(d)
-                if key not in cache and all(_design_key(f) != key for f in fresh):
-                    fresh.append(d)
-            inner_rng = np.random.default_rng([config.seed, generation])
-            for score in score_designs(fresh, networks, config, inner_rng) if fresh else []:
-                cache[_design_key(score.design)] = score
-                evaluations += score.evaluations
+                if key not in cache and key not in fresh:
+                    fresh[key] = (d, (config.seed, generation, i))
+            chunks = [list(fresh.values())[w::executor.workers] for w in range(executor.workers)]
+            tasks = [([d for d, _ in c], networks, config, [s for _, s in c]) for c in chunks if c]
+            for chunk_scores in executor.map(_score_task, tasks):
+                for score in chunk_scores:
+                    cache[_design_key(score.design)] = score
+                    evaluations += score.evaluations
             scores = [cache[_design_key(d)] for d in designs]
             area_limit = space.budget.max_area_mm2
             fitness = np.array([s.fitness if area_limit is None or s.design.area_mm2 <= area_limit else math.inf
@@ -142,19 +182,18 @@ def search_accelerator(
                 "best": best.fitness, "best_dataflow": best.design.dataflow, "new_designs": len(fresh),
             }
             history.append(record)
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, settings_fp, {
+                    "es": es.state(), "cache": {k: score_to_dict(v) for k, v in cache.items()},
+                    "history": history, "evaluations": evaluations, "next_generation": generation + 1,
+                    "seconds": record["seconds"], "best": _design_key(best.design),
+                })
             if progress:
                 progress(record)
     except KeyboardInterrupt:
         interrupted = True
     if best is None:
         raise KeyboardInterrupt("interrupted before the first generation finished")
-    best_named = DesignScore(
-        _renamed(best.design, f"naas_{space.budget.name}"), best.energy_pj, best.latency_cycles,
-        best.mappings, best.fitness, best.evaluations)
+    best_named = DesignScore(replace(best.design, name=f"naas_{space.budget.name}"), best.energy_pj,
+                             best.latency_cycles, best.mappings, best.fitness, best.evaluations)
     return ArchSearchResult(best_named, history, evaluations, time.perf_counter() - start, interrupted)
-
-
-def _renamed(design: Accelerator, name: str) -> Accelerator:
-    from dataclasses import replace
-
-    return replace(design, name=name)

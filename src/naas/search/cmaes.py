@@ -59,20 +59,24 @@ class BatchedCMA:
     p_sigma: np.ndarray
     p_c: np.ndarray
     params: CMAParams
-    rng: np.random.Generator
+    rngs: list[np.random.Generator]
     generation: int = 0
     _eig_vectors: np.ndarray | None = None
     _eig_sqrt: np.ndarray | None = None
     _last_y: np.ndarray | None = None
 
     @classmethod
-    def start(cls, mean: np.ndarray, sigma: float, rng: np.random.Generator,
+    def start(cls, mean: np.ndarray, sigma: float, rngs: list[np.random.Generator],
               popsize: int | None = None) -> "BatchedCMA":
+        """One generator per problem, so a problem's samples do not depend on which other
+        problems share the batch (the same search gives the same result on any executor)."""
         mean = np.array(mean, dtype=np.float64)
         k, n = mean.shape
+        if len(rngs) != k:
+            raise ValueError(f"need one generator per problem: {k} problems, {len(rngs)} generators")
         return cls(
             mean=mean, sigma=np.full(k, float(sigma)), cov=np.broadcast_to(np.eye(n), (k, n, n)).copy(),
-            p_sigma=np.zeros((k, n)), p_c=np.zeros((k, n)), params=CMAParams.default(n, popsize), rng=rng,
+            p_sigma=np.zeros((k, n)), p_c=np.zeros((k, n)), params=CMAParams.default(n, popsize), rngs=list(rngs),
         )
 
     @property
@@ -88,7 +92,7 @@ class BatchedCMA:
         if self._eig_vectors is None:
             self._decompose()
         k, n = self.shape
-        z = self.rng.standard_normal((k, self.params.popsize, n))
+        z = np.stack([r.standard_normal((self.params.popsize, n)) for r in self.rngs])
         y = np.matmul(z * self._eig_sqrt[:, None, :], np.swapaxes(self._eig_vectors, 1, 2))
         self._last_y = y
         return self.mean[:, None, :] + self.sigma[:, None, None] * y
@@ -124,9 +128,28 @@ class BatchedCMA:
         self._last_y = None
 
     def state(self) -> dict:
-        """Everything needed to resume: arrays and the generator's state."""
+        """Everything needed to resume exactly, the lazily kept eigendecomposition included."""
+        if self._eig_vectors is None:
+            self._decompose()
         return {
-            "mean": self.mean, "sigma": self.sigma, "cov": self.cov, "p_sigma": self.p_sigma,
-            "p_c": self.p_c, "generation": self.generation, "popsize": self.params.popsize,
-            "rng": self.rng.bit_generator.state,
+            "mean": self.mean.tolist(), "sigma": self.sigma.tolist(), "cov": self.cov.tolist(),
+            "p_sigma": self.p_sigma.tolist(), "p_c": self.p_c.tolist(), "generation": self.generation,
+            "popsize": self.params.popsize, "eig_vectors": self._eig_vectors.tolist(),
+            "eig_sqrt": self._eig_sqrt.tolist(), "rngs": [r.bit_generator.state for r in self.rngs],
         }
+
+    @classmethod
+    def from_state(cls, state: dict) -> "BatchedCMA":
+        rngs = []
+        for rng_state in state["rngs"]:
+            rng = np.random.default_rng()
+            rng.bit_generator.state = rng_state
+            rngs.append(rng)
+        mean = np.array(state["mean"], dtype=np.float64)
+        es = cls(mean=mean, sigma=np.array(state["sigma"]), cov=np.array(state["cov"]),
+                 p_sigma=np.array(state["p_sigma"]), p_c=np.array(state["p_c"]),
+                 params=CMAParams.default(mean.shape[1], state["popsize"]), rngs=rngs,
+                 generation=state["generation"])
+        es._eig_vectors = np.array(state["eig_vectors"])
+        es._eig_sqrt = np.array(state["eig_sqrt"])
+        return es

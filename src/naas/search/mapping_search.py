@@ -58,13 +58,15 @@ class MappingSearchResult:
 def search_mappings(
     problems: list[tuple[Layer, Accelerator]] | StackedTargets,
     config: MappingSearchConfig,
-    rng: np.random.Generator,
+    rng: np.random.Generator | list[np.random.Generator],
 ) -> MappingSearchResult:
+    """``rng`` is one generator per problem, or one generator to spawn them from."""
     targets = problems if isinstance(problems, StackedTargets) else stack_targets(
         [compile_target(layer, arch) for layer, arch in problems])
     encoding = ENCODINGS[config.encoding]
     k, n = len(targets), gene_count(targets.n_axes, encoding)
-    es = BatchedCMA.start(np.full((k, n), 0.5), config.sigma0, rng, config.popsize)
+    rngs = rng.spawn(k) if isinstance(rng, np.random.Generator) else rng
+    es = BatchedCMA.start(np.full((k, n), 0.5), config.sigma0, rngs, config.popsize)
     best_value = np.full(k, np.inf)
     best_temporal = np.ones((k, 3, 8), dtype=np.int64)
     best_order = np.tile(np.arange(8), (k, 3, 1))
@@ -72,33 +74,42 @@ def search_mappings(
     best_energy = np.full(k, np.inf)
     best_latency = np.full(k, np.inf)
     history = []
-    stalled = 0
-    rows = np.arange(k)
+    # Each problem stops on its own once it has not improved by `tolerance` for `patience`
+    # generations, so its result does not depend on which problems share the batch.
+    stalled = np.zeros(k, dtype=np.int64)
+    active = np.ones(k, dtype=bool)
+    evaluations = 0
     for _ in range(config.generations):
         genes = es.ask()
+        rows = np.flatnonzero(active)
         clipped = np.clip(genes, 0.0, 1.0)
-        temporal, order, spatial = decode_mappings(clipped, targets, encoding)
-        cost = evaluate_stacked(targets, temporal, order, spatial)
+        sub = targets if len(rows) == k else targets.subset(rows)
+        temporal, order, spatial = decode_mappings(clipped[rows], sub, encoding)
+        cost = evaluate_stacked(sub, temporal, order, spatial)
+        evaluations += len(rows) * config.popsize
         value = layer_objective(config.objective, cost.energy_pj, cost.latency_cycles, cost.valid)
-        outside = np.sum((genes - clipped) ** 2, axis=2)
-        fitness = np.where(np.isfinite(value), np.log(np.where(np.isfinite(value), value, 1.0)), 1e3)
-        es.tell(fitness + _BOX_PENALTY * outside)
+        fitness = np.full(genes.shape[:2], 1e3)
+        finite = np.isfinite(value)
+        fitness[rows] = np.where(finite, np.log(np.where(finite, value, 1.0)), 1e3)
+        es.tell(fitness + _BOX_PENALTY * np.sum((genes - clipped) ** 2, axis=2))
+        local = np.arange(len(rows))
         gen_best = np.argmin(value, axis=1)
-        gen_value = value[rows, gen_best]
-        improved = gen_value < best_value
-        significant = gen_value < best_value * (1 - config.tolerance)
+        gen_value = value[local, gen_best]
+        previous = best_value[rows]
+        improved = gen_value < previous
         if improved.any():
-            sel = rows[improved]
-            pick = gen_best[improved]
+            sel, pick = rows[improved], gen_best[improved]
             best_value[sel] = gen_value[improved]
-            best_temporal[sel] = temporal[sel, pick]
-            best_order[sel] = order[sel, pick]
-            best_spatial[sel] = spatial[sel, pick]
-            best_energy[sel] = cost.energy_pj[sel, pick]
-            best_latency[sel] = cost.latency_cycles[sel, pick]
+            best_temporal[sel] = temporal[local[improved], pick]
+            best_order[sel] = order[local[improved], pick]
+            best_spatial[sel] = spatial[local[improved], pick]
+            best_energy[sel] = cost.energy_pj[local[improved], pick]
+            best_latency[sel] = cost.latency_cycles[local[improved], pick]
         history.append(best_value.copy())
-        stalled = 0 if significant.any() else stalled + 1
-        if stalled >= config.patience:
+        significant = gen_value < previous * (1 - config.tolerance)
+        stalled[rows] = np.where(significant, 0, stalled[rows] + 1)
+        active &= stalled < config.patience
+        if not active.any():
             break
     generations = len(history)
     return MappingSearchResult(
@@ -107,7 +118,7 @@ def search_mappings(
         latency_cycles=best_latency,
         valid=np.isfinite(best_value),
         objective=best_value,
-        evaluations=generations * k * config.popsize,
+        evaluations=evaluations,
         generations=generations,
         history=np.array(history),
     )

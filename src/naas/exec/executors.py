@@ -1,0 +1,97 @@
+"""Executors run independent tasks (a chunk of accelerator candidates with their mapping
+searches) and return results in task order. Results never depend on the executor: every task
+carries its own seeds."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Protocol
+
+from naas.errors import NaasError
+
+
+class Executor(Protocol):
+    workers: int
+
+    def map(self, fn: Callable[[Any], Any], tasks: list) -> list: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessExecutor:
+    workers = 1
+
+    def map(self, fn: Callable[[Any], Any], tasks: list) -> list:
+        return [fn(t) for t in tasks]
+
+    def close(self) -> None:
+        pass
+
+
+class PoolExecutor:
+    """A local process pool. Workers start with 'forkserver' (no fork of a threaded parent)
+    and pin their BLAS to one thread so that N workers use N cores."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        context = multiprocessing.get_context("forkserver")
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_one_thread)
+
+    def map(self, fn: Callable[[Any], Any], tasks: list) -> list:
+        return list(self._pool.map(fn, tasks))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class RayExecutor:
+    """Tasks as Ray remote calls on a cluster (``address`` 'auto' or HOST:PORT), or on a local
+    Ray instance started here when ``address`` is None."""
+
+    def __init__(self, address: str | None = None, workers: int | None = None):
+        try:
+            import ray
+        except ImportError:
+            raise NaasError("executor: ray is not installed; pip install 'naas[ray]'") from None
+        self._ray = ray
+        if not ray.is_initialized():
+            if address:
+                ray.init(address=address, log_to_driver=False)
+            else:
+                ray.init(num_cpus=workers, log_to_driver=False, include_dashboard=False)
+        self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._remote = ray.remote(_call)
+
+    def map(self, fn: Callable[[Any], Any], tasks: list) -> list:
+        return self._ray.get([self._remote.remote(fn, t) for t in tasks])
+
+    def close(self) -> None:
+        pass
+
+
+def _call(fn: Callable[[Any], Any], task: Any) -> Any:
+    _one_thread()
+    return fn(task)
+
+
+def _one_thread() -> None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+
+
+def make_executor(name: str, workers: int | None = None, address: str | None = None) -> Executor:
+    if name == "inprocess":
+        return InProcessExecutor()
+    if name == "pool":
+        return PoolExecutor(workers)
+    if name == "ray":
+        return RayExecutor(address, workers)
+    raise NaasError(f"executor: unknown {name!r}; choose inprocess, pool or ray")

@@ -1,0 +1,123 @@
+"""Executors, checkpoint/resume (SIGKILL included) and refusal of bad checkpoints."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from naas.arch import parse_budget
+from naas.errors import NaasError
+from naas.exec.executors import InProcessExecutor, PoolExecutor
+from naas.search.arch_encoding import ArchSpace
+from naas.search.arch_search import ArchSearchConfig, search_accelerator
+from naas.search.mapping_search import MappingSearchConfig
+from naas.workload import zoo_network
+
+CONFIG = ArchSearchConfig(popsize=4, generations=4, mapping=MappingSearchConfig(popsize=8, generations=12))
+NETS = [zoo_network("squeezenet")]
+SPACE = ArchSpace(parse_budget("eyeriss"))
+
+
+def _key(result):
+    return result.best.fitness, result.best.design, [h["best"] for h in result.history], result.evaluations
+
+
+def test_pool_and_in_process_executors_give_the_same_result():
+    reference = search_accelerator(NETS, SPACE, CONFIG, executor=InProcessExecutor())
+    pool = PoolExecutor(2)
+    try:
+        pooled = search_accelerator(NETS, SPACE, CONFIG, executor=pool)
+    finally:
+        pool.close()
+    assert _key(pooled) == _key(reference)
+
+
+def test_resume_after_an_interrupt_ends_like_an_uninterrupted_run(tmp_path):
+    reference = search_accelerator(NETS, SPACE, CONFIG)
+    checkpoint = tmp_path / "ck.json"
+
+    def stop_after_two(record):
+        if record["generation"] == 1:
+            raise KeyboardInterrupt
+
+    first = search_accelerator(NETS, SPACE, CONFIG, progress=stop_after_two, checkpoint=checkpoint)
+    assert first.interrupted and len(first.history) == 2
+    resumed = search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    assert _key(resumed)[:3] == _key(reference)[:3]
+    assert resumed.evaluations == reference.evaluations
+
+
+def test_corrupted_and_foreign_checkpoints_are_refused(tmp_path):
+    checkpoint = tmp_path / "ck.json"
+    search_accelerator(NETS, SPACE, ArchSearchConfig(popsize=4, generations=1, mapping=CONFIG.mapping),
+                       checkpoint=checkpoint)
+    with pytest.raises(NaasError, match="different search"):
+        search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    document = json.loads(checkpoint.read_text())
+    document["payload"] = document["payload"].replace('"evaluations"', '"evaluationz"', 1)
+    checkpoint.write_text(json.dumps(document))
+    with pytest.raises(NaasError, match="corrupted \\(checksum mismatch\\)"):
+        search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    checkpoint.write_text("{not json")
+    with pytest.raises(NaasError, match="corrupted \\(not JSON\\)"):
+        search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    checkpoint.write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(NaasError, match="not a naas search checkpoint"):
+        search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+
+
+SEARCH_ARGS = ["--network", "squeezenet", "--budget", "eyeriss", "--generations", "6", "--popsize", "4",
+               "--map-generations", "12", "--map-popsize", "8", "--executor", "inprocess",
+               "--no-sizing-baseline", "--quiet"]
+
+
+def _naas(*args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "naas.cli", "search", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _generations_done(checkpoint: Path) -> int:
+    try:
+        return json.loads(json.loads(checkpoint.read_text())["payload"])["next_generation"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def test_sigkill_mid_search_then_resume_matches_an_uninterrupted_run(tmp_path):
+    whole = _naas(*SEARCH_ARGS, "--out", str(tmp_path / "whole"))
+    assert whole.wait(timeout=600) == 0, whole.stderr.read()
+    killed_dir = tmp_path / "killed"
+    victim = _naas(*SEARCH_ARGS, "--out", str(killed_dir))
+    checkpoint = killed_dir / "checkpoint-naas.json"
+    deadline = time.time() + 600
+    while _generations_done(checkpoint) < 2 and victim.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert victim.poll() is None, "the search ended before it could be killed"
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    done_at_kill = _generations_done(checkpoint)
+    assert 2 <= done_at_kill < 6
+    resumed = _naas(*SEARCH_ARGS, "--resume", str(killed_dir))
+    assert resumed.wait(timeout=600) == 0, resumed.stderr.read()
+    a = json.loads((tmp_path / "whole" / "summary.json").read_text())["naas"]
+    b = json.loads((killed_dir / "summary.json").read_text())["naas"]
+    assert a == b
+    history = json.loads((killed_dir / "history.json").read_text())
+    assert [h["generation"] for h in history] == list(range(6))
+
+
+def test_ray_executor_gives_the_same_result():
+    ray = pytest.importorskip("ray")
+    from naas.exec.executors import RayExecutor
+
+    reference = search_accelerator(NETS, SPACE, CONFIG)
+    try:
+        remote = search_accelerator(NETS, SPACE, CONFIG, executor=RayExecutor(workers=2))
+    finally:
+        ray.shutdown()
+    assert _key(remote) == _key(reference)
