@@ -121,3 +121,21 @@ def test_ray_executor_gives_the_same_result():
     finally:
         ray.shutdown()
     assert _key(remote) == _key(reference)
+
+
+def test_report_builds_a_self_contained_page(tmp_path):
+    pytest.importorskip("matplotlib")
+    from naas.cli import main
+
+    out = tmp_path / "run"
+    assert main(["search", *SEARCH_ARGS[:-2], "--generations", "2", "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 5  # convergence, EDP, energy, array, 1 network
+    for name in ("convergence", "edp_vs_baselines", "energy_breakdown", "pe_array", "layers_squeezenet"):
+        assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_of_a_folder_without_a_search_is_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "naas.cli", "report", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 2 and "is missing; is this the --out folder" in result.stderr

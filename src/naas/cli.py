@@ -140,6 +140,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
     space = ArchSpace(budget, max_axes=args.max_axes, encoding=args.encoding)
     hand = baseline(budget.name) if budget.name in BASELINES else None
     executor = make_executor(args.executor, args.workers, args.address)
+    sizing_history = None
     try:
         baselines = {}
         if hand is not None:
@@ -156,6 +157,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
             if sizing.interrupted:
                 result.interrupted = True
             baselines[f"sizing-only ({hand.name} connectivity)"] = sizing.best
+            sizing_history = sizing.history
     finally:
         executor.close()
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
@@ -163,11 +165,17 @@ def _cmd_search(args: argparse.Namespace) -> None:
                 "seed": args.seed, "generations": args.generations, "popsize": args.popsize,
                 "objective": args.objective, "encoding": args.encoding, "max_axes": args.max_axes,
                 "map_generations": args.map_generations, "map_popsize": args.map_popsize}
-    print(write_search_outputs(out, networks, result, baselines, settings))
+    print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
     if result.interrupted:
         print(f"interrupted: resume with the same options and --resume {out}", file=sys.stderr)
         raise KeyboardInterrupt
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    from naas.report.html import build_report
+
+    print(f"wrote {build_report(args.dir)}")
 
 
 def _write_json(doc: dict, target: str) -> None:
@@ -232,6 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     _search_options(p)
     p.set_defaults(run=_cmd_search)
+
+    p = sub.add_parser("report", help="turn a search's output folder into an HTML page with figures")
+    p.add_argument("dir", help="the --out folder of a naas search")
+    p.set_defaults(run=_cmd_report)
     return parser
 
 

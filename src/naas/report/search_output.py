@@ -50,7 +50,8 @@ def comparison_rows(naas: DesignScore, others: dict[str, DesignScore], networks:
 
 
 def write_search_outputs(out: str | Path, networks: list[Network], result: ArchSearchResult,
-                         baselines: dict[str, DesignScore], settings: dict) -> str:
+                         baselines: dict[str, DesignScore], settings: dict,
+                         sizing_history: list[dict] | None = None) -> str:
     """Write everything under ``out``; returns the summary text printed to the user."""
     out = Path(out)
     best = result.best
@@ -59,6 +60,8 @@ def write_search_outputs(out: str | Path, networks: list[Network], result: ArchS
         write_yaml_atomic(out / "mappings" / f"{n.name}.yaml",
                           {"layers": {layer: mapping_to_dict(m) for layer, m in best.mappings[n.name].items()}})
     write_json_atomic(out / "history.json", result.history)
+    if sizing_history is not None:
+        write_json_atomic(out / "history-sizing.json", sizing_history)
     rows = comparison_rows(best, baselines, networks)
     summary = {
         "settings": settings,
