@@ -90,15 +90,20 @@ def test_outer_loops_lists_l2_then_dram_innermost_first():
 
 
 def test_systolic_fill_and_drain_adds_a_skew_per_fold():
-    arch = toy_arch(systolic=True)
+    arch = toy_arch(systolic="W")
     m = Mapping((factors(C=2), factors(P=2), ONES), (DIMS, DIMS, DIMS), (2,))
-    # Fewest L1 fills of any operand: W, 1 fold; skew of a 2-PE axis = 2 - 1 = 1 cycle.
+    # Weight-stationary: W has 1 L1 fill = 1 fold. Per fold: skew of a 2-PE axis = 2 - 1 = 1
+    # cycle, plus shifting the stationary weights in along axis 0 = 2 cycles.
     c = evaluate_mapping(LAYER, arch, m)
     flat = evaluate_mapping(LAYER, toy_arch(dram_words_per_cycle=100.0, noc_words_per_cycle=100.0), m)
-    sys_fast = evaluate_mapping(LAYER, toy_arch(systolic=True, dram_words_per_cycle=100.0,
+    sys_fast = evaluate_mapping(LAYER, toy_arch(systolic="W", dram_words_per_cycle=100.0,
                                                 noc_words_per_cycle=100.0), m)
-    assert flat.latency_cycles == 4 and sys_fast.latency_cycles == 5
-    assert c.latency_cycles == 6  # DRAM-bound either way
+    assert flat.latency_cycles == 4 and sys_fast.latency_cycles == 4 + 3
+    assert c.latency_cycles == 7  # 4 + 3 now exceeds the 6 DRAM cycles
+    # Output-stationary: O has 2 L1 fills = 2 folds of 1 skew cycle each, no shifting in.
+    os_fast = evaluate_mapping(LAYER, toy_arch(systolic="O", dram_words_per_cycle=100.0,
+                                               noc_words_per_cycle=100.0), m)
+    assert os_fast.latency_cycles == 4 + 2
 
 
 def test_padding_is_paid_for():

@@ -36,7 +36,7 @@ def designs(draw):
         l2_partition=l2_parts if partitioned else None,
         noc_words_per_cycle=draw(st.sampled_from([1.0, 4.0, 64.0])),
         dram_words_per_cycle=draw(st.sampled_from([0.5, 2.0, 16.0])),
-        systolic=draw(st.booleans()),
+        systolic=draw(st.sampled_from([None, "W", "I", "O"])),
     )
 
 

@@ -107,7 +107,7 @@ def tpu_v1_like() -> Accelerator:
         noc_words_per_cycle=512.0,
         dram_words_per_cycle=21.0,
         clock_mhz=700.0,
-        systolic=True,
+        systolic="W",
         source=(
             "Jouppi et al., 'In-Datacenter Performance Analysis of a TPU', ISCA 2017: 256x256 "
             "weight-stationary systolic array (inputs flow along C rows, sums along K columns), "

@@ -89,7 +89,7 @@ def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
         dram_words_per_cycle=data.get("dram_words_per_cycle", 8.0),
         word_bits=data.get("word_bits", 16),
         clock_mhz=data.get("clock_mhz", 200.0),
-        systolic=bool(data.get("systolic", False)),
+        systolic=data.get("systolic"),
         technology=_technology(data.get("technology")),
         source=str(data.get("source", "")),
     )

@@ -55,8 +55,9 @@ class Accelerator:
 
     ``l2_partition`` None means a unified global buffer of ``l2_bytes`` shared by all operands;
     otherwise each operand has its own part, and the parts sum to ``l2_bytes``.
-    ``systolic`` arrays pay a pipeline fill and drain per pass over the array; broadcast arrays
-    do not.
+    ``systolic`` names the operand a systolic array keeps in its PEs ('W' weight-, 'I' input-,
+    'O' output-stationary); such an array pays a pipeline fill and drain per fold of that
+    operand. None is a broadcast array, which pays none.
     """
 
     name: str
@@ -68,7 +69,7 @@ class Accelerator:
     dram_words_per_cycle: float = 8.0
     word_bits: int = 16
     clock_mhz: float = 200.0
-    systolic: bool = False
+    systolic: str | None = None
     technology: Technology = HOROWITZ_45NM
     source: str = field(default="", compare=False)
 
@@ -84,6 +85,8 @@ class Accelerator:
         if self.word_bits % 8:
             raise field_error("arch word_bits", f"must be a multiple of 8, got {self.word_bits}")
         require_positive_number(self.clock_mhz, "arch clock_mhz")
+        if self.systolic is not None and self.systolic not in OPERANDS:
+            raise field_error("arch systolic", f"must be W, I, O (the stationary operand) or null, got {self.systolic!r}")
         if self.l2_partition is not None and self.l2_partition.total != self.l2_bytes:
             raise field_error(
                 "arch global_buffer partition",

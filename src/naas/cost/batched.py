@@ -20,7 +20,7 @@ from naas.arch.spec import Accelerator
 from naas.cost import rules
 from naas.cost.energy import energy_table
 from naas.mapping.mapping import MappingBatch
-from naas.workload.dims import DIM_INDEX
+from naas.workload.dims import DIM_INDEX, OPERANDS
 from naas.workload.layer import Layer
 
 
@@ -79,6 +79,7 @@ def _kernel(
     dims1 = np.empty(16, np.int64)
     bounds1 = np.empty(16, np.int64)
     tiles = np.empty((3, 3), np.int64)
+    fills_by_op = np.empty(3, np.int64)
     for b in range(temporal.shape[0]):
         code = 0
         arg = 0
@@ -149,11 +150,9 @@ def _kernel(
         total = e_mac * macs
         array_words = 0
         dram_words = 0
-        passes = compute
         for op in range(3):
             l1_fills = _fills(op, dims1, bounds1, 16)
-            if l1_fills < passes:
-                passes = l1_fills
+            fills_by_op[op] = l1_fills
             l1_distinct = _distinct(op, dims1, bounds1, 16)
             l2_fills = _fills(op, dims1[8:], bounds1[8:], 8)
             l2_distinct = _distinct(op, dims1[8:], bounds1[8:], 8)
@@ -172,8 +171,8 @@ def _kernel(
             array_words += _array_words(op, l1_fills, tiles[op, 1], l1_distinct)
             dram_words += c[5] + c[6]
         fill_drain = 0
-        if systolic:
-            fill_drain = _fill_drain(axis_size, n_axes, passes)
+        if systolic >= 0:
+            fill_drain = _fill_drain(axis_size, n_axes, systolic, fills_by_op[systolic])
         cycles = _latency(compute, array_words, dram_words, links[0], links[1], fill_drain)
         energy[b] = total
         latency[b] = cycles
@@ -203,7 +202,7 @@ class CompiledTarget:
     e_dram: float
     links: np.ndarray
     num_pes: int
-    systolic: bool
+    systolic: int  # stationary operand index, -1 for a broadcast array
 
 
 def compile_target(layer: Layer, arch: Accelerator) -> CompiledTarget:
@@ -225,7 +224,7 @@ def compile_target(layer: Layer, arch: Accelerator) -> CompiledTarget:
         e_dram=energies.dram_pj,
         links=np.array([arch.noc_words_per_cycle, arch.dram_words_per_cycle], dtype=np.float64),
         num_pes=arch.num_pes,
-        systolic=arch.systolic,
+        systolic=-1 if arch.systolic is None else OPERANDS.index(arch.systolic),
     )
 
 
@@ -275,7 +274,7 @@ class StackedTargets:
     e_dram: np.ndarray       # (K,)
     links: np.ndarray        # (K, 2)
     num_pes: np.ndarray      # (K,)
-    systolic: np.ndarray     # (K,) bool
+    systolic: np.ndarray     # (K,) stationary operand index, -1 for none
 
     def __len__(self) -> int:
         return self.layer_dims.shape[0]
@@ -312,7 +311,7 @@ def stack_targets(targets: list[CompiledTarget]) -> StackedTargets:
         e_dram=np.array([t.e_dram for t in targets]),
         links=np.stack([t.links for t in targets]),
         num_pes=np.array([t.num_pes for t in targets], dtype=np.int64),
-        systolic=np.array([t.systolic for t in targets]),
+        systolic=np.array([t.systolic for t in targets], dtype=np.int64),
     )
 
 

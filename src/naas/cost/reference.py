@@ -129,11 +129,11 @@ def evaluate_mapping(
     breakdown: dict[str, dict[str, float]] = {lvl: {} for lvl in ENERGY_LEVELS}
     array_words = 0
     dram_words = 0
-    passes = compute_cycles
+    l1_fill_counts = []
     for op, name in enumerate(OPERANDS):
         l1_tile, array_tile, l2_tile = tiles[name]
         l1_fills = rules.fill_count(op, dims1, bounds1, len(dims1))
-        passes = min(passes, l1_fills)
+        l1_fill_counts.append(l1_fills)
         l2_fills = rules.fill_count(op, dims2, bounds2, len(dims2))
         l1_distinct = rules.distinct_tiles(op, dims1, bounds1, len(dims1))
         l2_distinct = rules.distinct_tiles(op, dims2, bounds2, len(dims2))
@@ -153,8 +153,10 @@ def evaluate_mapping(
     mac_energy = energies.mac_pj * macs
     energy = mac_energy + sum(sum(per_op.values()) for per_op in breakdown.values())
     fill_drain = 0
-    if arch.systolic:
-        fill_drain = rules.systolic_fill_drain_cycles([a.size for a in arch.axes], len(arch.axes), passes)
+    if arch.systolic is not None:
+        stationary = OPERANDS.index(arch.systolic)
+        fill_drain = rules.systolic_fill_drain_cycles([a.size for a in arch.axes], len(arch.axes), stationary,
+                                                      l1_fill_counts[stationary])
     latency = rules.latency_cycles(compute_cycles, array_words, dram_words,
                                    arch.noc_words_per_cycle, arch.dram_words_per_cycle, fill_drain)
     return LayerCost(

@@ -108,15 +108,19 @@ def array_traffic_words(op: int, l1_fills: int, array_tile: int, l1_distinct: in
 
 
 @register_jitable
-def systolic_fill_drain_cycles(axis_sizes, n_axes: int, passes: int) -> int:
-    """Pipeline fill and drain of a systolic array: operands skew across every axis, so each
-    pass (fold) costs the sum of its axis lengths minus one per axis in extra cycles. A fold
-    lasts as long as the most stationary operand stays in the PEs, so ``passes`` is the fewest
-    L1 fills of any operand."""
+def systolic_fill_drain_cycles(axis_sizes, n_axes: int, stationary: int, stationary_fills: int) -> int:
+    """Pipeline fill and drain of a systolic array that keeps operand ``stationary`` in its PEs.
+
+    Each fold (an L1 fill of the stationary operand) pays the skew of the array, the sum of its
+    axis lengths minus one per axis; a stationary weight or input tile is first shifted in
+    along axis 0, one row per cycle. This is SCALE-Sim's 2a + b + T - 2 cycles per fold for
+    weight/input-stationary and a + b + T - 2 for output-stationary arrays."""
     skew = 0
     for a in range(n_axes):
-        skew += axis_sizes[a]
-    return passes * (skew - n_axes)
+        skew += axis_sizes[a] - 1
+    if stationary != 2:
+        skew += axis_sizes[0]
+    return stationary_fills * skew
 
 
 @register_jitable
