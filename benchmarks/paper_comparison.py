@@ -46,11 +46,12 @@ def run_budget(name: str, config: ArchSearchConfig, ablation: bool, random_basel
     start = time.perf_counter()
     hand_score = score_designs([hand], networks, config, [(config.seed, 10**6)])[0]
     out["hand"] = {"fitness": hand_score.fitness, "per_network": _per_network(hand_score, networks)}
-    runs = {"naas": ArchSpace(budget),
+    max_axes = max(2, len(hand.axes))  # NAAS's space must contain the hand design's
+    runs = {"naas": ArchSpace(budget, max_axes=max_axes),
             "sizing_only": ArchSpace(budget, max_axes=len(hand.axes),
                                      fixed_dataflow=tuple(a.parallel_dim for a in hand.axes))}
     if ablation:
-        runs["index_encoding"] = ArchSpace(budget, encoding="index")
+        runs["index_encoding"] = ArchSpace(budget, max_axes=max_axes, encoding="index")
     for label, space in runs.items():
         result = search_accelerator(networks, space, config)
         out[label] = {

@@ -137,8 +137,9 @@ def _cmd_search(args: argparse.Namespace) -> None:
     budget = parse_budget(args.budget)
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
                               objective=args.objective, mapping=_mapping_config(args))
-    space = ArchSpace(budget, max_axes=args.max_axes, encoding=args.encoding)
     hand = baseline(budget.name) if budget.name in BASELINES else None
+    max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
+    space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
     executor = make_executor(args.executor, args.workers, args.address)
     sizing_history = None
     try:
@@ -163,7 +164,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
                 "seed": args.seed, "generations": args.generations, "popsize": args.popsize,
-                "objective": args.objective, "encoding": args.encoding, "max_axes": args.max_axes,
+                "objective": args.objective, "encoding": args.encoding, "max_axes": max_axes,
                 "map_generations": args.map_generations, "map_popsize": args.map_popsize}
     print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
@@ -234,7 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--generations", type=int, default=20, help="accelerator generations (default 20)")
     p.add_argument("--popsize", type=int, default=12, help="accelerator candidates per generation")
-    p.add_argument("--max-axes", type=int, default=2, choices=[1, 2, 3], help="PE array dimensionality")
+    p.add_argument("--max-axes", type=int, choices=[1, 2, 3, 4],
+                   help="most PE array axes (default 2, or the hand design's count if larger, so that "
+                        "the searched space contains the hand design)")
     p.add_argument("--no-sizing-baseline", dest="sizing_baseline", action="store_false",
                    help="skip the sizing-only search with the hand design's connectivity")
     p.add_argument("--quiet", action="store_true", help="no progress lines")

@@ -5,7 +5,7 @@ Importance encoding (NAAS), n = 18:
   genes[1:9]    connectivity: one importance per loop dim; the top-k dims, most important first,
                 are the parallel dims of the k axes
   genes[9]      PEs: log-uniform from sqrt(max) to max, in steps of 8
-  genes[10:13]  shape: axis sizes (steps of 2) splitting the PEs, log-uniformly (up to 4 axes)
+  genes[10:13]  shape: axis sizes (steps of 2) splitting the PEs in log-space (up to 4 axes)
   genes[13]     per-PE L1 bytes: log-uniform from one word per operand to 90 % of the budget
   genes[14:17]  how the L1 bytes split between W, I and O (steps of 16 B above 16 B)
   genes[17]     global buffer: log-uniform from 1/64 of what the L1s leave to all of it
@@ -45,8 +45,8 @@ class ArchSpace:
     fixed_dataflow: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.fixed_dataflow is None and not 1 <= self.max_axes <= 3:
-            raise field_error("search max_axes", "must be 1, 2 or 3")
+        if self.fixed_dataflow is None and not 1 <= self.max_axes <= 4:
+            raise field_error("search max_axes", "must be 1 to 4")
         if self.encoding not in ("importance", "index"):
             raise field_error("search encoding", "choose importance or index")
         if self.fixed_dataflow is not None:
@@ -68,7 +68,10 @@ def _axis_sizes(pes: int, k: int, shape_genes: np.ndarray) -> list[int]:
     sizes = []
     left = pes
     for i in range(k - 1):
-        size = _round_step(left ** float(shape_genes[i]), AXIS_STEP)
+        # Axis i takes up to 2/(k-i) of the remaining log-size (all of it for the last split),
+        # so on average the PEs spread evenly over the k axes.
+        exponent = min(1.0, float(shape_genes[i]) * 2.0 / (k - i))
+        size = _round_step(left ** exponent, AXIS_STEP)
         size = max(1, min(size, left))
         sizes.append(size)
         left = max(1, left // size)
