@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--popsize", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ablation", default="", help="budgets that also run the index-encoding ablation")
-    parser.add_argument("--random", action="store_true", help="also run random accelerator search")
+    parser.add_argument("--random", default="", help="budgets that also run random accelerator search")
     parser.add_argument("--json", help="write every number here")
     parser.add_argument("--from-json", nargs="*", help="only print the report of earlier --json files")
     args = parser.parse_args()
@@ -116,7 +116,7 @@ def main() -> None:
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed)
     results = []
     for name in args.budgets.split(","):
-        results.append(run_budget(name, config, name in args.ablation.split(","), args.random))
+        results.append(run_budget(name, config, name in args.ablation.split(","), name in args.random.split(",")))
         if args.json:
             with open(args.json, "w") as handle:
                 json.dump(results, handle, indent=1)
