@@ -173,6 +173,32 @@ def _cmd_search(args: argparse.Namespace) -> None:
         raise KeyboardInterrupt
 
 
+def _cmd_import(args: argparse.Namespace) -> None:
+    import warnings
+
+    from naas.workload.io import save_network
+
+    source = args.model
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if source.startswith("torchvision:"):
+            from naas.workload.torch_import import from_torchvision
+
+            network = from_torchvision(source.split(":", 1)[1], resolution=args.resolution, batch=args.batch)
+        else:
+            from naas.workload.onnx_import import network_from_onnx
+
+            network, _ = network_from_onnx(source, name=args.name)
+    for w in caught:
+        if "skipped ops" in str(w.message):
+            print(f"naas: warning: {w.message}", file=sys.stderr)
+    if args.name:
+        network = type(network)(args.name, network.layers)
+    save_network(network, args.output)
+    print(f"{network.name}: {network.layer_count} layers ({len(network.layers)} distinct shapes), "
+          f"{network.macs / 1e6:,.1f} M MACs, {network.weight_count / 1e6:,.2f} M weights -> {args.output}")
+
+
 def _cmd_report(args: argparse.Namespace) -> None:
     from naas.report.html import build_report
 
@@ -243,6 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     _search_options(p)
     p.set_defaults(run=_cmd_search)
+
+    p = sub.add_parser("import", help="a model file or torchvision model to a network YAML")
+    p.add_argument("model", help="an .onnx file, or torchvision:NAME (built without weights)")
+    p.add_argument("-o", "--output", required=True, help="network YAML to write")
+    p.add_argument("--name", help="network name (default: from the model)")
+    p.add_argument("--resolution", type=int, default=224, help="input size for torchvision models")
+    p.add_argument("--batch", type=int, default=1)
+    p.set_defaults(run=_cmd_import)
 
     p = sub.add_parser("report", help="turn a search's output folder into an HTML page with figures")
     p.add_argument("dir", help="the --out folder of a naas search")

@@ -114,4 +114,4 @@ def network_from_onnx(source: str | Path, name: str | None = None) -> tuple[Netw
     if skipped:
         warnings.warn("skipped ops without MACs to map: " + ", ".join(f"{op} x{n}" for op, n in sorted(skipped.items())),
                       stacklevel=2)
-    return Network.from_layers(name or model.graph.name or path.stem, layers), skipped
+    return Network.from_layers(name or path.stem, layers), skipped

@@ -33,10 +33,14 @@ def from_torch(module, example_input, name: str | None = None) -> Network:
         handles.append(sub.register_forward_pre_hook(lambda m, a, n=module_name: recorder.enter(n)))
         handles.append(sub.register_forward_hook(lambda m, a, o: recorder.leave()))
     args = example_input if isinstance(example_input, tuple) else (example_input,)
+    fastpath = torch.backends.mha.get_fastpath_enabled()
+    # The fused inference path of nn.TransformerEncoderLayer hides its matmuls in one kernel.
+    torch.backends.mha.set_fastpath_enabled(False)
     try:
         with torch.no_grad(), recorder.mode(F):
             module.eval()(*args)
     finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
         for h in handles:
             h.remove()
     if not recorder.layers:
@@ -58,9 +62,12 @@ class _Recorder:
         self.scope.pop()
 
     def label(self, kind: str) -> str:
+        """The innermost module's name; a second call in the same module adds the call kind
+        (and a count if that repeats too)."""
         base = next((s for s in reversed(self.scope) if s), "") or kind
-        self.names[base] += 1
-        return base if self.names[base] == 1 else f"{base}.{kind}{self.names[base] - 1}"
+        name = base if base not in self.names else f"{base}.{kind}"
+        self.names[name] += 1
+        return name if self.names[name] == 1 else f"{name}{self.names[name]}"
 
     def mode(self, F):
         recorder = self
@@ -125,7 +132,7 @@ class _Recorder:
         length, batch = batch_first_shape[0], batch_first_shape[1] if query.dim() == 3 else 1
         source = key.shape[0]
         head_dim = embed // heads
-        for proj in ("q_proj", "k_proj", "v_proj"):
+        for proj in ("q_proj", "k_proj", "v_proj"):  # one packed in_proj, three GEMMs
             rows = length if proj == "q_proj" else source
             self.layers.append(Layer.gemm(self.label(proj), rows * batch, embed, embed))
         self.layers.append(Layer.gemm(self.label("attention_scores"), length, head_dim, source, groups=heads, batch=batch))
@@ -148,7 +155,9 @@ def from_torchvision(name: str, resolution: int = 224, batch: int = 1) -> Networ
         raise NaasError("import: torchvision is not installed; install it beside torch") from None
     available = torchvision.models.list_models()
     if name not in available:
-        close = [m for m in available if name.split("_")[0] in m][:5]
+        import difflib
+
+        close = difflib.get_close_matches(name, available, n=5, cutoff=0.6)
         raise NaasError(f"import: torchvision has no model {name!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
     model = torchvision.models.get_model(name, weights=None)
     return from_torch(model, torch.zeros(batch, 3, resolution, resolution), name=name)
