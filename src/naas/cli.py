@@ -199,6 +199,37 @@ def _cmd_import(args: argparse.Namespace) -> None:
           f"{network.macs / 1e6:,.1f} M MACs, {network.weight_count / 1e6:,.2f} M weights -> {args.output}")
 
 
+def _cmd_export(args: argparse.Namespace) -> None:
+    from naas.arch.io import resolve_accelerator
+    from naas.cost.network import evaluate_network, network_mappings
+    from naas.mapping.io import load_mappings
+    from naas.report.tables import format_table
+    from naas.workload.io import resolve_network
+
+    design = resolve_accelerator(args.arch)
+    network = resolve_network(args.network)
+    mappings = network_mappings(network, design, load_mappings(args.mapping) if args.mapping else None)
+    if args.to == "timeloop":
+        from naas.report.timeloop import export_timeloop as export
+    else:
+        from naas.report.zigzag import export_zigzag as export
+    paths = export(design, network, mappings, args.dir)
+    print(f"wrote {len(paths)} {args.to} files to {args.dir}")
+    if args.rescore:
+        if args.to != "zigzag":
+            raise NaasError("export: --rescore runs ZigZag; use it with --to zigzag")
+        from naas.report.zigzag import rescore_in_zigzag
+
+        ours = evaluate_network(network, design, mappings)
+        theirs = {r["layer"]: r for r in rescore_in_zigzag(args.dir)}
+        rows = []
+        for name, cost in zip(ours.layer_names, ours.layers):
+            z = theirs.get(name)
+            rows.append([name, f"{cost.energy_pj:.4g}", f"{z['energy_pj']:.4g}" if z else "-",
+                         f"{cost.latency_cycles:,.0f}", f"{z['latency_cycles']:,.0f}" if z else "-"])
+        print(format_table(["layer", "naas energy (pJ)", "ZigZag energy (pJ)", "naas latency", "ZigZag latency"], rows))
+
+
 def _cmd_report(args: argparse.Namespace) -> None:
     from naas.report.html import build_report
 
@@ -277,6 +308,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolution", type=int, default=224, help="input size for torchvision models")
     p.add_argument("--batch", type=int, default=1)
     p.set_defaults(run=_cmd_import)
+
+    p = sub.add_parser("export", help="write a design and its mappings as Timeloop or ZigZag inputs")
+    p.add_argument("--arch", required=True, help="accelerator YAML or baseline name")
+    p.add_argument("--network", required=True, help="zoo name or network YAML")
+    p.add_argument("--mapping", help="mappings YAML (layers not listed get the greedy default)")
+    p.add_argument("--to", required=True, choices=["timeloop", "zigzag"])
+    p.add_argument("dir", help="folder to write")
+    p.add_argument("--rescore", action="store_true", help="with --to zigzag: run ZigZag and print both costs")
+    p.set_defaults(run=_cmd_export)
 
     p = sub.add_parser("report", help="turn a search's output folder into an HTML page with figures")
     p.add_argument("dir", help="the --out folder of a naas search")
