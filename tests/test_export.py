@@ -61,6 +61,9 @@ def test_zigzag_export_is_well_formed(tmp_path):
     hardware = yaml.safe_load((tmp_path / "hardware.yaml").read_text())
     assert hardware["operational_array"]["sizes"] == [12, 14]
     assert set(hardware["memories"]) == {"rf_W", "rf_I", "rf_O", "global_buffer", "dram"}
+    partitioned = yaml.safe_load(yaml.safe_dump(__import__("naas.report.zigzag", fromlist=["x"]).hardware_dict(
+        baseline("shidiannao"))))
+    assert {"global_buffer_W", "global_buffer_I", "global_buffer_O"} <= set(partitioned["memories"])
     workload = yaml.safe_load((tmp_path / "workload.yaml").read_text())
     assert [w["name"] for w in workload] == [nl.layer.name for nl in network.layers]
     assert all(math.prod(w["loop_sizes"]) == nl.layer.macs for w, nl in zip(workload, network.layers))

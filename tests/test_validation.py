@@ -34,3 +34,20 @@ def test_latency_matches_scalesim_on_every_anchor_layer():
     diffs = [abs(r["rel_diff"]) for r in rows]
     assert statistics.median(diffs) < 0.001
     assert max(diffs) < 0.01
+
+
+def test_energy_ranks_and_totals_agree_with_zigzag_on_fixed_mappings():
+    pytest.importorskip("zigzag")
+    import logging
+
+    from benchmarks import validate_zigzag
+
+    logging.disable(logging.WARNING)
+    try:
+        rows = validate_zigzag.compare(12, layers=validate_zigzag.LAYERS[2:4])  # conv5_1, resnet50 1x1
+    finally:
+        logging.disable(logging.NOTSET)
+    assert len(rows) == 4
+    for row in rows:
+        assert row["spearman_edp"] >= 0.9, row
+        assert row["median_energy_diff"] <= 0.10, row

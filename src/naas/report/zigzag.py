@@ -26,17 +26,21 @@ ZIGZAG_DIMS = {"N": "B", "G": "G", "K": "K", "C": "C", "P": "OY", "Q": "OX", "R"
 OPERAND_LINKS = {"O": "O", "W": "I2", "I": "I1"}
 
 
-def _port(name: str, kind: str, bits: int, allocation: list[str]) -> dict:
-    return {"name": name, "type": kind, "bandwidth_min": bits, "bandwidth_max": bits, "allocation": allocation}
+def _port(name: str, kind: str, bits: int, allocation: list[str], word_bits: int) -> dict:
+    """ZigZag counts ceil(bits moved / bandwidth_min) x bandwidth_min / bandwidth_max accesses,
+    each costing r_cost or w_cost: a one-word minimum keeps narrow transfers from paying for
+    the full link width."""
+    return {"name": name, "type": kind, "bandwidth_min": word_bits, "bandwidth_max": bits, "allocation": allocation}
 
 
-def _memory(size_bits: int, cost_pj: float, operands: list[str], bits: int, served: list[str]) -> dict:
+def _memory(size_bits: int, cost_pj: float, operands: list[str], bits: int, served: list[str],
+            word_bits: int) -> dict:
     read = [f"{o}, tl" for o in operands] + (["O, th"] if "O" in operands else [])
     write = [f"{o}, fh" for o in operands] + (["O, fl"] if "O" in operands else [])
     return {
         "size": size_bits, "r_cost": cost_pj, "w_cost": cost_pj, "area": 0, "latency": 1,
         "operands": operands,
-        "ports": [_port("r_port_1", "read", bits, read), _port("w_port_1", "write", bits, write)],
+        "ports": [_port("r_port_1", "read", bits, read, word_bits), _port("w_port_1", "write", bits, write, word_bits)],
         "served_dimensions": served,
     }
 
@@ -48,14 +52,21 @@ def hardware_dict(design: Accelerator) -> dict:
     dims = [f"D{i + 1}" for i in range(len(design.axes))]
     memories = {}
     for op, words, cost in zip("WIO", design.l1_words(), energies.l1_pj):
-        memories[f"rf_{op}"] = _memory(words * bits, cost, [OPERAND_LINKS[op]], bits, [])
+        memories[f"rf_{op}"] = _memory(words * bits, cost, [OPERAND_LINKS[op]], bits, [], bits)
     noc_words = max(1, int(design.noc_words_per_cycle))
-    memories["global_buffer"] = _memory(design.l2_bytes * 8, max(energies.l2_pj) * noc_words,
-                                        ["I1", "I2", "O"], bits * noc_words, dims)
+    if design.l2_partition is None:
+        memories["global_buffer"] = _memory(design.l2_bytes * 8, energies.l2_pj[0] * noc_words,
+                                            ["I1", "I2", "O"], bits * noc_words, dims, bits)
+    else:
+        # one buffer per operand, sharing the link width between them
+        share = max(1, noc_words // 3)
+        for op, part, cost in zip("WIO", design.l2_partition.as_tuple(), energies.l2_pj):
+            memories[f"global_buffer_{op}"] = _memory(part * 8, cost * share, [OPERAND_LINKS[op]], bits * share, dims,
+                                                      bits)
     dram_words = max(1, int(design.dram_words_per_cycle))
-    dram = _memory(10**12, energies.dram_pj * dram_words, ["I1", "I2", "O"], bits * dram_words, dims)
+    dram = _memory(10**12, energies.dram_pj * dram_words, ["I1", "I2", "O"], bits * dram_words, dims, bits)
     dram["ports"] = [_port("rw_port_1", "read_write", bits * dram_words,
-                           [f"{o}, {d}" for o in ("I1", "I2", "O") for d in ("fh", "tl")] + ["O, fl", "O, th"])]
+                           [f"{o}, {d}" for o in ("I1", "I2", "O") for d in ("fh", "tl")] + ["O, fl", "O, th"], bits)]
     memories["dram"] = dram
     array = {"unit_energy": energies.mac_pj, "unit_area": 1, "dimensions": dims,
              "sizes": [a.size for a in design.axes]}
@@ -127,3 +138,58 @@ def rescore_in_zigzag(folder: str | Path) -> list[dict]:
         logging.disable(previous)
     return [{"layer": cme.layer.name, "energy_pj": float(cme.energy_total), "latency_cycles": float(cme.latency_total2)}
             for cme, _ in cmes[0][1]]
+
+
+def zigzag_temporal_spec(mapping: Mapping) -> dict[str, list[list[tuple[str, int]]]]:
+    """Our loop nest as ZigZag's per-operand TemporalMapping spec: for every operand the same
+    loops, innermost first, cut into its three levels (register file, global buffer, DRAM)
+    exactly where our L1 / L2 / DRAM levels are."""
+    levels = []
+    for level in range(3):
+        levels.append([(ZIGZAG_DIMS[d], mapping.temporal[level][DIMS.index(d)])
+                       for d in reversed(mapping.orders[level]) if mapping.temporal[level][DIMS.index(d)] > 1])
+    return {"W": [list(x) for x in levels], "I": [list(x) for x in levels], "O": [list(x) for x in levels]}
+
+
+class ZigZagScorer:
+    """Re-scores single fixed mappings of ours in ZigZag's cost model (no LOMA search), with the
+    hardware of ``hardware_dict`` - the recipe of shared/anchors/zigzag/fixed_mapping.py."""
+
+    def __init__(self, design: Accelerator, folder: str | Path):
+        from zigzag.stages.parser.accelerator_parser import AcceleratorParserStage
+
+        self.design = design
+        folder = Path(folder)
+        write_yaml_atomic(folder / "hardware.yaml", hardware_dict(design))
+        self.accelerator = AcceleratorParserStage.parse_accelerator(str(folder / "hardware.yaml"))
+
+    def score(self, layer: Layer, mapping: Mapping):
+        """ZigZag's CostModelEvaluation of ``mapping`` (energy_total, latency_total2, ...)."""
+        from zigzag.cost_model.cost_model import CostModelEvaluation
+        from zigzag.datatypes import LayerDim, LayerOperand
+        from zigzag.mapping.temporal_mapping import TemporalMapping, TemporalMappingType
+        from zigzag.parser.mapping_validator import MappingValidator
+        from zigzag.parser.workload_factory import LayerNodeFactory
+        from zigzag.parser.workload_validator import WorkloadValidator
+        from zigzag.stages.evaluation.cost_model_evaluation import CostModelStage
+        from zigzag.stages.mapping.spatial_mapping_conversion import SpatialMappingConversionStage
+        from zigzag.stages.mapping.spatial_mapping_generation import SpatialMappingGeneratorStage
+
+        spatial = {f"D{i + 1}": [f"{ZIGZAG_DIMS[a.parallel_dim]}, {f}"]
+                   for i, (a, f) in enumerate(zip(self.design.axes, mapping.spatial))}
+        mapping_data = [{"name": "default", "spatial_mapping": spatial, "memory_operand_links": dict(OPERAND_LINKS)}]
+        mv = MappingValidator(mapping_data)
+        wv = WorkloadValidator([layer_dict(layer, 0, self.design.word_bits)])
+        if not (mv.validate() and wv.validate()):
+            raise ValueError("ZigZag rejected the exported layer or mapping")
+        node = LayerNodeFactory(wv.normalized_data[0], mv.normalized_data).create()
+        generator = SpatialMappingGeneratorStage([CostModelStage], accelerator=self.accelerator, layer=node)
+        node.spatial_mapping = next(generator.generate_spatial_mappings())
+        conversion = SpatialMappingConversionStage([CostModelStage], accelerator=self.accelerator, layer=node)
+        spatial_mapping, spatial_int = conversion.convert_user_spatial_mapping(node.spatial_mapping)
+        spec = zigzag_temporal_spec(mapping)
+        temporal = TemporalMapping({LayerOperand(op): [[(LayerDim(d), s) for d, s in lvl] for lvl in lvls]
+                                    for op, lvls in spec.items()}, node, TemporalMappingType.UNEVEN)
+        return CostModelEvaluation(accelerator=self.accelerator, layer=node, spatial_mapping=spatial_mapping,
+                                   spatial_mapping_int=spatial_int, temporal_mapping=temporal,
+                                   access_same_data_considered_as_no_access=True)

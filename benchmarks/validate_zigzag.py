@@ -1,0 +1,143 @@
+"""Our cost model against ZigZag 3.9.1's on the same layer, design and mapping.
+
+    python -m benchmarks.validate_zigzag [--mappings 100] [--loma]
+
+For the five anchor layers (shared/anchors/zigzag) on two designs exported to ZigZag with our
+own technology table (naas.report.zigzag.hardware_dict: same per-word energies, sizes and link
+widths), every random valid mapping from our decoder is re-scored in ZigZag's
+CostModelEvaluation with the same spatial unrolling, loop order and memory-level cuts. NoC
+energy, which ZigZag does not model, is left out of ours. Reported per layer and design:
+Spearman rank correlation of EDP, median relative difference of energy and of latency. With
+--loma, our mapper's best mapping re-scored in ZigZag is set against ZigZag's own LOMA search
+(lpf_limit 6, opt EDP) on the same exported design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import tempfile
+import time
+
+import numpy as np
+
+from naas.arch import baseline
+from naas.cost import evaluate_mapping
+from naas.cost.batched import compile_target, evaluate_stacked, stack_targets
+from naas.mapping import MappingBatch
+from naas.report.zigzag import ZigZagScorer, export_zigzag
+from naas.search.mapping_encoding import decode_mappings, gene_count
+from naas.search.mapping_search import MappingSearchConfig, search_mappings
+from naas.workload import Layer, Network
+
+LAYERS = [
+    Layer("vgg16_conv1_1", K=64, C=3, P=224, Q=224, R=3, S=3),
+    Layer("vgg16_conv2_1", K=128, C=64, P=112, Q=112, R=3, S=3),
+    Layer("vgg16_conv5_1", K=512, C=512, P=14, Q=14, R=3, S=3),
+    Layer("resnet50_1x1", K=256, C=64, P=56, Q=56),
+    Layer("mbv2_dw144", G=144, P=56, Q=56, R=3, S=3),
+]
+DESIGNS = ["eyeriss", "nvdla256"]
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def random_valid_mappings(layer: Layer, design, count: int, seed: int) -> MappingBatch:
+    targets = stack_targets([compile_target(layer, design)])
+    genes = np.random.default_rng(seed).random((1, 4 * count, gene_count(targets.n_axes, 0)))
+    temporal, order, spatial = decode_mappings(genes, targets, 0)
+    valid = evaluate_stacked(targets, temporal, order, spatial).valid[0]
+    keep = np.flatnonzero(valid)[:count]
+    return MappingBatch(temporal[0, keep], order[0, keep], spatial[0, keep][:, : len(design.axes)])
+
+
+def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: list[str] = DESIGNS) -> list[dict]:
+    rows = []
+    for design_name in designs:
+        design = baseline(design_name)
+        with tempfile.TemporaryDirectory() as folder:
+            scorer = ZigZagScorer(design, folder)
+            for layer in layers:
+                batch = random_valid_mappings(layer, design, count, seed)
+                ours_e, ours_l, zz_e, zz_l = [], [], [], []
+                for i in range(len(batch)):
+                    mapping = batch.mapping(i)
+                    ours = evaluate_mapping(layer, design, mapping)
+                    cme = scorer.score(layer, mapping)
+                    ours_e.append(ours.energy_pj - sum(ours.energy_breakdown_pj["NoC"].values()))
+                    ours_l.append(ours.latency_cycles)
+                    zz_e.append(float(cme.energy_total))
+                    zz_l.append(float(cme.latency_total2))
+                oe, ol, ze, zl = map(np.array, (ours_e, ours_l, zz_e, zz_l))
+                rows.append({
+                    "design": design_name, "layer": layer.name, "mappings": len(batch),
+                    "spearman_edp": spearman(oe * ol, ze * zl),
+                    "median_energy_diff": float(np.median(np.abs(oe - ze) / ze)),
+                    "median_latency_diff": float(np.median(np.abs(ol - zl) / zl)),
+                    "median_energy_ratio": float(np.median(oe / ze)),
+                    "median_latency_ratio": float(np.median(ol / zl)),
+                })
+    return rows
+
+
+def loma_cross_check() -> list[dict]:
+    from zigzag.api import get_hardware_performance_zigzag
+
+    rows = []
+    for design_name in DESIGNS:
+        design = baseline(design_name)
+        for layer in LAYERS:
+            start = time.perf_counter()
+            found = search_mappings([(layer, design)], MappingSearchConfig(), np.random.default_rng(0))
+            ours_s = time.perf_counter() - start
+            best = found.best.mapping(0)
+            best = type(best)(best.temporal, best.orders, best.spatial[: len(design.axes)])
+            with tempfile.TemporaryDirectory() as folder:
+                cme = ZigZagScorer(design, folder).score(layer, best)
+                export_zigzag(design, Network.from_layers("one", [layer]), {layer.name: best}, folder)
+                spatial_only = f"{folder}/mapping.yaml"
+                text = open(spatial_only).read()
+                open(spatial_only, "w").write(text.split("  temporal_ordering:")[0] + "  memory_operand_links:" +
+                                              text.split("  memory_operand_links:", 1)[1])
+                start = time.perf_counter()
+                energy, latency, _ = get_hardware_performance_zigzag(
+                    f"{folder}/workload.yaml", f"{folder}/hardware.yaml", spatial_only, opt="EDP", lpf_limit=6,
+                    dump_folder=f"{folder}/out", loma_show_progress_bar=False)
+                loma_s = time.perf_counter() - start
+            rows.append({"design": design_name, "layer": layer.name,
+                         "ours_in_zigzag_edp": float(cme.energy_total * cme.latency_total2),
+                         "loma_edp": float(energy * latency), "ours_evals": found.evaluations, "ours_s": ours_s,
+                         "loma_s": loma_s})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mappings", type=int, default=100)
+    parser.add_argument("--loma", action="store_true")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    rows = compare(args.mappings)
+    print("| design | layer | mappings | Spearman EDP | median abs energy diff | median abs latency diff | ours/ZigZag energy | ours/ZigZag latency |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['design']} | {r['layer']} | {r['mappings']} | {r['spearman_edp']:.3f} | "
+              f"{100 * r['median_energy_diff']:.1f}% | {100 * r['median_latency_diff']:.1f}% | "
+              f"{r['median_energy_ratio']:.3f} | {r['median_latency_ratio']:.3f} |")
+    print(f"\nmedian over layer x design: Spearman {statistics.median(r['spearman_edp'] for r in rows):.3f}, "
+          f"energy diff {100 * statistics.median(r['median_energy_diff'] for r in rows):.1f}%, "
+          f"latency diff {100 * statistics.median(r['median_latency_diff'] for r in rows):.1f}%")
+    if args.loma:
+        print("\n| design | layer | our best, scored by ZigZag (EDP) | LOMA best (EDP) | ours / LOMA | our evals | our s | LOMA s |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in loma_cross_check():
+            print(f"| {r['design']} | {r['layer']} | {r['ours_in_zigzag_edp']:.4g} | {r['loma_edp']:.4g} | "
+                  f"{r['ours_in_zigzag_edp'] / r['loma_edp']:.3f} | {r['ours_evals']:,} | {r['ours_s']:.2f} | {r['loma_s']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
