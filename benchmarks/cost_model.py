@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     arch = baseline(args.arch)
     rng = np.random.default_rng(0)
-    print(f"| layer | batched evals/s (1 core) | reference evals/s | speed-up |")
+    print("| layer | batched evals/s (1 core) | reference evals/s | speed-up |")
     print("|---|---|---|---|")
     for net, name in LAYERS:
         layer = _layer(net, name)

@@ -1,6 +1,13 @@
 import pytest
 
-from naas.arch import BASELINES, Budget, baseline, load_accelerator, parse_budget, save_accelerator
+from naas.arch import (
+    BASELINES,
+    Budget,
+    baseline,
+    load_accelerator,
+    parse_budget,
+    save_accelerator,
+)
 from naas.arch.io import accelerator_from_dict, accelerator_to_dict
 from naas.arch.technology import HOROWITZ_45NM
 from naas.errors import NaasError

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from naas.arch import baseline
-from naas.cost.network import evaluate_network, network_mappings
+from naas.cost.network import network_mappings
 from naas.report.timeloop import export_timeloop
 from naas.report.zigzag import export_zigzag
-from naas.workload import DIMS, Layer, Network, zoo_network
+from naas.workload import DIMS, zoo_network
 
 
 class _TaggedLoader(yaml.SafeLoader):

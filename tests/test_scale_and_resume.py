@@ -1,7 +1,6 @@
 """Executors, checkpoint/resume (SIGKILL included) and refusal of bad checkpoints."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from naas.arch import BASELINES, Budget, baseline, load_accelerator, parse_budget
+from naas.arch import Budget, baseline, load_accelerator, parse_budget
+from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 from naas.cli import main
 from naas.cost import evaluate_mapping
 from naas.cost.batched import compile_target, stack_targets
@@ -17,7 +18,6 @@ from naas.search.exhaustive import exhaustive_search
 from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
 from naas.search.mapping_search import MappingSearchConfig, search_mappings
 from naas.workload import Layer, zoo_network
-from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 
 FAST_MAPPING = MappingSearchConfig(popsize=12, generations=25)
 FAST_ARCH = ArchSearchConfig(popsize=6, generations=3, mapping=FAST_MAPPING)

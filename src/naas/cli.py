@@ -121,7 +121,11 @@ def _cmd_search(args: argparse.Namespace) -> None:
     from naas.exec.executors import make_executor
     from naas.report.search_output import write_search_outputs
     from naas.search.arch_encoding import ArchSpace
-    from naas.search.arch_search import ArchSearchConfig, score_designs, search_accelerator
+    from naas.search.arch_search import (
+        ArchSearchConfig,
+        score_designs,
+        search_accelerator,
+    )
     from naas.workload.io import resolve_network
 
     if args.resume and args.out and Path(args.out) != Path(args.resume):

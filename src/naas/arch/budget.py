@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from naas.arch.spec import Accelerator
-from naas.errors import NaasError, field_error, require_positive_int, require_positive_number
+from naas.errors import (
+    NaasError,
+    field_error,
+    require_positive_int,
+    require_positive_number,
+)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-import yaml
-
 from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 from naas.arch.technology import TECHNOLOGIES, Technology
 from naas.errors import NaasError, field_error
+from naas.files import read_yaml, write_yaml_atomic
 
 _REQUIRED = ("name", "array", "pe_buffers_bytes", "global_buffer")
 
@@ -96,17 +95,11 @@ def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
 
 
 def save_accelerator(arch: Accelerator, path: str | Path) -> None:
-    Path(path).write_text(yaml.safe_dump(accelerator_to_dict(arch), sort_keys=False, width=100))
+    write_yaml_atomic(path, accelerator_to_dict(arch))
 
 
 def load_accelerator(path: str | Path) -> Accelerator:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise NaasError(f"arch: cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise NaasError(f"arch: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = read_yaml(path, "arch")
     return accelerator_from_dict(data, source=str(path))
 
 

@@ -24,7 +24,6 @@ from naas.workload.dims import DIM_INDEX, OPERANDS
 from naas.workload.layer import Layer
 
 
-
 def _use_source_keyed_cache() -> None:
     """Point numba's on-disk cache at a folder named by a hash of every source the kernel
     compiles. numba keys its cache on the kernel's own file only, so an edit to a rule in

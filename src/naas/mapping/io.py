@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from naas.errors import NaasError, field_error
+from naas.files import read_yaml, write_yaml_atomic
 from naas.mapping.mapping import LEVELS, Mapping
 from naas.workload.dims import DIM_INDEX, DIMS
 
@@ -54,17 +53,11 @@ def mapping_from_dict(data: object, where: str) -> Mapping:
 
 def save_mappings(mappings: dict[str, Mapping], path: str | Path) -> None:
     data = {"layers": {name: mapping_to_dict(m) for name, m in mappings.items()}}
-    Path(path).write_text(yaml.safe_dump(data, sort_keys=False))
+    write_yaml_atomic(path, data)
 
 
 def load_mappings(path: str | Path) -> dict[str, Mapping]:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise NaasError(f"mapping: cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise NaasError(f"mapping: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = read_yaml(path, "mapping")
     if not isinstance(data, dict) or not isinstance(data.get("layers"), dict):
         raise NaasError(f"mapping: {path} needs a 'layers' mapping of layer name -> mapping")
     return {str(name): mapping_from_dict(raw, f"mapping {name}") for name, raw in data["layers"].items()}

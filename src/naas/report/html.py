@@ -10,9 +10,9 @@ from pathlib import Path
 from naas.arch.io import load_accelerator
 from naas.cost.network import evaluate_network
 from naas.errors import NaasError
+from naas.files import write_text_atomic
 from naas.mapping.io import load_mappings
 from naas.report import figures
-from naas.report.files import write_text_atomic
 from naas.workload.io import resolve_network
 
 

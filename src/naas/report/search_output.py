@@ -7,8 +7,8 @@ import math
 from pathlib import Path
 
 from naas.arch.io import accelerator_to_dict
+from naas.files import write_json_atomic, write_text_atomic, write_yaml_atomic
 from naas.mapping.io import mapping_to_dict
-from naas.report.files import write_json_atomic, write_text_atomic, write_yaml_atomic
 from naas.report.tables import format_table
 from naas.search.arch_search import ArchSearchResult, DesignScore
 from naas.workload.network import Network

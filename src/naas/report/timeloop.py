@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from naas.arch.spec import Accelerator
+from naas.files import write_text_atomic
 from naas.mapping.mapping import Mapping
-from naas.report.files import write_text_atomic
 from naas.workload.dims import DIMS
 from naas.workload.network import Network
 

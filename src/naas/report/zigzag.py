@@ -15,8 +15,8 @@ from pathlib import Path
 
 from naas.arch.spec import Accelerator
 from naas.cost.energy import energy_table
+from naas.files import write_yaml_atomic
 from naas.mapping.mapping import Mapping
-from naas.report.files import write_yaml_atomic
 from naas.workload.dims import DIMS
 from naas.workload.layer import Layer
 from naas.workload.network import Network
@@ -172,8 +172,12 @@ class ZigZagScorer:
         from zigzag.parser.workload_factory import LayerNodeFactory
         from zigzag.parser.workload_validator import WorkloadValidator
         from zigzag.stages.evaluation.cost_model_evaluation import CostModelStage
-        from zigzag.stages.mapping.spatial_mapping_conversion import SpatialMappingConversionStage
-        from zigzag.stages.mapping.spatial_mapping_generation import SpatialMappingGeneratorStage
+        from zigzag.stages.mapping.spatial_mapping_conversion import (
+            SpatialMappingConversionStage,
+        )
+        from zigzag.stages.mapping.spatial_mapping_generation import (
+            SpatialMappingGeneratorStage,
+        )
 
         spatial = {f"D{i + 1}": [f"{ZIGZAG_DIMS[a.parallel_dim]}, {f}"]
                    for i, (a, f) in enumerate(zip(self.design.axes, mapping.spatial))}

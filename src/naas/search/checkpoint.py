@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from naas.errors import NaasError
-from naas.report.files import write_text_atomic
+from naas.files import write_text_atomic
 
 FORMAT = "naas-search-checkpoint"
 VERSION = 1

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from naas.arch.spec import Accelerator
-from naas.cost.batched import StackedTargets, compile_target, evaluate_stacked, stack_targets
+from naas.cost.batched import (
+    StackedTargets,
+    compile_target,
+    evaluate_stacked,
+    stack_targets,
+)
 from naas.mapping.mapping import MappingBatch
 from naas.search.cmaes import BatchedCMA
 from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count

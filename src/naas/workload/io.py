@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from naas.errors import NaasError, field_error
+from naas.errors import field_error
+from naas.files import read_yaml, write_yaml_atomic
 from naas.workload.dims import DIMS
 from naas.workload.layer import Layer
 from naas.workload.network import Network, NetworkLayer
@@ -57,17 +56,11 @@ def network_from_dict(data: object, source: str = "network") -> Network:
 
 
 def save_network(network: Network, path: str | Path) -> None:
-    Path(path).write_text(yaml.safe_dump(network_to_dict(network), sort_keys=False))
+    write_yaml_atomic(path, network_to_dict(network))
 
 
 def load_network(path: str | Path) -> Network:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise NaasError(f"network: cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise NaasError(f"network: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = read_yaml(path, "network")
     return network_from_dict(data, source=str(path))
 
 

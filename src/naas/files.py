@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader (or a crash) never sees a half-written result."""
+"""Files: atomic writes (a reader, or a crash, never sees a half-written result) and YAML
+reads that fail with one line naming the file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 import yaml
+
+from naas.errors import NaasError
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -39,3 +42,14 @@ def _jsonable(value: object) -> object:
     if isinstance(value, float):
         return None
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def read_yaml(path: str | Path, what: str) -> object:
+    """The parsed YAML at ``path``; ``what`` names the input in the error ('arch', 'network')."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise NaasError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise NaasError(f"{what}: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
