@@ -1,6 +1,7 @@
 """Executors, checkpoint/resume (SIGKILL included) and refusal of bad checkpoints."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -138,3 +139,21 @@ def test_report_builds_a_self_contained_page(tmp_path):
 def test_report_of_a_folder_without_a_search_is_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "naas.cli", "report", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2 and "is missing; is this the --out folder" in result.stderr
+
+
+def test_ctrl_c_writes_the_best_design_so_far(tmp_path):
+    out = tmp_path / "run"
+    args = [a for a in SEARCH_ARGS if a != "inprocess"]
+    args[args.index("--executor") + 1:args.index("--executor") + 1] = ["pool", "--workers", "2"]
+    victim = _naas(*args, "--out", str(out), start_new_session=True)
+    deadline = time.time() + 600
+    while _generations_done(out / "checkpoint-naas.json") < 1 and victim.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert victim.poll() is None
+    os.killpg(victim.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+    _, stderr = victim.communicate(timeout=600)
+    assert victim.returncode == 130, stderr
+    assert "Traceback" not in stderr and "resume with the same options" in stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True
+    assert (out / "design.yaml").exists() and (out / "mappings" / "squeezenet.yaml").exists()

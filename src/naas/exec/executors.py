@@ -37,7 +37,7 @@ class PoolExecutor:
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_one_thread)
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_init)
 
     def map(self, fn: Callable[[Any], Any], tasks: list) -> list:
         return list(self._pool.map(fn, tasks))
@@ -74,6 +74,15 @@ class RayExecutor:
 def _call(fn: Callable[[Any], Any], task: Any) -> Any:
     _one_thread()
     return fn(task)
+
+
+def _worker_init() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops the search and saves the best
+    design; a worker killed by the terminal's SIGINT would break the pool instead."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _one_thread()
 
 
 def _one_thread() -> None:
