@@ -80,6 +80,8 @@ def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: li
                     "median_latency_diff": float(np.median(np.abs(ol - zl) / zl)),
                     "median_energy_ratio": float(np.median(oe / ze)),
                     "median_latency_ratio": float(np.median(ol / zl)),
+                    "points": {"ours_energy": oe.tolist(), "zigzag_energy": ze.tolist(),
+                               "ours_latency": ol.tolist(), "zigzag_latency": zl.tolist()},
                 })
     return rows
 
@@ -115,10 +117,35 @@ def loma_cross_check() -> list[dict]:
     return rows
 
 
+def scatter(rows: list[dict], path: str) -> None:
+    """Ours against ZigZag per mapping, log-log, energy and latency, one colour per layer."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(DESIGNS), 2, figsize=(10, 4.2 * len(DESIGNS)))
+    for row_axes, design in zip(axes, DESIGNS):
+        for ax, metric in zip(row_axes, ("energy", "latency")):
+            for r in (r for r in rows if r["design"] == design):
+                ax.scatter(r["points"][f"zigzag_{metric}"], r["points"][f"ours_{metric}"], s=8, label=r["layer"])
+            lo, hi = ax.get_xlim()
+            ax.plot([lo, hi], [lo, hi], color="grey", linewidth=0.8)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel(f"ZigZag {metric}")
+            ax.set_ylabel(f"naas {metric}")
+            ax.set_title(f"{design}: {metric} ({'pJ' if metric == 'energy' else 'cycles'})")
+        row_axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mappings", type=int, default=100)
     parser.add_argument("--loma", action="store_true")
+    parser.add_argument("--plot", help="write the ours-vs-ZigZag scatter plot (PNG) here")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     rows = compare(args.mappings)
@@ -131,6 +158,8 @@ def main() -> None:
     print(f"\nmedian over layer x design: Spearman {statistics.median(r['spearman_edp'] for r in rows):.3f}, "
           f"energy diff {100 * statistics.median(r['median_energy_diff'] for r in rows):.1f}%, "
           f"latency diff {100 * statistics.median(r['median_latency_diff'] for r in rows):.1f}%")
+    if args.plot:
+        scatter(rows, args.plot)
     if args.loma:
         print("\n| design | layer | our best, scored by ZigZag (EDP) | LOMA best (EDP) | ours / LOMA | our evals | our s | LOMA s |")
         print("|---|---|---|---|---|---|---|---|")
