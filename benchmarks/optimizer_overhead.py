@@ -39,7 +39,7 @@ def main() -> None:
             opt.tell(list(zip(xs, fitness[g, i])))
     library = (time.perf_counter() - start) / gens
 
-    es = BatchedCMA.start(np.full((k, n), 0.5), 0.25, rng, lam)
+    es = BatchedCMA.start(np.full((k, n), 0.5), 0.25, rng.spawn(k), lam)
     start = time.perf_counter()
     for g in range(gens):
         es.ask()
