@@ -145,7 +145,10 @@ def test_ctrl_c_writes_the_best_design_so_far(tmp_path):
     out = tmp_path / "run"
     args = [a for a in SEARCH_ARGS if a != "inprocess"]
     args[args.index("--executor") + 1:args.index("--executor") + 1] = ["pool", "--workers", "2"]
-    victim = _naas(*args, "--out", str(out), start_new_session=True)
+    # A shell that runs this suite in the background hands its children SIGINT ignored;
+    # give the search the default disposition a terminal's foreground job has.
+    victim = _naas(*args, "--out", str(out), start_new_session=True,
+                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 600
     while _generations_done(out / "checkpoint-naas.json") < 1 and victim.poll() is None and time.time() < deadline:
         time.sleep(0.05)
