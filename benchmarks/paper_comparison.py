@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--popsize", type=int, default=12)
     parser.add_argument("--naas-generations", type=int, help="generations of the NAAS and index searches "
                         "(default: --generations, which the sizing-only search always uses)")
+    parser.add_argument("--restarts", type=int, default=0, help="outer-search restarts, for every search")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ablation", default="", help="budgets that also run the index-encoding ablation")
     parser.add_argument("--random", default="", help="budgets that also run random accelerator search")
@@ -121,7 +122,8 @@ def main() -> None:
         results = [r for path in args.from_json for r in json.loads(open(path).read())]
         print(report(results))
         return
-    config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed)
+    config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
+                              restarts=args.restarts)
     results = []
     for name in args.budgets.split(","):
         results.append(run_budget(name, config, name in args.ablation.split(","), name in args.random.split(","),

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,17 +38,21 @@ def test_pool_and_in_process_executors_give_the_same_result():
     assert _key(pooled) == _key(reference)
 
 
-def test_resume_after_an_interrupt_ends_like_an_uninterrupted_run(tmp_path):
-    reference = search_accelerator(NETS, SPACE, CONFIG)
+@pytest.mark.parametrize("restarts", [0, 1])
+def test_resume_after_an_interrupt_ends_like_an_uninterrupted_run(tmp_path, restarts):
+    config = replace(CONFIG, restarts=restarts)
+    reference = search_accelerator(NETS, SPACE, config)
     checkpoint = tmp_path / "ck.json"
 
-    def stop_after_two(record):
-        if record["generation"] == 1:
+    stop_at = 1 + 4 * restarts  # within the first run, or just into the restart
+
+    def stop(record):
+        if record["step"] == stop_at:
             raise KeyboardInterrupt
 
-    first = search_accelerator(NETS, SPACE, CONFIG, progress=stop_after_two, checkpoint=checkpoint)
-    assert first.interrupted and len(first.history) == 2
-    resumed = search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    first = search_accelerator(NETS, SPACE, config, progress=stop, checkpoint=checkpoint)
+    assert first.interrupted and len(first.history) == stop_at + 1
+    resumed = search_accelerator(NETS, SPACE, config, checkpoint=checkpoint, resume=True)
     assert _key(resumed)[:3] == _key(reference)[:3]
     assert resumed.evaluations == reference.evaluations
 
@@ -83,7 +88,7 @@ def _naas(*args: str, **kw) -> subprocess.Popen:
 
 def _generations_done(checkpoint: Path) -> int:
     try:
-        return json.loads(json.loads(checkpoint.read_text())["payload"])["next_generation"]
+        return json.loads(json.loads(checkpoint.read_text())["payload"])["next_step"]
     except (OSError, ValueError, KeyError):
         return 0
 

@@ -156,3 +156,15 @@ def test_cli_search_writes_a_design_that_evaluate_accepts(tmp_path, capsys):
 def test_cli_search_rejects_an_impossible_budget(capsys):
     assert main(["search", "--network", "resnet18", "--budget", "pes=64,bytes=100", "--out", "x"]) == 2
     assert "max_onchip_bytes" in capsys.readouterr().err
+
+
+def test_restarts_keep_the_first_run_and_can_only_improve_on_it():
+    from dataclasses import replace
+
+    nets, space = [zoo_network("squeezenet")], ArchSpace(parse_budget("eyeriss"))
+    single = search_accelerator(nets, space, FAST_ARCH)
+    restarted = search_accelerator(nets, space, replace(FAST_ARCH, restarts=1))
+    first_run = [h for h in restarted.history if h["run"] == 0]
+    assert [h["best"] for h in first_run] == [h["best"] for h in single.history]
+    assert restarted.best.fitness <= single.best.fitness
+    assert len(restarted.history) == 2 * FAST_ARCH.generations

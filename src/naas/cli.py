@@ -72,7 +72,7 @@ def _progress_printer(args: argparse.Namespace, label: str, total: int):
         return None
 
     def show(record: dict) -> None:
-        print(f"[{label}] gen {record['generation'] + 1}/{total}  {record['evaluations']:,} evals  "
+        print(f"[{label}] gen {record['step'] + 1}/{total}  {record['evaluations']:,} evals  "
               f"{record['seconds']:.0f}s  best {record['best']:.4e}  ({record['best_dataflow']})",
               file=sys.stderr, flush=True)
 
@@ -139,8 +139,9 @@ def _cmd_search(args: argparse.Namespace) -> None:
     if len({n.name for n in networks}) != len(networks):
         raise NaasError("network: the same network is given twice; give each once")
     budget = parse_budget(args.budget)
-    config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
-                              objective=args.objective, mapping=_mapping_config(args))
+    config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts,
+                              seed=args.seed, objective=args.objective, mapping=_mapping_config(args))
+    steps = args.generations * (args.restarts + 1)
     hand = baseline(budget.name) if budget.name in BASELINES else None
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
@@ -151,13 +152,13 @@ def _cmd_search(args: argparse.Namespace) -> None:
         if hand is not None:
             baselines[f"{hand.name} (hand design, searched mappings)"] = score_designs(
                 [hand], networks, config, [(args.seed, 10**6)])[0]
-        result = search_accelerator(networks, space, config, _progress_printer(args, "naas", args.generations),
+        result = search_accelerator(networks, space, config, _progress_printer(args, "naas", steps),
                                     executor, out / "checkpoint-naas.json", resume=bool(args.resume))
         if hand is not None and args.sizing_baseline and not result.interrupted:
             fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
                               fixed_dataflow=tuple(a.parallel_dim for a in hand.axes))
             sizing = search_accelerator(networks, fixed, config,
-                                        _progress_printer(args, "sizing-only", args.generations), executor,
+                                        _progress_printer(args, "sizing-only", steps), executor,
                                         out / "checkpoint-sizing.json", resume=bool(args.resume))
             if sizing.interrupted:
                 result.interrupted = True
@@ -167,7 +168,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
         executor.close()
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
-                "seed": args.seed, "generations": args.generations, "popsize": args.popsize,
+                "seed": args.seed, "generations": args.generations, "restarts": args.restarts, "popsize": args.popsize,
                 "objective": args.objective, "encoding": args.encoding, "max_axes": max_axes,
                 "map_generations": args.map_generations, "map_popsize": args.map_popsize}
     print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
@@ -296,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--generations", type=int, default=20, help="accelerator generations (default 20)")
     p.add_argument("--popsize", type=int, default=12, help="accelerator candidates per generation")
+    p.add_argument("--restarts", type=int, default=0,
+                   help="independent re-runs of the accelerator search, best kept (default 0)")
     p.add_argument("--max-axes", type=int, choices=[1, 2, 3, 4],
                    help="most PE array axes (default 2, or the hand design's count if larger, so that "
                         "the searched space contains the hand design)")

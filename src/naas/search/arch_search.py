@@ -30,6 +30,9 @@ from naas.workload.network import Network
 class ArchSearchConfig:
     popsize: int = 12
     generations: int = 20
+    #: independent re-runs of the outer CMA-ES (new seed streams, same generations each); the
+    #: best design of all runs wins. The outer landscape is multi-modal in the connectivity.
+    restarts: int = 0
     sigma0: float = 0.3
     seed: int = 0
     objective: str = "edp"
@@ -136,21 +139,24 @@ def search_accelerator(
     cache: dict[str, DesignScore] = {}
     history: list[dict] = []
     best: DesignScore | None = None
-    evaluations, first_generation, elapsed = 0, 0, 0.0
+    evaluations, first_step, elapsed = 0, 0, 0.0
+    es = None
     if resume and checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, settings_fp)
         es = BatchedCMA.from_state(state["es"])
         cache = {key: score_from_dict(value) for key, value in state["cache"].items()}
         history, evaluations = state["history"], state["evaluations"]
-        first_generation, elapsed = state["next_generation"], state["seconds"]
+        first_step, elapsed = state["next_step"], state["seconds"]
         best = cache[state["best"]] if state["best"] is not None else None
-    else:
-        es = BatchedCMA.start(np.full((1, GENES), 0.5), config.sigma0,
-                              [np.random.default_rng(config.seed)], config.popsize)
     start = time.perf_counter() - elapsed
     interrupted = False
     try:
-        for generation in range(first_generation, config.generations):
+        for step in range(first_step, config.generations * (config.restarts + 1)):
+            run, generation = divmod(step, config.generations)
+            if generation == 0:
+                seed_stream = config.seed if run == 0 else [config.seed, run]
+                es = BatchedCMA.start(np.full((1, GENES), 0.5), config.sigma0,
+                                      [np.random.default_rng(seed_stream)], config.popsize)
             genes = es.ask()
             clipped = np.clip(genes[0], 0.0, 1.0)
             designs = [decode_accelerator(g, space) for g in clipped]
@@ -158,7 +164,7 @@ def search_accelerator(
             for i, d in enumerate(designs):
                 key = _design_key(d)
                 if key not in cache and key not in fresh:
-                    fresh[key] = (d, (config.seed, generation, i))
+                    fresh[key] = (d, (config.seed, generation, i) if run == 0 else (config.seed, run, generation, i))
             chunks = [list(fresh.values())[w::executor.workers] for w in range(executor.workers)]
             tasks = [([d for d, _ in c], networks, config, [s for _, s in c]) for c in chunks if c]
             for chunk_scores in executor.map(_score_task, tasks):
@@ -177,7 +183,7 @@ def search_accelerator(
             if best is None or gen_best.fitness < best.fitness:
                 best = gen_best
             record = {
-                "generation": generation, "evaluations": evaluations,
+                "step": step, "run": run, "generation": generation, "evaluations": evaluations,
                 "seconds": time.perf_counter() - start, "generation_best": float(np.min(fitness)),
                 "best": best.fitness, "best_dataflow": best.design.dataflow, "new_designs": len(fresh),
             }
@@ -185,7 +191,7 @@ def search_accelerator(
             if checkpoint is not None:
                 save_checkpoint(checkpoint, settings_fp, {
                     "es": es.state(), "cache": {k: score_to_dict(v) for k, v in cache.items()},
-                    "history": history, "evaluations": evaluations, "next_generation": generation + 1,
+                    "history": history, "evaluations": evaluations, "next_step": step + 1,
                     "seconds": record["seconds"], "best": _design_key(best.design),
                 })
             if progress:
