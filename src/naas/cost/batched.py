@@ -39,13 +39,6 @@ def _use_source_keyed_cache() -> None:
 
 
 _use_source_keyed_cache()
-_footprint = rules.operand_footprint
-_fills = rules.fill_count
-_distinct = rules.distinct_tiles
-_accesses = rules.operand_accesses
-_array_words = rules.array_traffic_words
-_fill_drain = rules.systolic_fill_drain_cycles
-_latency = rules.latency_cycles
 
 
 @dataclass(frozen=True)
@@ -118,9 +111,9 @@ def _kernel(
                 code = rules.SPATIAL_OVERFLOW
                 arg = a
         for op in range(3):
-            tiles[op, 0] = _footprint(op, l1_loops, sh, sw, dh, dw)
-            tiles[op, 1] = _footprint(op, array_loops, sh, sw, dh, dw)
-            tiles[op, 2] = _footprint(op, l2_loops, sh, sw, dh, dw)
+            tiles[op, 0] = rules.operand_footprint(op, l1_loops, sh, sw, dh, dw)
+            tiles[op, 1] = rules.operand_footprint(op, array_loops, sh, sw, dh, dw)
+            tiles[op, 2] = rules.operand_footprint(op, l2_loops, sh, sw, dh, dw)
         for op in range(3):
             if code == 0 and tiles[op, 0] > l1_words[op]:
                 code = rules.L1_OVERFLOW
@@ -150,29 +143,29 @@ def _kernel(
         array_words = 0
         dram_words = 0
         for op in range(3):
-            l1_fills = _fills(op, dims1, bounds1, 16)
+            l1_fills = rules.fill_count(op, dims1, bounds1, 16)
             fills_by_op[op] = l1_fills
-            l1_distinct = _distinct(op, dims1, bounds1, 16)
-            l2_fills = _fills(op, dims1[8:], bounds1[8:], 8)
-            l2_distinct = _distinct(op, dims1[8:], bounds1[8:], 8)
-            c = _accesses(op, macs, pes_used, tiles[op, 0], tiles[op, 1], tiles[op, 2],
-                          l1_fills, l2_fills, l1_distinct, l2_distinct)
-            e1 = e_l1[op] * (c[0] + c[1])
-            e2 = e_l2[op] * (c[3] + c[4])
-            e3 = e_dram * (c[5] + c[6])
-            e4 = e_noc * c[2]
+            l1_distinct = rules.distinct_tiles(op, dims1, bounds1, 16)
+            l2_fills = rules.fill_count(op, dims1[8:], bounds1[8:], 8)
+            l2_distinct = rules.distinct_tiles(op, dims1[8:], bounds1[8:], 8)
+            c = rules.operand_accesses(op, macs, pes_used, tiles[op, 0], tiles[op, 1], tiles[op, 2],
+                                       l1_fills, l2_fills, l1_distinct, l2_distinct)
+            e1 = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])
+            e2 = e_l2[op] * (c[rules.L2_READS] + c[rules.L2_WRITES])
+            e3 = e_dram * (c[rules.DRAM_READS] + c[rules.DRAM_WRITES])
+            e4 = e_noc * c[rules.NOC_WORDS]
             total += e1 + e2 + e3 + e4
             if want_breakdown:
                 breakdown[b, 0, op] = e1
                 breakdown[b, 1, op] = e2
                 breakdown[b, 2, op] = e3
                 breakdown[b, 3, op] = e4
-            array_words += _array_words(op, l1_fills, tiles[op, 1], l1_distinct)
-            dram_words += c[5] + c[6]
+            array_words += rules.array_traffic_words(op, l1_fills, tiles[op, 1], l1_distinct)
+            dram_words += c[rules.DRAM_READS] + c[rules.DRAM_WRITES]
         fill_drain = 0
         if systolic >= 0:
-            fill_drain = _fill_drain(axis_size, n_axes, systolic, fills_by_op[systolic])
-        cycles = _latency(compute, array_words, dram_words, links[0], links[1], fill_drain)
+            fill_drain = rules.systolic_fill_drain_cycles(axis_size, n_axes, systolic, fills_by_op[systolic])
+        cycles = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
         energy[b] = total
         latency[b] = cycles
         edp[b] = total * cycles if code == 0 else np.inf
