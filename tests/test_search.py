@@ -168,3 +168,14 @@ def test_restarts_keep_the_first_run_and_can_only_improve_on_it():
     assert [h["best"] for h in first_run] == [h["best"] for h in single.history]
     assert restarted.best.fitness <= single.best.fitness
     assert len(restarted.history) == 2 * FAST_ARCH.generations
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--generations", "0"], "search generations: must be >= 1"),
+    (["--popsize", "1"], "search popsize: must be >= 2"),
+    (["--map-popsize", "1"], "mapping search popsize: must be >= 2"),
+    (["--restarts", "-1"], "search restarts: must be >= 0"),
+])
+def test_cli_search_rejects_bad_search_sizes(args, message, tmp_path, capsys):
+    assert main(["search", "--network", "resnet18", "--budget", "eyeriss", "--out", str(tmp_path), *args]) == 2
+    assert message in capsys.readouterr().err

@@ -22,7 +22,8 @@ from naas.mapping.mapping import Mapping
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.cmaes import BatchedCMA
 from naas.search.mapping_search import MappingSearchConfig, search_mappings
-from naas.search.objective import check_objective, network_objective
+from naas.errors import NaasError
+from naas.search.objective import check_objective, check_search_sizes, network_objective
 from naas.workload.network import Network
 
 
@@ -40,6 +41,9 @@ class ArchSearchConfig:
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
+        check_search_sizes("search", self.popsize, self.generations, self.sigma0)
+        if self.restarts < 0:
+            raise NaasError(f"search restarts: must be >= 0, got {self.restarts}")
 
 
 @dataclass(frozen=True)

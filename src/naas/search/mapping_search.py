@@ -21,7 +21,8 @@ from naas.cost.batched import (
 from naas.mapping.mapping import MappingBatch
 from naas.search.cmaes import BatchedCMA
 from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
-from naas.search.objective import check_objective, layer_objective
+from naas.errors import NaasError
+from naas.search.objective import check_objective, check_search_sizes, layer_objective
 from naas.workload.layer import Layer
 
 #: Weight of the squared distance outside [0, 1]^n added to a candidate's log objective, so
@@ -42,8 +43,9 @@ class MappingSearchConfig:
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
+        check_search_sizes("mapping search", self.popsize, self.generations, self.sigma0)
         if self.encoding not in ENCODINGS:
-            raise ValueError(f"encoding: choose one of {', '.join(ENCODINGS)}")
+            raise NaasError(f"encoding: choose one of {', '.join(ENCODINGS)}")
 
 
 @dataclass(frozen=True)

@@ -34,3 +34,13 @@ def network_objective(name: str, energy_pj: float, latency_cycles: float) -> flo
     if name == "latency":
         return latency_cycles
     return energy_pj * latency_cycles
+
+
+def check_search_sizes(what: str, popsize: int, generations: int, sigma0: float) -> None:
+    """An evolution strategy needs two candidates to rank and at least one generation."""
+    if popsize < 2:
+        raise NaasError(f"{what} popsize: must be >= 2, got {popsize}")
+    if generations < 1:
+        raise NaasError(f"{what} generations: must be >= 1, got {generations}")
+    if not sigma0 > 0:
+        raise NaasError(f"{what} sigma0: must be > 0, got {sigma0}")
