@@ -53,31 +53,24 @@ def main() -> None:
     print(f"\nSame search ({args.generations} generations x {args.popsize} designs, squeezenet + mobilenet_v2): "
           f"1 process {one:.1f} s, pool of 2 {two:.1f} s, speed-up {one / two:.2f}x")
 
-    tasks = list(range(200))
-    pool = PoolExecutor(2)
-    try:
-        pool.map(abs, tasks)
-        start = time.perf_counter()
-        pool.map(abs, tasks)
-        pool_ms = (time.perf_counter() - start) / len(tasks) * 1e3
-    finally:
-        pool.close()
-    line = f"Per-task overhead (trivial task, 200 tasks): pool {pool_ms:.2f} ms"
+    line = f"Per-task overhead (trivial task, 200 tasks): pool {task_overhead_ms(PoolExecutor(2)):.2f} ms"
     if args.ray:
-        import ray
-
         from naas.exec.executors import RayExecutor
 
-        executor = RayExecutor(workers=2)
-        try:
-            executor.map(abs, tasks)
-            start = time.perf_counter()
-            executor.map(abs, tasks)
-            ray_ms = (time.perf_counter() - start) / len(tasks) * 1e3
-        finally:
-            ray.shutdown()
-        line += f", Ray (local, 2 CPUs) {ray_ms:.2f} ms"
+        line += f", Ray (local, 2 CPUs) {task_overhead_ms(RayExecutor(workers=2)):.2f} ms"
     print(line)
+
+
+def task_overhead_ms(executor, count: int = 200) -> float:
+    """Milliseconds per trivial task once the executor is warm; closes the executor."""
+    tasks = list(range(count))
+    try:
+        executor.map(abs, tasks)
+        start = time.perf_counter()
+        executor.map(abs, tasks)
+        return (time.perf_counter() - start) / count * 1e3
+    finally:
+        executor.close()
 
 
 if __name__ == "__main__":

@@ -121,10 +121,12 @@ def test_ray_executor_gives_the_same_result():
     from naas.exec.executors import RayExecutor
 
     reference = search_accelerator(NETS, SPACE, CONFIG)
+    executor = RayExecutor(workers=2)
     try:
-        remote = search_accelerator(NETS, SPACE, CONFIG, executor=RayExecutor(workers=2))
+        remote = search_accelerator(NETS, SPACE, CONFIG, executor=executor)
     finally:
-        ray.shutdown()
+        executor.close()
+    assert not ray.is_initialized()
     assert _key(remote) == _key(reference)
 
 

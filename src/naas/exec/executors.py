@@ -56,7 +56,8 @@ class RayExecutor:
         except ImportError:
             raise NaasError("executor: ray is not installed; pip install 'naas[ray]'") from None
         self._ray = ray
-        if not ray.is_initialized():
+        self._owns_ray = not ray.is_initialized()
+        if self._owns_ray:
             if address:
                 ray.init(address=address, log_to_driver=False)
             else:
@@ -68,7 +69,8 @@ class RayExecutor:
         return self._ray.get([self._remote.remote(fn, t) for t in tasks])
 
     def close(self) -> None:
-        pass
+        if self._owns_ray:  # a Ray session the caller opened stays theirs
+            self._ray.shutdown()
 
 
 def _call(fn: Callable[[Any], Any], task: Any) -> Any:
