@@ -17,12 +17,12 @@ import numpy as np
 
 from naas.arch.spec import Accelerator
 from naas.cost.batched import compile_target, stack_targets
+from naas.errors import NaasError
 from naas.exec.executors import Executor, InProcessExecutor
 from naas.mapping.mapping import Mapping
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.cmaes import BatchedCMA
 from naas.search.mapping_search import MappingSearchConfig, search_mappings
-from naas.errors import NaasError
 from naas.search.objective import check_objective, check_search_sizes, network_objective
 from naas.workload.network import Network
 

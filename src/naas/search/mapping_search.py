@@ -18,10 +18,10 @@ from naas.cost.batched import (
     evaluate_stacked,
     stack_targets,
 )
+from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
 from naas.search.cmaes import BatchedCMA
 from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
-from naas.errors import NaasError
 from naas.search.objective import check_objective, check_search_sizes, layer_objective
 from naas.workload.layer import Layer
 
