@@ -61,3 +61,17 @@ def test_a_mapping_that_does_not_fit_is_reported(tmp_path):
     assert result.returncode == 2
     assert "INVALID" in result.stdout and "L1 tile of W does not fit" in result.stdout
     assert result.stderr.startswith("naas: error: mapping:") and "Traceback" not in result.stderr
+
+
+def test_map_searches_mappings_that_beat_the_greedy_default(tmp_path, capsys):
+    assert main(["map", "--network", "squeezenet", "--arch", "eyeriss", "--map-generations", "20",
+                 "--map-popsize", "12", "--out", str(tmp_path / "m.yaml"), "--json", str(tmp_path / "searched.json")]) == 0
+    assert "mappings searched by CMA-ES" in capsys.readouterr().out
+    assert main(["evaluate", "--network", "squeezenet", "--arch", "eyeriss", "--json", str(tmp_path / "greedy.json")]) == 0
+    assert main(["evaluate", "--network", "squeezenet", "--arch", "eyeriss", "--mapping", str(tmp_path / "m.yaml"),
+                 "--json", str(tmp_path / "again.json")]) == 0
+    searched = json.loads((tmp_path / "searched.json").read_text())["totals"]
+    greedy = json.loads((tmp_path / "greedy.json").read_text())["totals"]
+    again = json.loads((tmp_path / "again.json").read_text())["totals"]
+    assert again == searched
+    assert searched["edp"] < greedy["edp"]
