@@ -1,0 +1,81 @@
+"""The once-for-all MobileNet-V3 space as networks (naas.nas.ofa_mbv3)."""
+
+import pytest
+
+from naas.errors import NaasError
+from naas.nas.ofa_mbv3 import MobileNetV3Config, make_divisible, mobilenet_v3_network
+
+
+def test_channel_rounding_matches_mobilenet():
+    assert [make_divisible(w * 1.2) for w in (16, 24, 40, 80, 112, 160, 960, 1280)] == \
+        [24, 32, 48, 96, 136, 192, 1152, 1536]
+    assert make_divisible(36) == 40 and make_divisible(12) == 16
+
+
+def test_depth_and_resolution_change_the_network_as_expected():
+    small = MobileNetV3Config((3,) * 20, (3,) * 20, (2,) * 5, 128)
+    net = mobilenet_v3_network(small)
+    # stem 1 + first block 2 + 10 MBConv blocks x 3 + 3 SE stages x 2 blocks x 2 FCs + head 3
+    assert net.layer_count == 1 + 2 + 10 * 3 + 3 * 2 * 2 + 3
+    bigger = mobilenet_v3_network(MobileNetV3Config((3,) * 20, (3,) * 20, (2,) * 5, 224))
+    assert bigger.macs > net.macs * 2.5  # spatial layers scale with resolution squared
+    deeper = mobilenet_v3_network(MobileNetV3Config((3,) * 20, (3,) * 20, (4,) * 5, 128))
+    assert deeper.layer_count == net.layer_count + 10 * 3 + 3 * 2 * 2
+
+
+def test_ofa_dict_form_and_bad_configs():
+    cfg = MobileNetV3Config.from_ofa({"ks": [5] * 20, "e": [4] * 20, "d": [3] * 5, "r": [160]})
+    assert cfg.resolution == 160 and cfg.kernels[0] == 5
+    with pytest.raises(NaasError, match="ofa-mbv3 ks"):
+        MobileNetV3Config((9,) * 20, (3,) * 20, (2,) * 5)
+    with pytest.raises(NaasError, match="ofa-mbv3 d"):
+        MobileNetV3Config((3,) * 20, (3,) * 20, (5,) * 5)
+
+
+def _reference(torch, kernels, expands, depths):
+    """An independent torch build of the OFA MobileNet-V3 w1.2 sub-network."""
+    nn = torch.nn
+    widths, final, last = [24, 24, 32, 48, 96, 136, 192], 1152, 1536
+    strides, se = [2, 2, 2, 1, 2], [False, True, False, True, True]
+
+    def round8(x):
+        r = max(8, (int(x) + 4) // 8 * 8)
+        return r + 8 if r < 0.9 * x else r
+
+    class SE(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.reduce, self.expand = nn.Conv2d(c, round8(c // 4), 1), nn.Conv2d(round8(c // 4), c, 1)
+
+        def forward(self, x):
+            return x * self.expand(self.reduce(x.mean((2, 3), keepdim=True))).sigmoid()
+
+    blocks = [nn.Conv2d(3, 24, 3, 2, 1), nn.Conv2d(24, 24, 3, 1, 1, groups=24), nn.Conv2d(24, 24, 1)]
+    cin = 24
+    for s in range(5):
+        for b in range(depths[s]):
+            k, e = kernels[4 * s + b], expands[4 * s + b]
+            hidden = cin * e
+            blocks += [nn.Conv2d(cin, hidden, 1), nn.Conv2d(hidden, hidden, k, strides[s] if b == 0 else 1, k // 2,
+                                                            groups=hidden)]
+            if se[s]:
+                blocks.append(SE(hidden))
+            blocks.append(nn.Conv2d(hidden, widths[s + 2], 1))
+            cin = widths[s + 2]
+    blocks += [nn.Conv2d(cin, final, 1), nn.AdaptiveAvgPool2d(1), nn.Conv2d(final, last, 1), nn.Flatten(),
+               nn.Linear(last, 1000)]
+    return nn.Sequential(*blocks)
+
+
+@pytest.mark.parametrize("config", [
+    MobileNetV3Config.largest(224),
+    MobileNetV3Config((3, 5, 7, 3) * 5, (6, 4, 3, 6) * 5, (2, 3, 4, 3, 2), 160),
+])
+def test_macs_equal_an_independent_torch_build(config):
+    torch = pytest.importorskip("torch")
+    from naas.workload import from_torch
+
+    model = _reference(torch, config.kernels, config.expands, config.depths)
+    traced = from_torch(model, torch.zeros(1, 3, config.resolution, config.resolution))
+    ours = mobilenet_v3_network(config)
+    assert (ours.macs, ours.layer_count, ours.weight_count) == (traced.macs, traced.layer_count, traced.weight_count)
