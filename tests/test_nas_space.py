@@ -79,3 +79,44 @@ def test_macs_equal_an_independent_torch_build(config):
     traced = from_torch(model, torch.zeros(1, 3, config.resolution, config.resolution))
     ours = mobilenet_v3_network(config)
     assert (ours.macs, ours.layer_count, ours.weight_count) == (traced.macs, traced.layer_count, traced.weight_count)
+
+
+def test_ofa_format_predictor_loads_and_matches_a_torch_forward(tmp_path):
+    torch = pytest.importorskip("torch")
+    from naas.nas.predictors import OFAMLPPredictor, ofa_features
+
+    torch.manual_seed(0)
+    n_dim = 20 * 3 + 20 * 3 + 25
+    layers = torch.nn.Sequential(
+        torch.nn.Sequential(torch.nn.Linear(n_dim, 16), torch.nn.ReLU()),
+        torch.nn.Sequential(torch.nn.Linear(16, 16), torch.nn.ReLU()),
+        torch.nn.Sequential(torch.nn.Linear(16, 16), torch.nn.ReLU()),
+        torch.nn.Linear(16, 1, bias=False),
+    )
+    state = {f"layers.{k}": v for k, v in layers.state_dict().items()}
+    state["base_acc"] = torch.tensor([0.75])
+    torch.save({"state_dict": state}, tmp_path / "acc.pth")
+    predictor = OFAMLPPredictor.load(tmp_path / "acc.pth")
+    configs = [MobileNetV3Config.largest(224), MobileNetV3Config((3,) * 20, (3,) * 20, (2,) * 5, 128)]
+    expected = [100 * (layers(torch.tensor(ofa_features(c), dtype=torch.float32)).item() + 0.75) for c in configs]
+    assert predictor.predict(configs) == pytest.approx(expected, rel=1e-5)
+    features = ofa_features(configs[1])
+    assert features.sum() == 10 + 10 + 1  # 10 active blocks x (kernel, expand) + resolution
+    (tmp_path / "junk.pth").write_bytes(b"nope")
+    with pytest.raises(NaasError, match="not a torch checkpoint"):
+        OFAMLPPredictor.load(tmp_path / "junk.pth")
+
+
+def test_callable_and_table_predictors():
+    from naas.nas.predictors import CallablePredictor, TablePredictor
+
+    by_depth = CallablePredictor(lambda c: 70 + sum(c.depths) / 4, "test")
+    small = MobileNetV3Config((3,) * 20, (3,) * 20, (2,) * 5, 128)
+    assert by_depth.predict([small, MobileNetV3Config.largest()]).tolist() == [72.5, 75.0]
+    table = TablePredictor({(small.kernels, small.expands, small.depths, 128): 71.2})
+    assert table.predict([small]).tolist() == [71.2]
+    with pytest.raises(NaasError, match="no entry"):
+        table.predict([MobileNetV3Config.largest()])
+    with pytest.raises(NaasError, match="module:function"):
+        CallablePredictor.from_spec("nocolon")
+    assert CallablePredictor.from_spec("math:fsum").name == "math:fsum"
