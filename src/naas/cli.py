@@ -235,6 +235,82 @@ def _cmd_export(args: argparse.Namespace) -> None:
         print(format_table(["layer", "naas energy (pJ)", "ZigZag energy (pJ)", "naas latency", "ZigZag latency"], rows))
 
 
+def _predictor(args: argparse.Namespace):
+    from naas.nas.predictors import CallablePredictor, OFAMLPPredictor, TablePredictor
+
+    given = [x for x in (args.predictor, args.accuracy, args.accuracy_table) if x]
+    if len(given) != 1:
+        raise NaasError("accuracy: give exactly one of --predictor FILE (OFA accuracy predictor), "
+                        "--accuracy module:function or --accuracy-table FILE; naas ships no default")
+    if args.predictor:
+        return OFAMLPPredictor.load(args.predictor), f"OFA-format predictor {args.predictor}"
+    if args.accuracy:
+        return CallablePredictor.from_spec(args.accuracy), f"callable {args.accuracy}"
+    from naas.files import read_yaml
+
+    rows = read_yaml(args.accuracy_table, "accuracy table")
+    if not isinstance(rows, list):
+        raise NaasError("accuracy table: give a list of {ks: [...], e: [...], d: [...], r: N, top1: X}")
+    table = {(tuple(r["ks"]), tuple(r["e"]), tuple(r["d"]), int(r["r"])): float(r["top1"]) for r in rows}
+    return TablePredictor(table), f"table {args.accuracy_table}"
+
+
+def _cmd_cosearch(args: argparse.Namespace) -> None:
+    from naas.arch.budget import parse_budget
+    from naas.files import write_json_atomic, write_text_atomic
+    from naas.mapping.io import save_mappings
+    from naas.nas.cosearch import CoSearchConfig, cosearch
+    from naas.search.arch_encoding import ArchSpace
+    from naas.search.arch_search import ArchSearchConfig
+    from naas.workload.io import save_network
+
+    if args.space != "ofa-mbv3":
+        raise NaasError(f"space: unknown {args.space!r}; this version offers ofa-mbv3")
+    predictor, source = _predictor(args)
+    config = CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
+                            accuracy_floor=args.accuracy_floor, edp_budget=args.edp_budget,
+                            inner=ArchSearchConfig(mapping=_mapping_config(args)))
+    space = ArchSpace(parse_budget(args.budget), max_axes=args.max_axes)
+
+    def show(record: dict) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(f"[cosearch] gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
+                  f"accuracy {record['best_accuracy']:.2f}", file=sys.stderr, flush=True)
+
+    result = cosearch(space, predictor, config, show)
+    out = Path(args.out)
+    best = result.best
+    save_network(best.network, out / "network.yaml")
+    from naas.arch.io import save_accelerator
+
+    save_accelerator(best.score.design, out / "design.yaml")
+    save_mappings(best.score.mappings[best.network.name], out / "mappings.yaml")
+    c = best.config
+    write_json_atomic(out / "config.json", {"ks": c.kernels, "e": c.expands, "d": c.depths, "r": [c.resolution],
+                                            "width": c.width})
+    write_json_atomic(out / "front.json", [
+        {"accuracy": f.accuracy, "edp": f.edp, "dataflow": f.score.design.dataflow,
+         "config": {"ks": f.config.kernels, "e": f.config.expands, "d": f.config.depths, "r": f.config.resolution}}
+        for f in result.front])
+    write_json_atomic(out / "history.json", result.history)
+    goal = (f"minimise EDP with accuracy >= {args.accuracy_floor}" if args.accuracy_floor is not None
+            else f"maximise accuracy with EDP <= {args.edp_budget:g}")
+    feasible = result.history[-1]["feasible"]
+    text = "\n".join([
+        f"co-search of the OFA MobileNet-V3 space under the {space.budget.name} budget: {goal}",
+        f"accuracy: predicted by {source}. ImageNet top-1 figures need the published once-for-all "
+        "predictor file; any other predictor's numbers are that predictor's.",
+        f"best: depths {c.depths}, resolution {c.resolution}, {best.network.macs / 1e6:,.1f} M MACs, "
+        f"accuracy {best.accuracy:.2f}, EDP {best.edp:.4e} on {best.score.design.dataflow} "
+        f"({best.score.design.num_pes} PEs)" + ("" if feasible else "  (constraint NOT met)"),
+        f"Pareto front: {len(result.front)} points (front.json); {result.evaluations:,} mapping evaluations in "
+        f"{result.seconds:.1f} s",
+    ])
+    write_text_atomic(out / "summary.md", text + "\n")
+    print(text)
+    print(f"wrote {out}/network.yaml, design.yaml, mappings.yaml, config.json, front.json")
+
+
 def _cmd_report(args: argparse.Namespace) -> None:
     from naas.report.html import build_report
 
@@ -324,6 +400,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="folder to write")
     p.add_argument("--rescore", action="store_true", help="with --to zigzag: run ZigZag and print both costs")
     p.set_defaults(run=_cmd_export)
+
+    p = sub.add_parser("cosearch", help="search the network, the accelerator and the mappings together")
+    p.add_argument("--space", default="ofa-mbv3", help="network space (ofa-mbv3)")
+    p.add_argument("--budget", required=True, help="baseline name or 'pes=N,bytes=N'")
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--accuracy-floor", type=float, help="minimise EDP with predicted top-1 >= this (%%)")
+    goal.add_argument("--edp-budget", type=float, help="maximise predicted top-1 with EDP <= this (pJ x cycles)")
+    p.add_argument("--predictor", help="OFA accuracy-predictor file (torch state dict)")
+    p.add_argument("--accuracy", help="module:function returning top-1 (%%) for a MobileNetV3Config")
+    p.add_argument("--accuracy-table", help="YAML list of {ks, e, d, r, top1}")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--generations", type=int, default=10)
+    p.add_argument("--popsize", type=int, default=12)
+    p.add_argument("--max-axes", type=int, default=2, choices=[1, 2, 3, 4])
+    p.add_argument("--quiet", action="store_true")
+    _search_options(p)
+    p.set_defaults(run=_cmd_cosearch)
 
     p = sub.add_parser("report", help="turn a search's output folder into an HTML page with figures")
     p.add_argument("dir", help="the --out folder of a naas search")

@@ -1,0 +1,152 @@
+"""The network level of NAAS: one evolution strategy over a once-for-all network configuration
+and an accelerator together, each candidate scored by its network's EDP on its accelerator
+(every layer's mapping searched, as in the accelerator search) and by a predicted accuracy.
+
+Objectives: minimise EDP under an accuracy floor (default), or maximise accuracy under an EDP
+budget; every evaluated candidate also feeds the Pareto front of accuracy against EDP.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from naas.errors import NaasError
+from naas.nas.ofa_mbv3 import DEPTHS, EXPANDS, KERNELS, MAX_DEPTH, RESOLUTIONS, STAGES, MobileNetV3Config, mobilenet_v3_network
+from naas.nas.predictors import AccuracyPredictor
+from naas.search.arch_encoding import GENES as ARCH_GENES
+from naas.search.arch_encoding import ArchSpace, decode_accelerator
+from naas.search.arch_search import ArchSearchConfig, DesignScore, score_designs
+from naas.search.cmaes import BatchedCMA
+from naas.workload.network import Network
+
+SLOTS = STAGES * MAX_DEPTH
+NETWORK_GENES = 2 * SLOTS + STAGES + 1
+#: fitness added per percentage point of accuracy below the floor (or per e-fold over the EDP
+#: budget): large enough that any feasible candidate ranks above any infeasible one nearby.
+_PENALTY = 10.0
+
+
+def _pick(gene: float, choices: tuple) -> object:
+    return choices[min(len(choices) - 1, int(min(max(gene, 0.0), 1.0) * len(choices)))]
+
+
+def decode_network(genes: np.ndarray, width: float = 1.2) -> MobileNetV3Config:
+    """genes: 20 kernels, 20 expand ratios, 5 depths, 1 resolution, each in [0, 1]."""
+    return MobileNetV3Config(
+        kernels=tuple(_pick(g, KERNELS) for g in genes[:SLOTS]),
+        expands=tuple(_pick(g, EXPANDS) for g in genes[SLOTS:2 * SLOTS]),
+        depths=tuple(_pick(g, DEPTHS) for g in genes[2 * SLOTS:2 * SLOTS + STAGES]),
+        resolution=_pick(genes[-1], RESOLUTIONS),
+        width=width,
+    )
+
+
+@dataclass(frozen=True)
+class CoSearchConfig:
+    popsize: int = 12
+    generations: int = 10
+    sigma0: float = 0.3
+    seed: int = 0
+    accuracy_floor: float | None = None
+    edp_budget: float | None = None
+    width: float = 1.2
+    inner: ArchSearchConfig = field(default_factory=ArchSearchConfig)
+
+    def __post_init__(self) -> None:
+        if (self.accuracy_floor is None) == (self.edp_budget is None):
+            raise NaasError("cosearch: give exactly one of --accuracy-floor (minimise EDP) or --edp-budget "
+                            "(maximise accuracy)")
+        if self.popsize < 2 or self.generations < 1:
+            raise NaasError("cosearch: popsize must be >= 2 and generations >= 1")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    config: MobileNetV3Config
+    network: Network
+    score: DesignScore
+    accuracy: float
+
+    @property
+    def edp(self) -> float:
+        name = self.network.name
+        return self.score.energy_pj[name] * self.score.latency_cycles[name]
+
+
+@dataclass
+class CoSearchResult:
+    best: Candidate
+    front: list[Candidate]
+    history: list[dict]
+    evaluations: int
+    seconds: float
+
+
+def _fitness(candidate: Candidate, config: CoSearchConfig) -> float:
+    if not math.isfinite(candidate.edp):
+        return 1e3
+    if config.accuracy_floor is not None:
+        return math.log(candidate.edp) + _PENALTY * max(0.0, config.accuracy_floor - candidate.accuracy)
+    return -candidate.accuracy + _PENALTY * max(0.0, math.log(candidate.edp / config.edp_budget))
+
+
+def _feasible(candidate: Candidate, config: CoSearchConfig) -> bool:
+    if config.accuracy_floor is not None:
+        return candidate.accuracy >= config.accuracy_floor
+    return candidate.edp <= config.edp_budget
+
+
+def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
+    """Candidates no other beats on both accuracy (higher) and EDP (lower), by EDP."""
+    ordered = sorted(candidates, key=lambda c: (c.edp, -c.accuracy))
+    front, best_accuracy = [], -math.inf
+    for c in ordered:
+        if c.accuracy > best_accuracy:
+            front.append(c)
+            best_accuracy = c.accuracy
+    return front
+
+
+def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchConfig,
+             progress: Callable[[dict], None] | None = None) -> CoSearchResult:
+    """Same seed, same result. Each generation scores its new (network, design) pairs."""
+    start = time.perf_counter()
+    es = BatchedCMA.start(np.full((1, NETWORK_GENES + ARCH_GENES), 0.5), config.sigma0,
+                          [np.random.default_rng(config.seed)], config.popsize)
+    seen: dict[tuple, Candidate] = {}
+    history, evaluations, best = [], 0, None
+    for generation in range(config.generations):
+        genes = es.ask()[0]
+        clipped = np.clip(genes, 0.0, 1.0)
+        pairs = [(decode_network(g[:NETWORK_GENES], config.width), decode_accelerator(g[NETWORK_GENES:], space))
+                 for g in clipped]
+        fresh = {}
+        for i, (net_config, design) in enumerate(pairs):
+            key = (net_config, design.axes, design.l1_bytes, design.l2_bytes)
+            if key not in seen and key not in fresh:
+                fresh[key] = (i, net_config, design)
+        if fresh:
+            accuracies = predictor.predict([c for _, c, _ in fresh.values()])
+            for (key, (i, net_config, design)), accuracy in zip(fresh.items(), accuracies):
+                network = mobilenet_v3_network(net_config)
+                score = score_designs([design], [network], config.inner, [(config.seed, generation, i)])[0]
+                evaluations += score.evaluations
+                seen[key] = Candidate(net_config, network, score, float(accuracy))
+        candidates = [seen[(c, d.axes, d.l1_bytes, d.l2_bytes)] for c, d in pairs]
+        fitness = np.array([_fitness(c, config) for c in candidates])
+        es.tell((fitness + 0.1 * np.sum((genes - clipped) ** 2, axis=1))[None, :])
+        for c, f in zip(candidates, fitness):
+            if best is None or f < _fitness(best, config):
+                best = c
+        record = {"generation": generation, "evaluations": evaluations, "seconds": time.perf_counter() - start,
+                  "best_edp": best.edp, "best_accuracy": best.accuracy, "feasible": _feasible(best, config)}
+        history.append(record)
+        if progress:
+            progress(record)
+    return CoSearchResult(best, pareto_front(list(seen.values())), history, evaluations,
+                          time.perf_counter() - start)

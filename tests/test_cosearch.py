@@ -1,0 +1,81 @@
+"""The network level: co-search of an OFA MobileNet-V3 configuration, an accelerator and the
+mappings, against a toy accuracy predictor (tests download nothing)."""
+
+import json
+
+import pytest
+
+from naas.arch import parse_budget
+from naas.cli import main
+from naas.errors import NaasError
+from naas.nas.cosearch import Candidate, CoSearchConfig, cosearch, pareto_front
+from naas.nas.predictors import CallablePredictor
+from naas.search.arch_encoding import ArchSpace
+from naas.search.arch_search import ArchSearchConfig
+from naas.search.mapping_search import MappingSearchConfig
+
+INNER = ArchSearchConfig(mapping=MappingSearchConfig(popsize=8, generations=12))
+
+
+def toy_top1(config):
+    """Deeper, wider, higher-resolution networks score higher: a stand-in for a predictor."""
+    return 70 + 0.5 * sum(config.depths) + 0.3 * sum(config.expands) / 20 + (config.resolution - 128) / 32
+
+
+PREDICTOR = CallablePredictor(toy_top1, "toy")
+SPACE = ArchSpace(parse_budget("eyeriss"))
+
+
+def test_accuracy_floor_is_met_and_the_search_is_reproducible():
+    config = CoSearchConfig(popsize=6, generations=3, accuracy_floor=78.0, inner=INNER)
+    a = cosearch(SPACE, PREDICTOR, config)
+    b = cosearch(SPACE, PREDICTOR, config)
+    assert a.best.accuracy >= 78.0 and a.history[-1]["feasible"]
+    assert (a.best.edp, a.best.config, a.best.score.design) == (b.best.edp, b.best.config, b.best.score.design)
+    assert parse_budget("eyeriss").violation(a.best.score.design) is None
+    assert a.best.accuracy == pytest.approx(toy_top1(a.best.config))
+
+
+def test_edp_budget_mode_maximises_accuracy_under_it():
+    loose = CoSearchConfig(popsize=6, generations=3, edp_budget=1e18, inner=INNER)
+    result = cosearch(SPACE, PREDICTOR, loose)
+    assert result.best.edp <= 1e18
+    assert all(c.accuracy <= result.best.accuracy or c.edp > 1e18 for c in result.front)
+
+
+def test_pareto_front_keeps_only_non_dominated_points():
+    class Fake(Candidate):
+        def __init__(self, accuracy, edp):
+            object.__setattr__(self, "accuracy", accuracy)
+            object.__setattr__(self, "_edp", edp)
+
+        @property
+        def edp(self):
+            return self._edp
+
+    points = [Fake(70, 1.0), Fake(72, 2.0), Fake(71, 3.0), Fake(75, 5.0), Fake(74, 6.0)]
+    assert [(p.accuracy, p.edp) for p in pareto_front(points)] == [(70, 1.0), (72, 2.0), (75, 5.0)]
+
+
+def test_config_needs_exactly_one_goal():
+    with pytest.raises(NaasError, match="exactly one of"):
+        CoSearchConfig()
+    with pytest.raises(NaasError, match="exactly one of"):
+        CoSearchConfig(accuracy_floor=70.0, edp_budget=1e18)
+
+
+def test_cli_cosearch_writes_what_evaluate_accepts(tmp_path, capsys):
+    out = tmp_path / "cs"
+    assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--accuracy",
+                 "tests.test_cosearch:toy_top1", "--generations", "2", "--popsize", "4", "--map-generations", "12",
+                 "--map-popsize", "8", "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "ImageNet top-1 figures need the published once-for-all predictor file" in text
+    front = json.loads((out / "front.json").read_text())
+    assert front and all(a["edp"] <= b["edp"] and a["accuracy"] < b["accuracy"] for a, b in zip(front, front[1:]))
+    assert main(["evaluate", "--network", str(out / "network.yaml"), "--arch", str(out / "design.yaml"),
+                 "--mapping", str(out / "mappings.yaml"), "--json", str(tmp_path / "e.json")]) == 0
+    edp = json.loads((tmp_path / "e.json").read_text())["totals"]["edp"]
+    assert f"EDP {edp:.4e}" in text
+    assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--out", str(out)]) == 2
+    assert "naas ships no default" in capsys.readouterr().err
