@@ -120,3 +120,65 @@ def test_callable_and_table_predictors():
     with pytest.raises(NaasError, match="module:function"):
         CallablePredictor.from_spec("nocolon")
     assert CallablePredictor.from_spec("math:fsum").name == "math:fsum"
+
+
+def _resnet_reference(torch, config):
+    """An independent torch build of an OFA ResNet-50 sub-network."""
+    nn = torch.nn
+
+    def round8(x):
+        r = max(8, (int(x) + 4) // 8 * 8)
+        return r + 8 if r < 0.9 * x else r
+
+    class Bottleneck(nn.Module):
+        def __init__(self, cin, cout, mid, stride):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(cin, mid, 1), nn.Conv2d(mid, mid, 3, stride, 1), nn.Conv2d(mid, cout, 1))
+            self.short = None
+            if stride != 1 or cin != cout:
+                self.short = nn.Sequential(nn.AvgPool2d(stride, stride, ceil_mode=True), nn.Conv2d(cin, cout, 1))
+
+        def forward(self, x):
+            return self.body(x) + (x if self.short is None else self.short(x))
+
+    mid = round8(round8(64 * config.widths[0]) // 2)
+    out = round8(64 * config.widths[1])
+    layers = [nn.Conv2d(3, mid, 3, 2, 1)]
+    if config.depths[0] == 2:
+        layers.append(nn.Conv2d(mid, mid, 3, 1, 1))
+    layers += [nn.Conv2d(mid, out, 3, 1, 1), nn.MaxPool2d(3, 2, 1)]
+    cin, slot = out, 0
+    for s, (base, width) in enumerate(zip((2, 2, 4, 2), (256, 512, 1024, 2048))):
+        cout = round8(width * config.widths[s + 2])
+        for b in range(base + 2):
+            if b < base + config.depths[s + 1]:
+                layers.append(Bottleneck(cin, cout, round8(round(cout * config.expands[slot])),
+                                         (1 if s == 0 else 2) if b == 0 else 1))
+                cin = cout
+            slot += 1
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 1000)]
+    return nn.Sequential(*layers)
+
+
+@pytest.mark.parametrize("config", [
+    "largest",
+    ((1, 0, 2, 1, 0), (0.2, 0.25, 0.35) * 6, (0.65, 0.8, 1.0, 0.65, 0.8, 1.0), 160),
+])
+def test_ofa_resnet50_macs_equal_an_independent_torch_build(config):
+    torch = pytest.importorskip("torch")
+    from naas.nas.ofa_resnet50 import ResNet50Config, resnet50_network
+    from naas.workload import from_torch
+
+    config = ResNet50Config.largest() if config == "largest" else ResNet50Config(*config)
+    traced = from_torch(_resnet_reference(torch, config), torch.zeros(1, 3, config.resolution, config.resolution))
+    ours = resnet50_network(config)
+    assert (ours.macs, ours.layer_count, ours.weight_count) == (traced.macs, traced.layer_count, traced.weight_count)
+
+
+def test_ofa_resnet50_width_rounding_matches_ofa_channel_lists():
+    from naas.nas.ofa_mbv3 import make_divisible
+
+    # OFA's own FLOPs model lists these channels for width 0.65 / 0.8 / 1.0.
+    assert [make_divisible(64 * w) for w in (0.65, 0.8, 1.0)] == [40, 48, 64]
+    assert [make_divisible(256 * w) for w in (0.65, 0.8, 1.0)] == [168, 208, 256]
+    assert [make_divisible(2048 * w) for w in (0.65, 0.8, 1.0)] == [1328, 1640, 2048]
