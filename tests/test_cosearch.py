@@ -79,3 +79,17 @@ def test_cli_cosearch_writes_what_evaluate_accepts(tmp_path, capsys):
     assert f"EDP {edp:.4e}" in text
     assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--out", str(out)]) == 2
     assert "naas ships no default" in capsys.readouterr().err
+
+
+def resnet_top1(config):
+    return 74 + sum(config.depths) / 2 + sum(config.widths) + (config.resolution - 128) / 48
+
+
+def test_resnet50_space_cosearch_runs_through_the_cli(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["cosearch", "--space", "ofa-resnet50", "--budget", "nvdla256", "--accuracy-floor", "80",
+                 "--accuracy", "tests.test_cosearch:resnet_top1", "--generations", "2", "--popsize", "4",
+                 "--map-generations", "10", "--map-popsize", "8", "--out", str(out), "--quiet"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert set(config) == {"depths", "expands", "widths", "resolution"}
+    assert "co-search of the ofa-resnet50 space" in capsys.readouterr().out

@@ -113,7 +113,7 @@ def test_callable_and_table_predictors():
     by_depth = CallablePredictor(lambda c: 70 + sum(c.depths) / 4, "test")
     small = MobileNetV3Config((3,) * 20, (3,) * 20, (2,) * 5, 128)
     assert by_depth.predict([small, MobileNetV3Config.largest()]).tolist() == [72.5, 75.0]
-    table = TablePredictor({(small.kernels, small.expands, small.depths, 128): 71.2})
+    table = TablePredictor({(small.kernels, small.expands, small.depths, 128, 1.2): 71.2})
     assert table.predict([small]).tolist() == [71.2]
     with pytest.raises(NaasError, match="no entry"):
         table.predict([MobileNetV3Config.largest()])

@@ -247,25 +247,38 @@ def _predictor(args: argparse.Namespace):
     if args.accuracy:
         return CallablePredictor.from_spec(args.accuracy), f"callable {args.accuracy}"
     from naas.files import read_yaml
+    from naas.nas.ofa_mbv3 import MobileNetV3Config
+    from naas.nas.ofa_resnet50 import ResNet50Config
+    from naas.nas.predictors import config_key
 
     rows = read_yaml(args.accuracy_table, "accuracy table")
+    fields = "ks, e, d, r" if args.space == "ofa-mbv3" else "d, e, w, r"
     if not isinstance(rows, list):
-        raise NaasError("accuracy table: give a list of {ks: [...], e: [...], d: [...], r: N, top1: X}")
-    table = {(tuple(r["ks"]), tuple(r["e"]), tuple(r["d"]), int(r["r"])): float(r["top1"]) for r in rows}
+        raise NaasError(f"accuracy table: give a list of {{{fields}, top1}} rows")
+    table = {}
+    try:
+        for r in rows:
+            config = (MobileNetV3Config(tuple(r["ks"]), tuple(r["e"]), tuple(r["d"]), int(r["r"]))
+                      if args.space == "ofa-mbv3" else ResNet50Config(tuple(r["d"]), tuple(r["e"]), tuple(r["w"]), int(r["r"])))
+            table[config_key(config)] = float(r["top1"])
+    except (KeyError, TypeError, ValueError):
+        raise NaasError(f"accuracy table: every row needs {fields} and top1") from None
     return TablePredictor(table), f"table {args.accuracy_table}"
 
 
 def _cmd_cosearch(args: argparse.Namespace) -> None:
+    from dataclasses import asdict
+
     from naas.arch.budget import parse_budget
     from naas.files import write_json_atomic, write_text_atomic
     from naas.mapping.io import save_mappings
-    from naas.nas.cosearch import CoSearchConfig, cosearch
+    from naas.nas.cosearch import SPACES, CoSearchConfig, cosearch
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
     from naas.workload.io import save_network
 
-    if args.space != "ofa-mbv3":
-        raise NaasError(f"space: unknown {args.space!r}; this version offers ofa-mbv3")
+    if args.space not in SPACES:
+        raise NaasError(f"space: unknown {args.space!r}; choose one of {', '.join(SPACES)}")
     predictor, source = _predictor(args)
     config = CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
                             accuracy_floor=args.accuracy_floor, edp_budget=args.edp_budget,
@@ -277,7 +290,7 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
             print(f"[cosearch] gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
                   f"accuracy {record['best_accuracy']:.2f}", file=sys.stderr, flush=True)
 
-    result = cosearch(space, predictor, config, show)
+    result = cosearch(space, predictor, config, show, network_space=args.space)
     out = Path(args.out)
     best = result.best
     save_network(best.network, out / "network.yaml")
@@ -286,18 +299,16 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     save_accelerator(best.score.design, out / "design.yaml")
     save_mappings(best.score.mappings[best.network.name], out / "mappings.yaml")
     c = best.config
-    write_json_atomic(out / "config.json", {"ks": c.kernels, "e": c.expands, "d": c.depths, "r": [c.resolution],
-                                            "width": c.width})
+    write_json_atomic(out / "config.json", asdict(c))
     write_json_atomic(out / "front.json", [
-        {"accuracy": f.accuracy, "edp": f.edp, "dataflow": f.score.design.dataflow,
-         "config": {"ks": f.config.kernels, "e": f.config.expands, "d": f.config.depths, "r": f.config.resolution}}
+        {"accuracy": f.accuracy, "edp": f.edp, "dataflow": f.score.design.dataflow, "config": asdict(f.config)}
         for f in result.front])
     write_json_atomic(out / "history.json", result.history)
     goal = (f"minimise EDP with accuracy >= {args.accuracy_floor}" if args.accuracy_floor is not None
             else f"maximise accuracy with EDP <= {args.edp_budget:g}")
     feasible = result.history[-1]["feasible"]
     text = "\n".join([
-        f"co-search of the OFA MobileNet-V3 space under the {space.budget.name} budget: {goal}",
+        f"co-search of the {args.space} space under the {space.budget.name} budget: {goal}",
         f"accuracy: predicted by {source}. ImageNet top-1 figures need the published once-for-all "
         "predictor file; any other predictor's numbers are that predictor's.",
         f"best: depths {c.depths}, resolution {c.resolution}, {best.network.macs / 1e6:,.1f} M MACs, "
@@ -402,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_export)
 
     p = sub.add_parser("cosearch", help="search the network, the accelerator and the mappings together")
-    p.add_argument("--space", default="ofa-mbv3", help="network space (ofa-mbv3)")
+    p.add_argument("--space", default="ofa-mbv3", choices=["ofa-mbv3", "ofa-resnet50"], help="network space")
     p.add_argument("--budget", required=True, help="baseline name or 'pes=N,bytes=N'")
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--accuracy-floor", type=float, help="minimise EDP with predicted top-1 >= this (%%)")

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from naas.errors import NaasError
-from naas.nas.ofa_mbv3 import DEPTHS, EXPANDS, KERNELS, MAX_DEPTH, RESOLUTIONS, STAGES, MobileNetV3Config, mobilenet_v3_network
+from naas.nas import ofa_mbv3, ofa_resnet50
 from naas.nas.predictors import AccuracyPredictor
 from naas.search.arch_encoding import GENES as ARCH_GENES
 from naas.search.arch_encoding import ArchSpace, decode_accelerator
@@ -24,8 +24,8 @@ from naas.search.arch_search import ArchSearchConfig, DesignScore, score_designs
 from naas.search.cmaes import BatchedCMA
 from naas.workload.network import Network
 
-SLOTS = STAGES * MAX_DEPTH
-NETWORK_GENES = 2 * SLOTS + STAGES + 1
+SLOTS = ofa_mbv3.STAGES * ofa_mbv3.MAX_DEPTH
+NETWORK_GENES = 2 * SLOTS + ofa_mbv3.STAGES + 1
 #: fitness added per percentage point of accuracy below the floor (or per e-fold over the EDP
 #: budget): large enough that any feasible candidate ranks above any infeasible one nearby.
 _PENALTY = 10.0
@@ -35,15 +35,43 @@ def _pick(gene: float, choices: tuple) -> object:
     return choices[min(len(choices) - 1, int(min(max(gene, 0.0), 1.0) * len(choices)))]
 
 
-def decode_network(genes: np.ndarray, width: float = 1.2) -> MobileNetV3Config:
-    """genes: 20 kernels, 20 expand ratios, 5 depths, 1 resolution, each in [0, 1]."""
-    return MobileNetV3Config(
-        kernels=tuple(_pick(g, KERNELS) for g in genes[:SLOTS]),
-        expands=tuple(_pick(g, EXPANDS) for g in genes[SLOTS:2 * SLOTS]),
-        depths=tuple(_pick(g, DEPTHS) for g in genes[2 * SLOTS:2 * SLOTS + STAGES]),
-        resolution=_pick(genes[-1], RESOLUTIONS),
+def decode_network(genes: np.ndarray, width: float = 1.2) -> ofa_mbv3.MobileNetV3Config:
+    """MobileNet-V3 genes: 20 kernels, 20 expand ratios, 5 depths, 1 resolution, in [0, 1]."""
+    return ofa_mbv3.MobileNetV3Config(
+        kernels=tuple(_pick(g, ofa_mbv3.KERNELS) for g in genes[:SLOTS]),
+        expands=tuple(_pick(g, ofa_mbv3.EXPANDS) for g in genes[SLOTS:2 * SLOTS]),
+        depths=tuple(_pick(g, ofa_mbv3.DEPTHS) for g in genes[2 * SLOTS:2 * SLOTS + ofa_mbv3.STAGES]),
+        resolution=_pick(genes[-1], ofa_mbv3.RESOLUTIONS),
         width=width,
     )
+
+
+def decode_resnet50(genes: np.ndarray) -> ofa_resnet50.ResNet50Config:
+    """ResNet-50 genes: 5 depths, 18 expand ratios, 6 width multipliers, 1 resolution."""
+    slots = ofa_resnet50.BLOCK_SLOTS
+    return ofa_resnet50.ResNet50Config(
+        depths=tuple(_pick(g, ofa_resnet50.EXTRA_DEPTHS) for g in genes[:5]),
+        expands=tuple(_pick(g, ofa_resnet50.EXPANDS) for g in genes[5:5 + slots]),
+        widths=tuple(_pick(g, ofa_resnet50.WIDTHS) for g in genes[5 + slots:11 + slots]),
+        resolution=_pick(genes[11 + slots], ofa_resnet50.RESOLUTIONS),
+    )
+
+
+@dataclass(frozen=True)
+class NetworkSpace:
+    """A once-for-all space: how many genes, how they decode, how a configuration builds."""
+
+    name: str
+    genes: int
+    decode: Callable[[np.ndarray], object]
+    build: Callable[[object], Network]
+
+
+SPACES = {
+    "ofa-mbv3": NetworkSpace("ofa-mbv3", NETWORK_GENES, decode_network, ofa_mbv3.mobilenet_v3_network),
+    "ofa-resnet50": NetworkSpace("ofa-resnet50", 5 + ofa_resnet50.BLOCK_SLOTS + 6 + 1, decode_resnet50,
+                                 ofa_resnet50.resnet50_network),
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +82,6 @@ class CoSearchConfig:
     seed: int = 0
     accuracy_floor: float | None = None
     edp_budget: float | None = None
-    width: float = 1.2
     inner: ArchSearchConfig = field(default_factory=ArchSearchConfig)
 
     def __post_init__(self) -> None:
@@ -67,7 +94,7 @@ class CoSearchConfig:
 
 @dataclass(frozen=True)
 class Candidate:
-    config: MobileNetV3Config
+    config: object
     network: Network
     score: DesignScore
     accuracy: float
@@ -113,18 +140,20 @@ def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchConfig,
-             progress: Callable[[dict], None] | None = None) -> CoSearchResult:
+             progress: Callable[[dict], None] | None = None, network_space: str = "ofa-mbv3") -> CoSearchResult:
     """Same seed, same result. Each generation scores its new (network, design) pairs."""
+    if network_space not in SPACES:
+        raise NaasError(f"space: unknown {network_space!r}; choose one of {', '.join(SPACES)}")
+    nets = SPACES[network_space]
     start = time.perf_counter()
-    es = BatchedCMA.start(np.full((1, NETWORK_GENES + ARCH_GENES), 0.5), config.sigma0,
+    es = BatchedCMA.start(np.full((1, nets.genes + ARCH_GENES), 0.5), config.sigma0,
                           [np.random.default_rng(config.seed)], config.popsize)
     seen: dict[tuple, Candidate] = {}
     history, evaluations, best = [], 0, None
     for generation in range(config.generations):
         genes = es.ask()[0]
         clipped = np.clip(genes, 0.0, 1.0)
-        pairs = [(decode_network(g[:NETWORK_GENES], config.width), decode_accelerator(g[NETWORK_GENES:], space))
-                 for g in clipped]
+        pairs = [(nets.decode(g[:nets.genes]), decode_accelerator(g[nets.genes:], space)) for g in clipped]
         fresh = {}
         for i, (net_config, design) in enumerate(pairs):
             key = (net_config, design.axes, design.l1_bytes, design.l2_bytes)
@@ -133,7 +162,7 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
         if fresh:
             accuracies = predictor.predict([c for _, c, _ in fresh.values()])
             for (key, (i, net_config, design)), accuracy in zip(fresh.items(), accuracies):
-                network = mobilenet_v3_network(net_config)
+                network = nets.build(net_config)
                 score = score_designs([design], [network], config.inner, [(config.seed, generation, i)])[0]
                 evaluations += score.evaluations
                 seen[key] = Candidate(net_config, network, score, float(accuracy))

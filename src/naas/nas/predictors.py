@@ -71,6 +71,9 @@ class OFAMLPPredictor:
         return cls(weights, base, str(path))
 
     def predict(self, configs: list[MobileNetV3Config]) -> np.ndarray:
+        if not all(isinstance(c, MobileNetV3Config) for c in configs):
+            raise NaasError("predictor: this OFA-format predictor reads MobileNet-V3 configurations; "
+                            "use --accuracy or --accuracy-table for other spaces")
         x = np.stack([ofa_features(c) for c in configs])
         if x.shape[1] != self.weights[0][0].shape[1]:
             raise NaasError(f"predictor: {self.source} expects {self.weights[0][0].shape[1]} features, "
@@ -82,16 +85,21 @@ class OFAMLPPredictor:
         return 100.0 * (x[:, 0] + self.base_acc)
 
 
+def config_key(config) -> tuple:
+    """A configuration's field values, in order, as a hashable table key."""
+    return tuple(tuple(v) if isinstance(v, (list, tuple)) else v for v in vars(config).values())
+
+
 class TablePredictor:
-    """Accuracies listed per configuration: {(kernels, expands, depths, resolution): top-1}."""
+    """Accuracies listed per configuration, keyed by ``config_key``."""
 
     def __init__(self, table: dict[tuple, float]):
         self.table = table
 
-    def predict(self, configs: list[MobileNetV3Config]) -> np.ndarray:
+    def predict(self, configs: list) -> np.ndarray:
         out = []
         for c in configs:
-            key = (tuple(c.kernels), tuple(c.expands), tuple(c.depths), c.resolution)
+            key = config_key(c)
             if key not in self.table:
                 raise NaasError("predictor: the accuracy table has no entry for a searched configuration; "
                                 "give a predictor or callable that covers the whole space")
