@@ -81,12 +81,44 @@ def test_macs_equal_an_independent_torch_build(config):
     assert (ours.macs, ours.layer_count, ours.weight_count) == (traced.macs, traced.layer_count, traced.weight_count)
 
 
-def test_ofa_format_predictor_loads_and_matches_a_torch_forward(tmp_path):
+def _ofa_tutorial_features(config):
+    """The OFA tutorial's spec2feats, restated: zero skipped slots, one-hots, (r - 112) // 16."""
+    ks, ex = list(config.kernels), list(config.expands)
+    for stage, depth in enumerate(config.depths):
+        for j in range(stage * 4 + depth, stage * 4 + 4):
+            ks[j] = ex[j] = 0
+    ks_onehot, ex_onehot, r_onehot = [0] * 60, [0] * 60, [0] * 8
+    for i in range(20):
+        if ks[i]:
+            ks_onehot[3 * i + {3: 0, 5: 1, 7: 2}[ks[i]]] = 1
+        if ex[i]:
+            ex_onehot[3 * i + {3: 0, 4: 1, 6: 2}[ex[i]]] = 1
+    r_onehot[(config.resolution - 112) // 16] = 1
+    return ks_onehot + ex_onehot + r_onehot
+
+
+def test_published_format_predictor_loads_and_matches_a_torch_forward(tmp_path):
     torch = pytest.importorskip("torch")
-    from naas.nas.predictors import OFAMLPPredictor, ofa_features
+    from naas.nas.predictors import OFAMLPPredictor
 
     torch.manual_seed(0)
-    n_dim = 20 * 3 + 20 * 3 + 25
+    model = torch.nn.Sequential(torch.nn.Linear(128, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
+                                torch.nn.Linear(16, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    torch.save(model.state_dict(), tmp_path / "acc.pth")
+    predictor = OFAMLPPredictor.load(tmp_path / "acc.pth")
+    configs = [MobileNetV3Config.largest(224), MobileNetV3Config((3, 5, 7, 3) * 5, (6, 4, 3, 6) * 5, (2, 3, 4, 3, 2), 160)]
+    expected = [100 * model(torch.tensor(_ofa_tutorial_features(c), dtype=torch.float32)).item() for c in configs]
+    assert predictor.predict(configs) == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(NaasError, match="resolutions 112-224 in steps of 16"):
+        predictor.predict([MobileNetV3Config.largest(132)])
+
+
+def test_ofa_nas_format_predictor_loads(tmp_path):
+    torch = pytest.importorskip("torch")
+    from naas.nas.predictors import OFAMLPPredictor, encoder_features
+
+    torch.manual_seed(1)
+    n_dim = 25 + 20 * 3 + 20 * 3
     layers = torch.nn.Sequential(
         torch.nn.Sequential(torch.nn.Linear(n_dim, 16), torch.nn.ReLU()),
         torch.nn.Sequential(torch.nn.Linear(16, 16), torch.nn.ReLU()),
@@ -98,10 +130,10 @@ def test_ofa_format_predictor_loads_and_matches_a_torch_forward(tmp_path):
     torch.save({"state_dict": state}, tmp_path / "acc.pth")
     predictor = OFAMLPPredictor.load(tmp_path / "acc.pth")
     configs = [MobileNetV3Config.largest(224), MobileNetV3Config((3,) * 20, (3,) * 20, (2,) * 5, 128)]
-    expected = [100 * (layers(torch.tensor(ofa_features(c), dtype=torch.float32)).item() + 0.75) for c in configs]
+    expected = [100 * (layers(torch.tensor(encoder_features(c), dtype=torch.float32)).item() + 0.75) for c in configs]
     assert predictor.predict(configs) == pytest.approx(expected, rel=1e-5)
-    features = ofa_features(configs[1])
-    assert features.sum() == 10 + 10 + 1  # 10 active blocks x (kernel, expand) + resolution
+    features = encoder_features(configs[1])
+    assert features[0] == 1 and features.sum() == 1 + 10 + 10  # resolution first, 10 active blocks
     (tmp_path / "junk.pth").write_bytes(b"nope")
     with pytest.raises(NaasError, match="not a torch checkpoint"):
         OFAMLPPredictor.load(tmp_path / "junk.pth")
@@ -182,3 +214,21 @@ def test_ofa_resnet50_width_rounding_matches_ofa_channel_lists():
     assert [make_divisible(64 * w) for w in (0.65, 0.8, 1.0)] == [40, 48, 64]
     assert [make_divisible(256 * w) for w in (0.65, 0.8, 1.0)] == [168, 208, 256]
     assert [make_divisible(2048 * w) for w in (0.65, 0.8, 1.0)] == [1328, 1640, 2048]
+
+
+def test_published_predictor_is_fetched_once_and_cached(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    from naas.nas import predictors
+
+    model = torch.nn.Sequential(torch.nn.Linear(128, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    torch.save(model.state_dict(), tmp_path / "served.pth")
+    # A file:// address stands in for the published one: tests download nothing.
+    monkeypatch.setattr(predictors, "PUBLISHED_PREDICTOR_URL", (tmp_path / "served.pth").as_uri())
+    cached = predictors.fetch_published_predictor(tmp_path / "cache")
+    assert cached.read_bytes() == (tmp_path / "served.pth").read_bytes()
+    (tmp_path / "served.pth").unlink()
+    assert predictors.fetch_published_predictor(tmp_path / "cache") == cached  # no second fetch
+    assert predictors.OFAMLPPredictor.load(cached).predict([MobileNetV3Config.largest(224)]).shape == (1,)
+    monkeypatch.setattr(predictors, "PUBLISHED_PREDICTOR_URL", (tmp_path / "missing.pth").as_uri())
+    with pytest.raises(NaasError, match="cannot fetch"):
+        predictors.fetch_published_predictor(tmp_path / "other-cache")

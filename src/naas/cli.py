@@ -242,6 +242,11 @@ def _predictor(args: argparse.Namespace):
     if len(given) != 1:
         raise NaasError("accuracy: give exactly one of --predictor FILE (OFA accuracy predictor), "
                         "--accuracy module:function or --accuracy-table FILE; naas ships no default")
+    if args.predictor == "published":
+        from naas.nas.predictors import fetch_published_predictor
+
+        path = fetch_published_predictor()
+        return OFAMLPPredictor.load(path), f"the published once-for-all predictor ({path})"
     if args.predictor:
         return OFAMLPPredictor.load(args.predictor), f"OFA-format predictor {args.predictor}"
     if args.accuracy:
@@ -418,7 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--accuracy-floor", type=float, help="minimise EDP with predicted top-1 >= this (%%)")
     goal.add_argument("--edp-budget", type=float, help="maximise predicted top-1 with EDP <= this (pJ x cycles)")
-    p.add_argument("--predictor", help="OFA accuracy-predictor file (torch state dict)")
+    p.add_argument("--predictor", help="OFA accuracy-predictor file (torch state dict), or 'published' to "
+                                       "fetch once-for-all's own once and cache it")
     p.add_argument("--accuracy", help="module:function returning top-1 (%%) for a MobileNetV3Config")
     p.add_argument("--accuracy-table", help="YAML list of {ks, e, d, r, top1}")
     p.add_argument("--out", required=True, metavar="DIR")
