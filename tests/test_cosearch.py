@@ -77,8 +77,9 @@ def test_cli_cosearch_writes_what_evaluate_accepts(tmp_path, capsys):
                  "--mapping", str(out / "mappings.yaml"), "--json", str(tmp_path / "e.json")]) == 0
     edp = json.loads((tmp_path / "e.json").read_text())["totals"]["edp"]
     assert f"EDP {edp:.4e}" in text
-    assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--out", str(out)]) == 2
-    assert "naas ships no default" in capsys.readouterr().err
+    assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--accuracy", "x:y",
+                 "--accuracy-table", "t.yaml", "--out", str(out)]) == 2
+    assert "give one of --predictor, --accuracy or --accuracy-table" in capsys.readouterr().err
 
 
 def resnet_top1(config):

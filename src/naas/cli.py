@@ -239,10 +239,9 @@ def _predictor(args: argparse.Namespace):
     from naas.nas.predictors import CallablePredictor, OFAMLPPredictor, TablePredictor
 
     given = [x for x in (args.predictor, args.accuracy, args.accuracy_table) if x]
-    if len(given) != 1:
-        raise NaasError("accuracy: give exactly one of --predictor FILE (OFA accuracy predictor), "
-                        "--accuracy module:function or --accuracy-table FILE; naas ships no default")
-    if args.predictor == "published":
+    if len(given) > 1:
+        raise NaasError("accuracy: give one of --predictor, --accuracy or --accuracy-table")
+    if not given or args.predictor == "published":
         from naas.nas.predictors import fetch_published_predictor
 
         path = fetch_published_predictor()
@@ -423,8 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--accuracy-floor", type=float, help="minimise EDP with predicted top-1 >= this (%%)")
     goal.add_argument("--edp-budget", type=float, help="maximise predicted top-1 with EDP <= this (pJ x cycles)")
-    p.add_argument("--predictor", help="OFA accuracy-predictor file (torch state dict), or 'published' to "
-                                       "fetch once-for-all's own once and cache it")
+    p.add_argument("--predictor", help="OFA accuracy-predictor file (torch state dict); default 'published': "
+                                       "once-for-all's own predictor, fetched once and cached")
     p.add_argument("--accuracy", help="module:function returning top-1 (%%) for a MobileNetV3Config")
     p.add_argument("--accuracy-table", help="YAML list of {ks, e, d, r, top1}")
     p.add_argument("--out", required=True, metavar="DIR")
