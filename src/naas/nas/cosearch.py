@@ -112,6 +112,7 @@ class CoSearchResult:
     history: list[dict]
     evaluations: int
     seconds: float
+    scored: int  # distinct (network, design) pairs whose mappings were searched; the rest hit the cache
 
 
 def _fitness(candidate: Candidate, config: CoSearchConfig) -> float:
@@ -178,4 +179,4 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
         if progress:
             progress(record)
     return CoSearchResult(best, pareto_front(list(seen.values())), history, evaluations,
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, len(seen))
