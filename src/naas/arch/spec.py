@@ -123,8 +123,11 @@ class Accelerator:
     def l1_words(self) -> tuple[int, int, int]:
         return tuple(b // self.word_bytes for b in self.l1_bytes.as_tuple())  # type: ignore[return-value]
 
-    def l2_words(self) -> tuple[int, int, int] | int:
-        """Words per operand part, or one int for a unified buffer."""
-        if self.l2_partition is None:
-            return self.l2_bytes // self.word_bytes
-        return tuple(b // self.word_bytes for b in self.l2_partition.as_tuple())  # type: ignore[return-value]
+    @property
+    def l2_unified(self) -> bool:
+        return self.l2_partition is None
+
+    def l2_words(self) -> tuple[int, int, int]:
+        """Global-buffer words per operand; a unified buffer lists its whole size for each."""
+        parts = (self.l2_bytes,) * 3 if self.l2_partition is None else self.l2_partition.as_tuple()
+        return tuple(b // self.word_bytes for b in parts)  # type: ignore[return-value]

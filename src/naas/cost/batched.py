@@ -114,20 +114,14 @@ def _kernel(
             tiles[op, 0] = rules.operand_footprint(op, l1_loops, sh, sw, dh, dw)
             tiles[op, 1] = rules.operand_footprint(op, array_loops, sh, sw, dh, dw)
             tiles[op, 2] = rules.operand_footprint(op, l2_loops, sh, sw, dh, dw)
-        for op in range(3):
-            if code == 0 and tiles[op, 0] > l1_words[op]:
-                code = rules.L1_OVERFLOW
-                arg = op
         if code == 0:
-            if l2_unified:
-                if tiles[0, 2] + tiles[1, 2] + tiles[2, 2] > l2_words[0]:
-                    code = rules.L2_OVERFLOW
-                    arg = -1
+            over = rules.buffer_overflow(tiles[:, 0], l1_words, False)
+            if over != rules.FITS:
+                code, arg = rules.L1_OVERFLOW, over
             else:
-                for op in range(3):
-                    if code == 0 and tiles[op, 2] > l2_words[op]:
-                        code = rules.L2_OVERFLOW
-                        arg = op
+                over = rules.buffer_overflow(tiles[:, 2], l2_words, l2_unified)
+                if over != rules.FITS:
+                    code, arg = rules.L2_OVERFLOW, over
 
         # Loops outside L1 innermost first: the L2 block, then the DRAM block.
         for i in range(8):
@@ -199,7 +193,6 @@ class CompiledTarget:
 
 def compile_target(layer: Layer, arch: Accelerator) -> CompiledTarget:
     energies = energy_table(arch)
-    l2 = arch.l2_words()
     return CompiledTarget(
         layer_dims=np.array(layer.dims, dtype=np.int64),
         geometry=np.array([layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w], dtype=np.int64),
@@ -207,8 +200,8 @@ def compile_target(layer: Layer, arch: Accelerator) -> CompiledTarget:
         axis_dim=np.array([DIM_INDEX[a.parallel_dim] for a in arch.axes], dtype=np.int64),
         axis_size=np.array([a.size for a in arch.axes], dtype=np.int64),
         l1_words=np.array(arch.l1_words(), dtype=np.int64),
-        l2_words=np.array([l2] * 3 if isinstance(l2, int) else l2, dtype=np.int64),
-        l2_unified=isinstance(l2, int),
+        l2_words=np.array(arch.l2_words(), dtype=np.int64),
+        l2_unified=arch.l2_unified,
         e_mac=energies.mac_pj,
         e_l1=np.array(energies.l1_pj, dtype=np.float64),
         e_l2=np.array(energies.l2_pj, dtype=np.float64),

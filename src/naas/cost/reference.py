@@ -78,17 +78,12 @@ def _validity(layer: Layer, arch: Accelerator, mapping: Mapping) -> tuple[int, i
     for a, (axis, factor) in enumerate(zip(arch.axes, mapping.spatial)):
         if factor > axis.size:
             return rules.SPATIAL_OVERFLOW, a
-    for op, name in enumerate(OPERANDS):
-        if tiles[name][0] > arch.l1_words()[op]:
-            return rules.L1_OVERFLOW, op
-    l2_words = arch.l2_words()
-    if isinstance(l2_words, int):
-        if sum(t[2] for t in tiles.values()) > l2_words:
-            return rules.L2_OVERFLOW, -1
-    else:
-        for op, name in enumerate(OPERANDS):
-            if tiles[name][2] > l2_words[op]:
-                return rules.L2_OVERFLOW, op
+    over = rules.buffer_overflow([tiles[name][0] for name in OPERANDS], arch.l1_words(), False)
+    if over != rules.FITS:
+        return rules.L1_OVERFLOW, over
+    over = rules.buffer_overflow([tiles[name][2] for name in OPERANDS], arch.l2_words(), arch.l2_unified)
+    if over != rules.FITS:
+        return rules.L2_OVERFLOW, over
     return rules.VALID, 0
 
 

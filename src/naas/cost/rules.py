@@ -22,6 +22,9 @@ SPATIAL_OVERFLOW = 3  # a spatial factor larger than its array axis (axis index)
 L1_OVERFLOW = 4       # an operand's L1 tile larger than its per-PE buffer (operand index)
 L2_OVERFLOW = 5       # global-buffer tiles too large (operand index, or -1 for a unified buffer)
 
+#: buffer_overflow's answer when every tile fits.
+FITS = -2
+
 # Rows of an access-count tuple.
 L1_READS, L1_WRITES, NOC_WORDS, L2_READS, L2_WRITES, DRAM_READS, DRAM_WRITES = range(7)
 
@@ -35,6 +38,19 @@ def operand_footprint(op: int, f, stride_h: int, stride_w: int, dil_h: int, dil_
         return (f[0] * f[1] * f[3] * input_extent(f[4], f[6], stride_h, dil_h)
                 * input_extent(f[5], f[7], stride_w, dil_w))
     return f[0] * f[1] * f[2] * f[4] * f[5]
+
+
+@register_jitable
+def buffer_overflow(tiles, words, unified: bool) -> int:
+    """Which tile overflows its buffer: the operand's index, -1 when the three tiles together
+    overflow a unified buffer (of ``words[0]`` words), or FITS. ``tiles`` and ``words`` are
+    per operand (W, I, O)."""
+    if unified:
+        return -1 if tiles[0] + tiles[1] + tiles[2] > words[0] else FITS
+    for op in range(3):
+        if tiles[op] > words[op]:
+            return op
+    return FITS
 
 
 @register_jitable

@@ -46,11 +46,8 @@ def _fits(layer: Layer, arch: Accelerator, loops: list[int], level: int) -> bool
     geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
     tiles = [rules.operand_footprint(op, loops, *geometry) for op in range(len(OPERANDS))]
     if level == 0:
-        return all(t <= w for t, w in zip(tiles, arch.l1_words()))
-    words = arch.l2_words()
-    if isinstance(words, int):
-        return sum(tiles) <= words
-    return all(t <= w for t, w in zip(tiles, words))
+        return rules.buffer_overflow(tiles, arch.l1_words(), False) == rules.FITS
+    return rules.buffer_overflow(tiles, arch.l2_words(), arch.l2_unified) == rules.FITS
 
 
 def _tile_loops(temporal: list[list[int]], per_dim_spatial: list[int], level: int) -> list[int]:

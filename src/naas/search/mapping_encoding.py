@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 from naas.cost.batched import StackedTargets
-from naas.cost.rules import operand_footprint
+from naas.cost.rules import FITS, buffer_overflow, operand_footprint
 
 IMPORTANCE = 0
 INDEX = 1
@@ -112,19 +112,12 @@ def _pick_divisor(divs, count, gene, remaining, encoding):
 
 @numba.njit(cache=True, nogil=True)
 def _fits(level, loops, geom, l1_words, l2_words, unified):
-    total = 0
-    for op in range(3):
-        tile = operand_footprint(op, loops, geom[0], geom[1], geom[2], geom[3])
-        if level == 0:
-            if tile > l1_words[op]:
-                return False
-        elif unified:
-            total += tile
-        elif tile > l2_words[op]:
-            return False
-    if level == 1 and unified and total > l2_words[0]:
-        return False
-    return True
+    tiles = (operand_footprint(0, loops, geom[0], geom[1], geom[2], geom[3]),
+             operand_footprint(1, loops, geom[0], geom[1], geom[2], geom[3]),
+             operand_footprint(2, loops, geom[0], geom[1], geom[2], geom[3]))
+    if level == 0:
+        return buffer_overflow(tiles, l1_words, False) == FITS
+    return buffer_overflow(tiles, l2_words, unified) == FITS
 
 
 @numba.njit(cache=True, nogil=True)
