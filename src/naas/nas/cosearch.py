@@ -20,8 +20,9 @@ from naas.nas import ofa_mbv3, ofa_resnet50
 from naas.nas.predictors import AccuracyPredictor
 from naas.search.arch_encoding import GENES as ARCH_GENES
 from naas.search.arch_encoding import ArchSpace, decode_accelerator
-from naas.search.arch_search import ArchSearchConfig, DesignScore, score_designs
+from naas.search.arch_search import ArchSearchConfig, DesignScore, design_key, score_pairs
 from naas.search.cmaes import BatchedCMA
+from naas.search.objective import INFEASIBLE, box_penalty, check_search_sizes
 from naas.workload.network import Network
 
 SLOTS = ofa_mbv3.STAGES * ofa_mbv3.MAX_DEPTH
@@ -88,8 +89,7 @@ class CoSearchConfig:
         if (self.accuracy_floor is None) == (self.edp_budget is None):
             raise NaasError("cosearch: give exactly one of --accuracy-floor (minimise EDP) or --edp-budget "
                             "(maximise accuracy)")
-        if self.popsize < 2 or self.generations < 1:
-            raise NaasError("cosearch: popsize must be >= 2 and generations >= 1")
+        check_search_sizes("cosearch", self.popsize, self.generations, self.sigma0)
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class CoSearchResult:
 
 def _fitness(candidate: Candidate, config: CoSearchConfig) -> float:
     if not math.isfinite(candidate.edp):
-        return 1e3
+        return INFEASIBLE
     if config.accuracy_floor is not None:
         return math.log(candidate.edp) + _PENALTY * max(0.0, config.accuracy_floor - candidate.accuracy)
     return -candidate.accuracy + _PENALTY * max(0.0, math.log(candidate.edp / config.edp_budget))
@@ -155,21 +155,24 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
         genes = es.ask()[0]
         clipped = np.clip(genes, 0.0, 1.0)
         pairs = [(nets.decode(g[:nets.genes]), decode_accelerator(g[nets.genes:], space)) for g in clipped]
+        keys = [(net_config, design_key(design)) for net_config, design in pairs]
         fresh = {}
-        for i, (net_config, design) in enumerate(pairs):
-            key = (net_config, design.axes, design.l1_bytes, design.l2_bytes)
+        for i, key in enumerate(keys):
             if key not in seen and key not in fresh:
-                fresh[key] = (i, net_config, design)
+                fresh[key] = i
         if fresh:
-            accuracies = predictor.predict([c for _, c, _ in fresh.values()])
-            for (key, (i, net_config, design)), accuracy in zip(fresh.items(), accuracies):
+            configs = [pairs[i][0] for i in fresh.values()]
+            accuracies = predictor.predict(configs)
+            for (key, i), net_config, accuracy in zip(fresh.items(), configs, accuracies):
                 network = nets.build(net_config)
-                score = score_designs([design], [network], config.inner, [(config.seed, generation, i)])[0]
+                # One pair per batch: a mapping search's gene count follows the widest array in
+                # its batch, so batching pairs of different array widths would change results.
+                score = score_pairs([(pairs[i][1], [network])], config.inner, [(config.seed, generation, i)])[0]
                 evaluations += score.evaluations
                 seen[key] = Candidate(net_config, network, score, float(accuracy))
-        candidates = [seen[(c, d.axes, d.l1_bytes, d.l2_bytes)] for c, d in pairs]
+        candidates = [seen[key] for key in keys]
         fitness = np.array([_fitness(c, config) for c in candidates])
-        es.tell((fitness + 0.1 * np.sum((genes - clipped) ** 2, axis=1))[None, :])
+        es.tell((fitness + box_penalty(genes, clipped))[None, :])
         for c, f in zip(candidates, fitness):
             if best is None or f < _fitness(best, config):
                 best = c

@@ -23,7 +23,7 @@ from naas.mapping.mapping import Mapping
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.cmaes import BatchedCMA
 from naas.search.mapping_search import MappingSearchConfig, search_mappings
-from naas.search.objective import check_objective, check_search_sizes, network_objective
+from naas.search.objective import box_penalty, check_objective, check_search_sizes, log_objective, network_objective
 from naas.workload.network import Network
 
 
@@ -61,38 +61,44 @@ class DesignScore:
         return network_objective(objective, self.energy_pj[network], self.latency_cycles[network])
 
 
-def score_designs(designs: list[Accelerator], networks: list[Network], config: ArchSearchConfig,
-                  seeds: list[tuple[int, ...]]) -> list[DesignScore]:
-    """Search every layer's mapping on every design (one batched run) and total the networks.
+def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSearchConfig,
+                seeds: list[tuple[int, ...]]) -> list[DesignScore]:
+    """Search every layer's mapping for every (design, networks) pair in one batched run and
+    total each pair's networks.
 
-    ``seeds[i]`` seeds design i's mapping searches, one stream per layer, so a design's score
-    does not depend on which designs it is batched with."""
+    ``seeds[i]`` seeds pair i's mapping searches, one stream per layer, so a pair's score does
+    not depend on which pairs it is batched with."""
     problems, owners, rngs = [], [], []
-    for i, design in enumerate(designs):
+    for i, (design, networks) in enumerate(pairs):
         layers = [(network.name, nl) for network in networks for nl in network.layers]
         for j, (network_name, nl) in enumerate(layers):
             problems.append(compile_target(nl.layer, design))
-            owners.append((i, network_name, nl.layer.name, nl.repeat))
+            owners.append((i, network_name, nl))
             rngs.append(np.random.default_rng([*seeds[i], j]))
     result = search_mappings(stack_targets(problems), config.mapping, rngs)
-    per_design = len(problems) // max(1, len(designs))
+    energy = [{n.name: 0.0 for n in networks} for _, networks in pairs]
+    latency = [{n.name: 0.0 for n in networks} for _, networks in pairs]
+    mappings: list[dict[str, dict[str, Mapping]]] = [{n.name: {} for n in networks} for _, networks in pairs]
+    evaluations = [0] * len(pairs)
+    for j, (i, network_name, nl) in enumerate(owners):
+        energy[i][network_name] += nl.repeat * float(result.energy_pj[j])
+        latency[i][network_name] += nl.repeat * float(result.latency_cycles[j])
+        m = result.best.mapping(j)
+        mappings[i][network_name][nl.layer.name] = Mapping(m.temporal, m.orders, m.spatial[: len(pairs[i][0].axes)])
+        evaluations[i] += int(result.evaluations_per_problem[j])
     scores = []
-    for i, design in enumerate(designs):
-        energy = {n.name: 0.0 for n in networks}
-        latency = {n.name: 0.0 for n in networks}
-        mappings: dict[str, dict[str, Mapping]] = {n.name: {} for n in networks}
-        for j in range(i * per_design, (i + 1) * per_design):
-            _, net, layer, repeat = owners[j]
-            energy[net] += repeat * float(result.energy_pj[j])
-            latency[net] += repeat * float(result.latency_cycles[j])
-            m = result.best.mapping(j)
-            mappings[net][layer] = Mapping(m.temporal, m.orders, m.spatial[: len(design.axes)])
-        values = [network_objective(config.objective, energy[n.name], latency[n.name]) for n in networks]
+    for i, (design, networks) in enumerate(pairs):
+        values = [network_objective(config.objective, energy[i][n.name], latency[i][n.name]) for n in networks]
         fitness = math.exp(sum(math.log(v) for v in values) / len(values)) if all(
             np.isfinite(v) for v in values) else math.inf
-        scores.append(DesignScore(design, energy, latency, mappings, fitness,
-                                  result.evaluations // max(1, len(designs))))
+        scores.append(DesignScore(design, energy[i], latency[i], mappings[i], fitness, evaluations[i]))
     return scores
+
+
+def score_designs(designs: list[Accelerator], networks: list[Network], config: ArchSearchConfig,
+                  seeds: list[tuple[int, ...]]) -> list[DesignScore]:
+    """Every design with the same networks (see ``score_pairs``)."""
+    return score_pairs([(design, networks) for design in designs], config, seeds)
 
 
 @dataclass
@@ -104,7 +110,7 @@ class ArchSearchResult:
     interrupted: bool = False
 
 
-def _design_key(design: Accelerator) -> str:
+def design_key(design: Accelerator) -> str:
     axes = ",".join(f"{a.parallel_dim}{a.size}" for a in design.axes)
     return f"{axes}|{design.l1_bytes.as_tuple()}|{design.l2_bytes}"
 
@@ -166,23 +172,20 @@ def search_accelerator(
             designs = [decode_accelerator(g, space) for g in clipped]
             fresh: dict[str, tuple[Accelerator, tuple[int, ...]]] = {}
             for i, d in enumerate(designs):
-                key = _design_key(d)
+                key = design_key(d)
                 if key not in cache and key not in fresh:
                     fresh[key] = (d, (config.seed, generation, i) if run == 0 else (config.seed, run, generation, i))
             chunks = [list(fresh.values())[w::executor.workers] for w in range(executor.workers)]
             tasks = [([d for d, _ in c], networks, config, [s for _, s in c]) for c in chunks if c]
             for chunk_scores in executor.map(_score_task, tasks):
                 for score in chunk_scores:
-                    cache[_design_key(score.design)] = score
+                    cache[design_key(score.design)] = score
                     evaluations += score.evaluations
-            scores = [cache[_design_key(d)] for d in designs]
+            scores = [cache[design_key(d)] for d in designs]
             area_limit = space.budget.max_area_mm2
             fitness = np.array([s.fitness if area_limit is None or s.design.area_mm2 <= area_limit else math.inf
                                 for s in scores])
-            outside = np.sum((genes[0] - clipped) ** 2, axis=1)
-            finite = np.isfinite(fitness)
-            log_fit = np.where(finite, np.log(np.where(finite, fitness, 1.0)), 1e3)
-            es.tell((log_fit + 0.1 * outside)[None, :])
+            es.tell((log_objective(fitness) + box_penalty(genes[0], clipped))[None, :])
             gen_best = scores[int(np.argmin(fitness))]
             if best is None or gen_best.fitness < best.fitness:
                 best = gen_best
@@ -196,7 +199,7 @@ def search_accelerator(
                 save_checkpoint(checkpoint, settings_fp, {
                     "es": es.state(), "cache": {k: score_to_dict(v) for k, v in cache.items()},
                     "history": history, "evaluations": evaluations, "next_step": step + 1,
-                    "seconds": record["seconds"], "best": _design_key(best.design),
+                    "seconds": record["seconds"], "best": design_key(best.design),
                 })
             if progress:
                 progress(record)

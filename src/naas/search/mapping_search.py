@@ -22,12 +22,15 @@ from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
 from naas.search.cmaes import BatchedCMA
 from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
-from naas.search.objective import check_objective, check_search_sizes, layer_objective
+from naas.search.objective import (
+    INFEASIBLE,
+    box_penalty,
+    check_objective,
+    check_search_sizes,
+    layer_objective,
+    log_objective,
+)
 from naas.workload.layer import Layer
-
-#: Weight of the squared distance outside [0, 1]^n added to a candidate's log objective, so
-#: that the search mean does not drift away from the box the decoder clips to.
-_BOX_PENALTY = 0.1
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class MappingSearchResult:
     valid: np.ndarray             # (K,)
     objective: np.ndarray         # (K,) the searched objective (inf where nothing valid)
     evaluations: int
+    evaluations_per_problem: np.ndarray  # (K,) cost-model calls each problem made before it stopped
     generations: int
     history: np.ndarray           # (generations, K) best objective so far
 
@@ -85,7 +89,7 @@ def search_mappings(
     # generations, so its result does not depend on which problems share the batch.
     stalled = np.zeros(k, dtype=np.int64)
     active = np.ones(k, dtype=bool)
-    evaluations = 0
+    evaluations = np.zeros(k, dtype=np.int64)
     for _ in range(config.generations):
         genes = es.ask()
         rows = np.flatnonzero(active)
@@ -93,12 +97,11 @@ def search_mappings(
         sub = targets if len(rows) == k else targets.subset(rows)
         temporal, order, spatial = decode_mappings(clipped[rows], sub, encoding)
         cost = evaluate_stacked(sub, temporal, order, spatial)
-        evaluations += len(rows) * config.popsize
+        evaluations[rows] += config.popsize
         value = layer_objective(config.objective, cost.energy_pj, cost.latency_cycles, cost.valid)
-        fitness = np.full(genes.shape[:2], 1e3)
-        finite = np.isfinite(value)
-        fitness[rows] = np.where(finite, np.log(np.where(finite, value, 1.0)), 1e3)
-        es.tell(fitness + _BOX_PENALTY * np.sum((genes - clipped) ** 2, axis=2))
+        fitness = np.full(genes.shape[:2], INFEASIBLE)
+        fitness[rows] = log_objective(value)
+        es.tell(fitness + box_penalty(genes, clipped))
         local = np.arange(len(rows))
         gen_best = np.argmin(value, axis=1)
         gen_value = value[local, gen_best]
@@ -125,7 +128,8 @@ def search_mappings(
         latency_cycles=best_latency,
         valid=np.isfinite(best_value),
         objective=best_value,
-        evaluations=evaluations,
+        evaluations=int(evaluations.sum()),
+        evaluations_per_problem=evaluations,
         generations=generations,
         history=np.array(history),
     )

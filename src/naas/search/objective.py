@@ -8,6 +8,13 @@ from naas.errors import NaasError
 
 OBJECTIVES = ("edp", "energy", "latency")
 
+#: What an evolution strategy is told for a candidate without a finite cost: worse than any
+#: real log-objective.
+INFEASIBLE = 1e3
+#: Weight of a candidate's squared distance outside [0, 1]^n (the decoders clip to the box),
+#: so that the search mean does not drift away from it.
+BOX_PENALTY = 0.1
+
 
 def check_objective(name: str) -> str:
     if name not in OBJECTIVES:
@@ -25,6 +32,17 @@ def layer_objective(name: str, energy_pj: np.ndarray, latency_cycles: np.ndarray
     else:
         value = energy_pj * latency_cycles
     return np.where(valid, value, np.inf)
+
+
+def log_objective(values: np.ndarray) -> np.ndarray:
+    """log(value), and INFEASIBLE where the value is not finite."""
+    finite = np.isfinite(values)
+    return np.where(finite, np.log(np.where(finite, values, 1.0)), INFEASIBLE)
+
+
+def box_penalty(genes: np.ndarray, clipped: np.ndarray) -> np.ndarray:
+    """BOX_PENALTY x squared distance of each gene vector (last axis) to its clipped self."""
+    return BOX_PENALTY * np.sum((genes - clipped) ** 2, axis=-1)
 
 
 def network_objective(name: str, energy_pj: float, latency_cycles: float) -> float:
