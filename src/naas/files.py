@@ -39,8 +39,6 @@ def write_yaml_atomic(path: str | Path, data: object) -> None:
 def _jsonable(value: object) -> object:
     if hasattr(value, "tolist"):
         return value.tolist()
-    if isinstance(value, float):
-        return None
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from naas.arch.technology import HOROWITZ_45NM, Technology
 from naas.errors import field_error, require_positive_int, require_positive_number
-from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS, RELEVANT
+from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,6 @@ class ArrayAxis:
                 "array axis parallel_dim",
                 f"unknown dimension {self.parallel_dim!r}; use one of {', '.join(DIMS)}",
             )
-
-    def multicasts(self, operand: str) -> bool:
-        """True when one word sent along this axis feeds every PE on it (dim irrelevant to it)."""
-        return not RELEVANT[OPERANDS.index(operand), DIM_INDEX[self.parallel_dim]]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: Where energy is spent, besides the MACs: per-PE buffers, global buffer, DRAM, and the NoC.
 ENERGY_LEVELS: tuple[str, ...] = ("L1", "L2", "DRAM", "NoC")
@@ -40,7 +40,6 @@ class NetworkCost:
     layer_names: tuple[str, ...]
     repeats: tuple[int, ...]
     layers: tuple[LayerCost, ...]
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def energy_pj(self) -> float:

@@ -36,9 +36,6 @@ class Mapping:
             if sorted(order) != sorted(DIMS):
                 raise field_error(f"mapping orders {level}", f"must be a permutation of {''.join(DIMS)}, got {''.join(order)}")
 
-    def factor(self, level: str, dim: str) -> int:
-        return self.temporal[LEVELS.index(level)][DIM_INDEX[dim]]
-
 
 @dataclass(frozen=True)
 class MappingBatch:
