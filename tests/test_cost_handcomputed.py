@@ -4,7 +4,7 @@ import pytest
 
 from naas.cost import rules
 from naas.cost.batched import evaluate_batch
-from naas.cost.reference import evaluate_mapping, outer_loops
+from naas.cost.reference import evaluate_mapping, outer_loops, relevance
 from naas.mapping import Mapping, MappingBatch
 from naas.workload import DIMS, Layer
 from tests.conftest import toy_arch
@@ -77,9 +77,9 @@ def test_fill_count_skips_innermost_irrelevant_loops():
     # then K and the outer P each reload: 3 x 5 = 15.
     dims = [4, 0, 2, 4]
     bounds = [4, 2, 3, 5]
-    assert rules.fill_count(0, dims, bounds, 4) == 15
-    assert rules.distinct_tiles(0, dims, bounds, 4) == 3
-    assert rules.fill_count(2, dims, bounds, 4) == 4 * 2 * 3 * 5  # O: P is relevant at once
+    assert rules.fill_count(relevance(0, dims), bounds, 4) == 15
+    assert rules.distinct_tiles(relevance(0, dims), bounds, 4) == 3
+    assert rules.fill_count(relevance(2, dims), bounds, 4) == 4 * 2 * 3 * 5  # O: P is relevant at once
 
 
 def test_outer_loops_lists_l2_then_dram_innermost_first():

@@ -9,7 +9,7 @@ from naas.arch import baseline
 from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 from naas.cost import rules
 from naas.cost.batched import compile_target, evaluate_batch
-from naas.cost.reference import evaluate_mapping, outer_loops
+from naas.cost.reference import evaluate_mapping, outer_loops, relevance
 from naas.mapping import Mapping
 from naas.mapping.sampling import random_mappings
 from naas.workload import DIMS, Layer, zoo_network
@@ -107,8 +107,11 @@ def test_moving_an_irrelevant_loop_innermost_never_adds_fills(layer, arch, seed,
         orders[level] = _move_innermost(orders[level], DIMS[dim])
         moved = Mapping(m.temporal, tuple(orders), m.spatial)
         for boundary in (0, 1):
-            before = rules.fill_count(op, *outer_loops(m, boundary), 16 if boundary == 0 else 8)
-            after = rules.fill_count(op, *outer_loops(moved, boundary), 16 if boundary == 0 else 8)
+            n = 16 if boundary == 0 else 8
+            dims, bounds = outer_loops(m, boundary)
+            before = rules.fill_count(relevance(op, dims), bounds, n)
+            dims, bounds = outer_loops(moved, boundary)
+            after = rules.fill_count(relevance(op, dims), bounds, n)
             assert after <= before
         if op != 2:  # and so the operand's traffic into L1 and from DRAM never grows
             a, b = evaluate_mapping(layer, arch, m), evaluate_mapping(layer, arch, moved)

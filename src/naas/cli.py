@@ -82,8 +82,16 @@ def _progress_printer(args: argparse.Namespace, label: str, total: int):
 def _mapping_config(args: argparse.Namespace):
     from naas.search.mapping_search import MappingSearchConfig
 
+    backend = args.backend or ("numba" if args.device == "cpu" else "torch")
+    if backend == "torch":
+        try:
+            from naas.cost.torch_backend import resolve_device
+        except ImportError:
+            raise NaasError("backend: the torch backend needs torch; pip install 'naas[torch]'") from None
+        resolve_device(args.device)
     return MappingSearchConfig(popsize=args.map_popsize, generations=args.map_generations,
-                               encoding=args.encoding, objective=args.objective)
+                               encoding=args.encoding, objective=args.objective, backend=backend,
+                               device=args.device)
 
 
 def _cmd_map(args: argparse.Namespace) -> None:
@@ -145,7 +153,8 @@ def _cmd_search(args: argparse.Namespace) -> None:
     hand = baseline(budget.name) if budget.name in BASELINES else None
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
-    executor = make_executor(args.executor, args.workers, args.address)
+    executor = make_executor(args.executor or ("pool" if config.mapping.backend == "numba" else "inprocess"),
+                             args.workers, args.address)
     sizing_history = None
     try:
         baselines = {}
@@ -380,8 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="baseline name (same PEs and on-chip bytes) or 'pes=N,bytes=N[,area=MM2]'")
     p.add_argument("--out", metavar="DIR", help="where to write the results and checkpoints")
     p.add_argument("--resume", metavar="DIR", help="continue the search checkpointed in DIR")
-    p.add_argument("--executor", default="pool", choices=["inprocess", "pool", "ray"],
-                   help="where mapping searches run (default: a local process pool)")
+    p.add_argument("--executor", choices=["inprocess", "pool", "ray"],
+                   help="where mapping searches run (default: a local process pool; in-process with "
+                        "the torch backend, which batches every design of a generation on one device)")
     p.add_argument("--workers", type=int, help="processes for the pool (default: all cores)")
     p.add_argument("--address", help="Ray cluster address (auto or HOST:PORT) for --executor ray")
     p.add_argument("--seed", type=int, default=0)
@@ -447,6 +457,10 @@ def _search_options(p: argparse.ArgumentParser) -> None:
                    help="importance (NAAS) or index (the ablation)")
     p.add_argument("--map-generations", type=int, default=80, help="mapping-search generations per layer")
     p.add_argument("--map-popsize", type=int, default=24, help="mapping candidates per layer and generation")
+    p.add_argument("--device", default="cpu",
+                   help="where mapping searches run: cpu (default), cuda or cuda:N (needs the torch extra)")
+    p.add_argument("--backend", choices=["numba", "torch"],
+                   help="cost-model backend: numba (default on cpu) or torch (default, and the only one, on cuda)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,13 +14,16 @@ from pathlib import Path
 import numba
 import numpy as np
 
+import naas.branchfree
 import naas.workload.dims
 import naas.workload.layer
 from naas.arch.spec import Accelerator
+from naas.cost import mapping_cost as mapping_cost_module
 from naas.cost import rules
 from naas.cost.energy import energy_table
+from naas.cost.mapping_cost import mapping_cost
 from naas.mapping.mapping import MappingBatch
-from naas.workload.dims import DIM_INDEX, OPERANDS
+from naas.workload.dims import DIM_INDEX, OPERANDS, RELEVANT
 from naas.workload.layer import Layer
 
 
@@ -32,7 +35,8 @@ def _use_source_keyed_cache() -> None:
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     digest = hashlib.sha256()
-    for source in (rules.__file__, naas.workload.layer.__file__, naas.workload.dims.__file__, __file__):
+    for source in (rules.__file__, mapping_cost_module.__file__, naas.branchfree.__file__,
+                   naas.workload.layer.__file__, naas.workload.dims.__file__, __file__):
         digest.update(Path(source).read_bytes())
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     numba.config.CACHE_DIR = str(base / "naas" / f"numba-{digest.hexdigest()[:16]}")
@@ -63,109 +67,40 @@ def _kernel(
     energy, latency, edp, util, reason, reason_arg, breakdown, want_breakdown,
 ):
     n_axes = axis_dim.shape[0]
-    sh, sw, dh, dw = geometry[0], geometry[1], geometry[2], geometry[3]
     spatial_dim = np.empty(8, np.int64)
     l1_loops = np.empty(8, np.int64)
     array_loops = np.empty(8, np.int64)
     l2_loops = np.empty(8, np.int64)
-    dims1 = np.empty(16, np.int64)
-    bounds1 = np.empty(16, np.int64)
-    tiles = np.empty((3, 3), np.int64)
-    fills_by_op = np.empty(3, np.int64)
+    nest_bounds = np.empty(16, np.int64)
+    nest_relevant = np.empty((3, 16), np.int64)
+    parts = np.empty((4, 3))
     for b in range(temporal.shape[0]):
-        code = 0
-        arg = 0
-        for d in range(8):
-            spatial_dim[d] = 1
-        for a in range(n_axes):
-            spatial_dim[axis_dim[a]] *= spatial[b, a]
-            if spatial[b, a] < 1 and code == 0:
-                code = rules.BAD_FACTOR
-                arg = axis_dim[a]
-        compute = 1
-        for d in range(8):
-            f0 = temporal[b, 0, d]
-            f1 = temporal[b, 1, d]
-            f2 = temporal[b, 2, d]
-            if (f0 < 1 or f1 < 1 or f2 < 1) and code == 0:
-                code = rules.BAD_FACTOR
-                arg = d
-            l1_loops[d] = f0
-            array_loops[d] = f0 * spatial_dim[d]
-            l2_loops[d] = array_loops[d] * f1
-            compute *= f0 * f1 * f2
+        # Loops outside L1 innermost first: the L2 block, then the DRAM block.
+        for i in range(16):
+            level = 1 + i // 8
+            d = order[b, level, 7 - i % 8]
+            nest_bounds[i] = temporal[b, level, d]
+            for op in range(3):
+                nest_relevant[op, i] = RELEVANT[op, d]
+        total, cycles, code, arg = mapping_cost(
+            layer_dims, geometry, temporal[b], spatial[b], axis_dim, axis_size, n_axes,
+            l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant,
+            e_mac, e_l1, e_l2, e_noc, e_dram, links,
+            spatial_dim, l1_loops, array_loops, l2_loops, parts)
+        reason[b] = code
+        reason_arg[b] = arg
         if code == rules.BAD_FACTOR:
             energy[b] = np.inf
             latency[b] = np.inf
             edp[b] = np.inf
             util[b] = 0.0
-            reason[b] = code
-            reason_arg[b] = arg
             continue
-        for d in range(8):
-            if code == 0 and l2_loops[d] * temporal[b, 2, d] < layer_dims[d]:
-                code = rules.NOT_COVERED
-                arg = d
-        for a in range(n_axes):
-            if code == 0 and spatial[b, a] > axis_size[a]:
-                code = rules.SPATIAL_OVERFLOW
-                arg = a
-        for op in range(3):
-            tiles[op, 0] = rules.operand_footprint(op, l1_loops, sh, sw, dh, dw)
-            tiles[op, 1] = rules.operand_footprint(op, array_loops, sh, sw, dh, dw)
-            tiles[op, 2] = rules.operand_footprint(op, l2_loops, sh, sw, dh, dw)
-        if code == 0:
-            over = rules.buffer_overflow(tiles[:, 0], l1_words, False)
-            if over != rules.FITS:
-                code, arg = rules.L1_OVERFLOW, over
-            else:
-                over = rules.buffer_overflow(tiles[:, 2], l2_words, l2_unified)
-                if over != rules.FITS:
-                    code, arg = rules.L2_OVERFLOW, over
-
-        # Loops outside L1 innermost first: the L2 block, then the DRAM block.
-        for i in range(8):
-            dims1[i] = order[b, 1, 7 - i]
-            bounds1[i] = temporal[b, 1, dims1[i]]
-            dims1[8 + i] = order[b, 2, 7 - i]
-            bounds1[8 + i] = temporal[b, 2, dims1[8 + i]]
-        pes_used = 1
-        for d in range(8):
-            pes_used *= spatial_dim[d]
-        macs = compute * pes_used
-        total = e_mac * macs
-        array_words = 0
-        dram_words = 0
-        for op in range(3):
-            l1_fills = rules.fill_count(op, dims1, bounds1, 16)
-            fills_by_op[op] = l1_fills
-            l1_distinct = rules.distinct_tiles(op, dims1, bounds1, 16)
-            l2_fills = rules.fill_count(op, dims1[8:], bounds1[8:], 8)
-            l2_distinct = rules.distinct_tiles(op, dims1[8:], bounds1[8:], 8)
-            c = rules.operand_accesses(op, macs, pes_used, tiles[op, 0], tiles[op, 1], tiles[op, 2],
-                                       l1_fills, l2_fills, l1_distinct, l2_distinct)
-            e1 = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])
-            e2 = e_l2[op] * (c[rules.L2_READS] + c[rules.L2_WRITES])
-            e3 = e_dram * (c[rules.DRAM_READS] + c[rules.DRAM_WRITES])
-            e4 = e_noc * c[rules.NOC_WORDS]
-            total += e1 + e2 + e3 + e4
-            if want_breakdown:
-                breakdown[b, 0, op] = e1
-                breakdown[b, 1, op] = e2
-                breakdown[b, 2, op] = e3
-                breakdown[b, 3, op] = e4
-            array_words += rules.array_traffic_words(op, l1_fills, tiles[op, 1], l1_distinct)
-            dram_words += c[rules.DRAM_READS] + c[rules.DRAM_WRITES]
-        fill_drain = 0
-        if systolic >= 0:
-            fill_drain = rules.systolic_fill_drain_cycles(axis_size, n_axes, systolic, fills_by_op[systolic])
-        cycles = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
         energy[b] = total
         latency[b] = cycles
-        edp[b] = total * cycles if code == 0 else np.inf
+        edp[b] = total * cycles if code == rules.VALID else np.inf
         util[b] = layer_macs / (num_pes * cycles)
-        reason[b] = code
-        reason_arg[b] = arg
+        if want_breakdown:
+            breakdown[b] = parts
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from naas.cost import rules
 from naas.cost.energy import EnergyTable, energy_table
 from naas.cost.result import ENERGY_LEVELS, LayerCost
 from naas.mapping.mapping import LEVELS, Mapping
-from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
+from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS, RELEVANT
 from naas.workload.layer import Layer
 
 
@@ -98,6 +98,11 @@ def outer_loops(mapping: Mapping, level: int) -> tuple[list[int], list[int]]:
     return dims, bounds
 
 
+def relevance(op: int, loop_dims: list[int]) -> list[int]:
+    """1 for each loop whose dim is relevant to operand ``op``, else 0."""
+    return [int(RELEVANT[op, d]) for d in loop_dims]
+
+
 def evaluate_mapping(
     layer: Layer, arch: Accelerator, mapping: Mapping, energies: EnergyTable | None = None
 ) -> LayerCost:
@@ -127,11 +132,12 @@ def evaluate_mapping(
     l1_fill_counts = []
     for op, name in enumerate(OPERANDS):
         l1_tile, array_tile, l2_tile = tiles[name]
-        l1_fills = rules.fill_count(op, dims1, bounds1, len(dims1))
+        relevant1, relevant2 = relevance(op, dims1), relevance(op, dims2)
+        l1_fills = rules.fill_count(relevant1, bounds1, len(dims1))
         l1_fill_counts.append(l1_fills)
-        l2_fills = rules.fill_count(op, dims2, bounds2, len(dims2))
-        l1_distinct = rules.distinct_tiles(op, dims1, bounds1, len(dims1))
-        l2_distinct = rules.distinct_tiles(op, dims2, bounds2, len(dims2))
+        l2_fills = rules.fill_count(relevant2, bounds2, len(dims2))
+        l1_distinct = rules.distinct_tiles(relevant1, bounds1, len(dims1))
+        l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2))
         counts = rules.operand_accesses(op, macs, pes_used, l1_tile, array_tile, l2_tile,
                                         l1_fills, l2_fills, l1_distinct, l2_distinct)
         accesses["L1"][name] = (counts[rules.L1_READS], counts[rules.L1_WRITES])
@@ -147,11 +153,9 @@ def evaluate_mapping(
 
     mac_energy = energies.mac_pj * macs
     energy = mac_energy + sum(sum(per_op.values()) for per_op in breakdown.values())
-    fill_drain = 0
-    if arch.systolic is not None:
-        stationary = OPERANDS.index(arch.systolic)
-        fill_drain = rules.systolic_fill_drain_cycles([a.size for a in arch.axes], len(arch.axes), stationary,
-                                                      l1_fill_counts[stationary])
+    stationary = -1 if arch.systolic is None else OPERANDS.index(arch.systolic)
+    fill_drain = rules.systolic_fill_drain_cycles([a.size for a in arch.axes], len(arch.axes), stationary,
+                                                  l1_fill_counts)
     latency = rules.latency_cycles(compute_cycles, array_words, dram_words,
                                    arch.noc_words_per_cycle, arch.dram_words_per_cycle, fill_drain)
     return LayerCost(

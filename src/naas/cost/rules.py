@@ -1,8 +1,11 @@
-"""The cost-model rules, written once on scalars so that the readable reference (plain Python)
-and the batched kernel (compiled with numba) run the same definitions. Word counts are totals
-over one pass of the layer; every rule is documented in docs/cost-model.md.
+"""The cost-model rules, written once so that the readable reference (plain Python), the
+batched kernel (compiled with numba) and the torch backend run the same definitions. Word
+counts are totals over one pass of the layer; every rule is documented in docs/cost-model.md.
 
-Functions here take only ints, floats and small indexable sequences, and must stay
+Every argument is a number or an int-indexable sequence of numbers, where a number is a Python
+or numba scalar or a torch tensor (then the rule runs elementwise over a batch). So the rules
+branch only on Python ints fixed by the caller (an operand index, a loop count), never on a
+value: ``naas.branchfree`` stands in for ``if``/``min``/``max``. They must also stay
 numba-compilable: no dicts, no objects, no exceptions. ``register_jitable`` leaves each one a
 plain Python function and lets numba compile it where a jitted caller uses it.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from numba.extending import register_jitable
 
-from naas.workload.dims import RELEVANT
+from naas.branchfree import larger, pick
 from naas.workload.layer import input_extent
 
 # Validity codes (the reason a mapping is invalid), with the index they refer to.
@@ -30,7 +33,7 @@ L1_READS, L1_WRITES, NOC_WORDS, L2_READS, L2_WRITES, DRAM_READS, DRAM_WRITES = r
 
 
 @register_jitable
-def operand_footprint(op: int, f, stride_h: int, stride_w: int, dil_h: int, dil_w: int) -> int:
+def operand_footprint(op: int, f, stride_h, stride_w, dil_h, dil_w):
     """Distinct words of operand ``op`` (0 W, 1 I, 2 O) touched by loops of bounds f[N..S]."""
     if op == 0:
         return f[1] * f[2] * f[3] * f[6] * f[7]
@@ -41,44 +44,37 @@ def operand_footprint(op: int, f, stride_h: int, stride_w: int, dil_h: int, dil_
 
 
 @register_jitable
-def buffer_overflow(tiles, words, unified: bool) -> int:
-    """Which tile overflows its buffer: the operand's index, -1 when the three tiles together
-    overflow a unified buffer (of ``words[0]`` words), or FITS. ``tiles`` and ``words`` are
-    per operand (W, I, O)."""
-    if unified:
-        return -1 if tiles[0] + tiles[1] + tiles[2] > words[0] else FITS
-    for op in range(3):
-        if tiles[op] > words[op]:
-            return op
-    return FITS
+def buffer_overflow(tiles, words, unified):
+    """Which tile overflows its buffer: the first operand's index, -1 when the three tiles
+    together overflow a unified buffer (of ``words[0]`` words), or FITS. ``tiles`` and
+    ``words`` are per operand (W, I, O)."""
+    first = FITS
+    for op in (2, 1, 0):
+        first = pick(tiles[op] > words[op], op, first)
+    together = pick(tiles[0] + tiles[1] + tiles[2] > words[0], -1, FITS)
+    return pick(unified, together, first)
 
 
 @register_jitable
-def fill_count(op: int, loop_dims, loop_bounds, n: int) -> int:
-    """How many times a tile of ``op`` is loaded, given the ``n`` loops outside it listed
-    innermost first. The tile stays resident across the innermost run of loops irrelevant to
-    ``op``; from the first relevant loop outwards every iteration reloads it. Loops of bound 1
-    do not iterate and are skipped."""
+def fill_count(relevant, loop_bounds, n: int):
+    """How many times a tile is loaded, given the ``n`` loops outside it listed innermost first
+    and whether each is relevant to the tile's operand (1/0, ``RELEVANT[op, loop dim]``). The
+    tile stays resident across the innermost run of loops irrelevant to it; from the first
+    relevant loop outwards every iteration reloads it. Loops of bound 1 do not iterate."""
     count = 1
-    resident = True
+    resident = 1
     for i in range(n):
-        bound = loop_bounds[i]
-        if bound == 1:
-            continue
-        if resident and RELEVANT[op, loop_dims[i]] == 0:
-            continue
-        resident = False
-        count *= bound
+        resident = resident * (1 - relevant[i] * (loop_bounds[i] > 1))
+        count = count * pick(resident, 1, loop_bounds[i])
     return count
 
 
 @register_jitable
-def distinct_tiles(op: int, loop_dims, loop_bounds, n: int) -> int:
-    """How many different tiles of ``op`` the ``n`` outside loops walk through."""
+def distinct_tiles(relevant, loop_bounds, n: int):
+    """How many different tiles of an operand the ``n`` outside loops walk through."""
     count = 1
     for i in range(n):
-        if RELEVANT[op, loop_dims[i]] == 1:
-            count *= loop_bounds[i]
+        count = count * pick(relevant[i], loop_bounds[i], 1)
     return count
 
 
@@ -124,8 +120,9 @@ def array_traffic_words(op: int, l1_fills: int, array_tile: int, l1_distinct: in
 
 
 @register_jitable
-def systolic_fill_drain_cycles(axis_sizes, n_axes: int, stationary: int, stationary_fills: int) -> int:
-    """Pipeline fill and drain of a systolic array that keeps operand ``stationary`` in its PEs.
+def systolic_fill_drain_cycles(axis_sizes, n_axes: int, stationary, l1_fills):
+    """Pipeline fill and drain of a systolic array that keeps operand ``stationary`` in its PEs
+    (-1: a broadcast array, no fill or drain); ``l1_fills`` are the L1 fills of W, I and O.
 
     Each fold (an L1 fill of the stationary operand) pays the skew of the array, the sum of its
     axis lengths minus one per axis; a stationary weight or input tile is first shifted in
@@ -133,21 +130,17 @@ def systolic_fill_drain_cycles(axis_sizes, n_axes: int, stationary: int, station
     weight/input-stationary and a + b + T - 2 for output-stationary arrays."""
     skew = 0
     for a in range(n_axes):
-        skew += axis_sizes[a] - 1
-    if stationary != 2:
-        skew += axis_sizes[0]
-    return stationary_fills * skew
+        skew = skew + axis_sizes[a] - 1
+    folds = 0
+    for op in range(3):
+        folds = folds + (stationary == op) * l1_fills[op]
+    return folds * (skew + (stationary != 2) * axis_sizes[0])
 
 
 @register_jitable
-def latency_cycles(compute: int, array_words: int, dram_words: int, noc_words_per_cycle: float,
-                   dram_words_per_cycle: float, fill_drain: int) -> float:
+def latency_cycles(compute, array_words, dram_words, noc_words_per_cycle, dram_words_per_cycle,
+                   fill_drain):
     """Cycles of the layer: compute (one MAC per PE per cycle) unless a link is the bottleneck."""
-    cycles = float(compute + fill_drain)
-    noc = array_words / noc_words_per_cycle
-    dram = dram_words / dram_words_per_cycle
-    if noc > cycles:
-        cycles = noc
-    if dram > cycles:
-        cycles = dram
-    return cycles
+    # No "+ 0.0" to make it a float: on an int64 tensor that gives torch's default float32.
+    cycles = larger(compute + fill_drain, array_words / noc_words_per_cycle)
+    return larger(cycles, dram_words / dram_words_per_cycle)

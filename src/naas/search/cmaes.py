@@ -6,13 +6,29 @@ Tutorial" (arXiv:1604.00772, Table 1) — the same algorithm as pycma and the `c
 Running K problems as stacked arrays (K, n) and (K, n, n) makes one generation of every
 layer's mapping search a handful of numpy calls instead of K Python-level optimiser steps;
 benchmarks/optimizer_overhead.py measures the difference against the `cmaes` package.
+
+The state is numpy arrays with one numpy generator per problem, or torch tensors on one device
+with one torch generator, so that a whole search can stay on a GPU; ``ask`` and ``tell`` are
+written once for both array modules (``xp``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 import numpy as np
+
+
+def array_module(x: Any) -> ModuleType:
+    """numpy, or torch for a torch tensor (imported only then: torch is optional)."""
+    if type(x).__module__.startswith("torch"):
+        import torch
+
+        return torch
+    return np
 
 
 @dataclass(frozen=True)
@@ -59,24 +75,36 @@ class BatchedCMA:
     p_sigma: np.ndarray
     p_c: np.ndarray
     params: CMAParams
-    rngs: list[np.random.Generator]
+    rngs: Any  # list[np.random.Generator] with numpy state, one torch.Generator with torch state
     generation: int = 0
     _eig_vectors: np.ndarray | None = None
     _eig_sqrt: np.ndarray | None = None
     _last_y: np.ndarray | None = None
 
     @classmethod
-    def start(cls, mean: np.ndarray, sigma: float, rngs: list[np.random.Generator],
-              popsize: int | None = None) -> "BatchedCMA":
-        """One generator per problem, so a problem's samples do not depend on which other
-        problems share the batch (the same search gives the same result on any executor)."""
-        mean = np.array(mean, dtype=np.float64)
+    def start(cls, mean: Any, sigma: float, rngs: Any, popsize: int | None = None) -> "BatchedCMA":
+        """A numpy ``mean`` (K, n) takes one generator per problem, so that a problem's samples
+        do not depend on which other problems share the batch (the same search gives the same
+        result on any executor); a torch ``mean`` takes one torch generator on its device."""
         k, n = mean.shape
-        if len(rngs) != k:
-            raise ValueError(f"need one generator per problem: {k} problems, {len(rngs)} generators")
+        params = CMAParams.default(n, popsize)
+        if array_module(mean) is np:
+            rngs = list(rngs)
+            if len(rngs) != k:
+                raise ValueError(f"need one generator per problem: {k} problems, {len(rngs)} generators")
+            return cls(
+                mean=np.array(mean, dtype=np.float64), sigma=np.full(k, float(sigma)),
+                cov=np.broadcast_to(np.eye(n), (k, n, n)).copy(), p_sigma=np.zeros((k, n)),
+                p_c=np.zeros((k, n)), params=params, rngs=rngs,
+            )
+        import torch
+
+        like = {"dtype": torch.float64, "device": mean.device}
         return cls(
-            mean=mean, sigma=np.full(k, float(sigma)), cov=np.broadcast_to(np.eye(n), (k, n, n)).copy(),
-            p_sigma=np.zeros((k, n)), p_c=np.zeros((k, n)), params=CMAParams.default(n, popsize), rngs=list(rngs),
+            mean=mean.to(**like), sigma=torch.full((k,), float(sigma), **like),
+            cov=torch.eye(n, **like).expand(k, n, n).clone(), p_sigma=torch.zeros((k, n), **like),
+            p_c=torch.zeros((k, n), **like),
+            params=dataclasses.replace(params, weights=torch.as_tensor(params.weights, **like)), rngs=rngs,
         )
 
     @property
@@ -84,16 +112,26 @@ class BatchedCMA:
         return self.mean.shape  # type: ignore[return-value]
 
     def _decompose(self) -> None:
-        eig_values, eig_vectors = np.linalg.eigh(self.cov)
+        xp = array_module(self.cov)
+        eig_values, eig_vectors = xp.linalg.eigh(self.cov)
         self._eig_vectors = eig_vectors
-        self._eig_sqrt = np.sqrt(np.maximum(eig_values, 1e-20))
+        self._eig_sqrt = xp.sqrt(xp.where(eig_values > 1e-20, eig_values, 1e-20))
+
+    def _standard_normal(self) -> Any:
+        k, n = self.shape
+        if isinstance(self.rngs, list):
+            return np.stack([r.standard_normal((self.params.popsize, n)) for r in self.rngs])
+        import torch
+
+        return torch.randn((k, self.params.popsize, n), generator=self.rngs, dtype=torch.float64,
+                           device=self.mean.device)
 
     def ask(self) -> np.ndarray:
         if self._eig_vectors is None:
             self._decompose()
-        k, n = self.shape
-        z = np.stack([r.standard_normal((self.params.popsize, n)) for r in self.rngs])
-        y = np.matmul(z * self._eig_sqrt[:, None, :], np.swapaxes(self._eig_vectors, 1, 2))
+        xp = array_module(self.mean)
+        z = self._standard_normal()
+        y = xp.matmul(z * self._eig_sqrt[:, None, :], xp.swapaxes(self._eig_vectors, 1, 2))
         self._last_y = y
         return self.mean[:, None, :] + self.sigma[:, None, None] * y
 
@@ -102,33 +140,36 @@ class BatchedCMA:
         p = self.params
         y = self._last_y
         assert y is not None, "tell() needs a preceding ask()"
+        xp = array_module(self.mean)
         k, n = self.shape
-        order = np.argsort(fitness, axis=1, kind="stable")[:, : p.mu]
-        y_sel = np.take_along_axis(y, order[:, :, None], axis=1)  # (k, mu, n)
-        y_w = np.matmul(p.weights, y_sel)
+        order = xp.argsort(fitness, axis=1, stable=True)[:, : p.mu]
+        y_sel = y[xp.arange(k)[:, None], order]  # (k, mu, n)
+        y_w = xp.matmul(p.weights, y_sel)
         self.mean = self.mean + self.sigma[:, None] * y_w
         # C^{-1/2} y_w = B D^{-1} B^T y_w
-        rotated = np.matmul(y_w[:, None, :], self._eig_vectors)[:, 0] / self._eig_sqrt
-        inv_sqrt_y = np.matmul(self._eig_vectors, rotated[:, :, None])[:, :, 0]
+        rotated = xp.matmul(y_w[:, None, :], self._eig_vectors)[:, 0] / self._eig_sqrt
+        inv_sqrt_y = xp.matmul(self._eig_vectors, rotated[:, :, None])[:, :, 0]
         self.p_sigma = (1 - p.c_sigma) * self.p_sigma + np.sqrt(p.c_sigma * (2 - p.c_sigma) * p.mu_eff) * inv_sqrt_y
-        norm_ps = np.linalg.norm(self.p_sigma, axis=1)
+        norm_ps = xp.linalg.norm(self.p_sigma, axis=1)
         self.generation += 1
+        # times a float64 array, not 1.0: a torch bool times a Python float is float32
         h_sigma = (norm_ps / np.sqrt(1 - (1 - p.c_sigma) ** (2 * self.generation))
-                   < (1.4 + 2 / (n + 1)) * p.chi_n).astype(np.float64)
+                   < (1.4 + 2 / (n + 1)) * p.chi_n) * xp.ones_like(norm_ps)
         self.p_c = (1 - p.c_c) * self.p_c + (h_sigma * np.sqrt(p.c_c * (2 - p.c_c) * p.mu_eff))[:, None] * y_w
-        rank_mu = np.matmul(np.swapaxes(y_sel * p.weights[None, :, None], 1, 2), y_sel)
+        rank_mu = xp.matmul(xp.swapaxes(y_sel * p.weights[None, :, None], 1, 2), y_sel)
         rank_one = self.p_c[:, :, None] * self.p_c[:, None, :]
         decay = 1 - p.c_1 - p.c_mu + (1 - h_sigma) * p.c_1 * p.c_c * (2 - p.c_c)
         self.cov = decay[:, None, None] * self.cov + p.c_1 * rank_one + p.c_mu * rank_mu
-        self.cov = 0.5 * (self.cov + np.swapaxes(self.cov, 1, 2))
-        self.sigma = self.sigma * np.exp((p.c_sigma / p.d_sigma) * (norm_ps / p.chi_n - 1))
-        self.sigma = np.minimum(self.sigma, 1e3)
+        self.cov = 0.5 * (self.cov + xp.swapaxes(self.cov, 1, 2))
+        self.sigma = self.sigma * xp.exp((p.c_sigma / p.d_sigma) * (norm_ps / p.chi_n - 1))
+        self.sigma = xp.where(self.sigma < 1e3, self.sigma, 1e3)
         if self.generation % p.eigen_every == 0:
             self._decompose()
         self._last_y = None
 
     def state(self) -> dict:
-        """Everything needed to resume exactly, the lazily kept eigendecomposition included."""
+        """Everything needed to resume exactly, the lazily kept eigendecomposition included
+        (numpy state only: a device search runs within one outer generation)."""
         if self._eig_vectors is None:
             self._decompose()
         return {

@@ -35,8 +35,14 @@ _MAX_DIVISORS = 1024
 _FACTORIALS = np.array([1, 1, 2, 6, 24, 120, 720, 5040, 40320], dtype=np.int64)
 
 
+@numba.njit(cache=True)
+def base_genes(encoding: int) -> tuple[int, int]:
+    """Index of the first tiling gene and of the first spatial gene."""
+    return (24, 40) if encoding == IMPORTANCE else (3, 19)
+
+
 def gene_count(n_axes: int, encoding: int) -> int:
-    return (40 if encoding == IMPORTANCE else 19) + n_axes
+    return base_genes(encoding)[1] + n_axes
 
 
 @numba.njit(cache=True, nogil=True)
@@ -124,13 +130,12 @@ def _fits(level, loops, geom, l1_words, l2_words, unified):
 def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_words, unified,
                 temporal, order, spatial, divs, remaining, spatial_dim, priority, loops):
     n_axes = axis_dim.shape[0]
-    if encoding == 0:
-        base_tiling, base_spatial = 24, 40
+    base_tiling, base_spatial = base_genes(encoding)
+    if encoding == IMPORTANCE:
         _order_by_importance(genes, 0, priority)
         _order_by_importance(genes, 8, order[1])
         _order_by_importance(genes, 16, order[2])
     else:
-        base_tiling, base_spatial = 3, 19
         _order_by_index(genes[0], priority)
         _order_by_index(genes[1], order[1])
         _order_by_index(genes[2], order[2])

@@ -33,6 +33,9 @@ from naas.search.objective import (
 from naas.workload.layer import Layer
 
 
+BACKENDS = ("numba", "torch")
+
+
 @dataclass(frozen=True)
 class MappingSearchConfig:
     popsize: int = 24
@@ -43,12 +46,20 @@ class MappingSearchConfig:
     #: stop once no problem improved its best by more than this fraction for `patience` gens
     tolerance: float = 1e-4
     patience: int = 20
+    #: "numba" (compiled CPU kernels) or "torch" (the whole search on ``device``)
+    backend: str = "numba"
+    #: "cpu", "cuda" or "cuda:N"; the numba backend runs on the CPU only
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
         check_search_sizes("mapping search", self.popsize, self.generations, self.sigma0)
         if self.encoding not in ENCODINGS:
             raise NaasError(f"encoding: choose one of {', '.join(ENCODINGS)}")
+        if self.backend not in BACKENDS:
+            raise NaasError(f"backend: unknown {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+        if self.backend == "numba" and self.device != "cpu":
+            raise NaasError(f"device: the numba backend runs on the CPU; use --backend torch for {self.device!r}")
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,11 @@ def search_mappings(
     encoding = ENCODINGS[config.encoding]
     k, n = len(targets), gene_count(targets.n_axes, encoding)
     rngs = rng.spawn(k) if isinstance(rng, np.random.Generator) else rng
+    if config.backend == "torch":
+        from naas.search.device_mapping_search import search_mappings_on_device
+
+        seed = np.random.default_rng([int(r.integers(2**31)) for r in rngs]).integers(2**62)
+        return search_mappings_on_device(targets, config, int(seed), config.device)
     es = BatchedCMA.start(np.full((k, n), 0.5), config.sigma0, rngs, config.popsize)
     best_value = np.full(k, np.inf)
     best_temporal = np.ones((k, 3, 8), dtype=np.int64)

@@ -1,10 +1,12 @@
-"""What a search minimises: EDP (default), energy or latency, on a log scale."""
+"""What a search minimises: EDP (default), energy or latency, on a log scale. The array
+functions take numpy arrays or torch tensors alike."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from naas.errors import NaasError
+from naas.search.cmaes import array_module
 
 OBJECTIVES = ("edp", "energy", "latency")
 
@@ -31,18 +33,19 @@ def layer_objective(name: str, energy_pj: np.ndarray, latency_cycles: np.ndarray
         value = latency_cycles
     else:
         value = energy_pj * latency_cycles
-    return np.where(valid, value, np.inf)
+    return array_module(value).where(valid, value, np.inf)
 
 
 def log_objective(values: np.ndarray) -> np.ndarray:
     """log(value), and INFEASIBLE where the value is not finite."""
-    finite = np.isfinite(values)
-    return np.where(finite, np.log(np.where(finite, values, 1.0)), INFEASIBLE)
+    xp = array_module(values)
+    finite = xp.isfinite(values)
+    return xp.where(finite, xp.log(xp.where(finite, values, 1.0)), INFEASIBLE)
 
 
 def box_penalty(genes: np.ndarray, clipped: np.ndarray) -> np.ndarray:
     """BOX_PENALTY x squared distance of each gene vector (last axis) to its clipped self."""
-    return BOX_PENALTY * np.sum((genes - clipped) ** 2, axis=-1)
+    return BOX_PENALTY * ((genes - clipped) ** 2).sum(-1)
 
 
 def network_objective(name: str, energy_pj: float, latency_cycles: float) -> float:

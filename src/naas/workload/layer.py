@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from numba.extending import register_jitable
 
+from naas.branchfree import smaller
 from naas.errors import field_error, require_positive_int
 from naas.workload.dims import DIMS
 
@@ -25,7 +26,7 @@ def input_extent(out_tile: int, filter_tile: int, stride: int, dilation: int) ->
     """
     span = (out_tile - 1) * stride + (filter_tile - 1) * dilation + 1
     pairs = out_tile * filter_tile
-    return pairs if pairs < span else span
+    return smaller(pairs, span)
 
 
 @dataclass(frozen=True)

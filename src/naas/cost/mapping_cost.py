@@ -1,0 +1,108 @@
+"""The cost of one mapping from its loop bounds, written once for both batched backends: the
+numba kernel calls it per candidate with scalars, the torch backend once with tensors holding a
+whole batch (see ``naas.cost.rules`` for what such code may and may not do).
+
+Sequences are indexed [dim], [axis], [operand] or [level][dim] with plain ints. The caller
+gathers what depends on the loop order (``nest_bounds``, ``nest_relevant``), because gathering
+by a value is spelt differently in numba and torch, and provides the scratch sequences written
+here (numpy arrays in numba, lists in torch).
+"""
+
+from __future__ import annotations
+
+from numba.extending import register_jitable
+
+from naas.branchfree import pick
+from naas.cost import rules
+
+
+@register_jitable
+def _first_failure(code, arg, failed, new_code, new_arg):
+    """Keep the first rule a mapping breaks: (code, arg) unless it is still valid (code VALID,
+    arg 0) and fails now."""
+    take = (code == rules.VALID) * failed
+    return code + take * new_code, arg + take * new_arg
+
+
+@register_jitable
+def mapping_cost(
+    layer_dims, geometry, temporal, spatial, axis_dim, axis_size, n_axes: int,
+    l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant,
+    e_mac, e_l1, e_l2, e_noc, e_dram, links,
+    spatial_dim, l1_loops, array_loops, l2_loops, parts,
+):
+    """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
+    operand written into ``parts[level][op]`` (levels L1, L2, DRAM, NoC).
+
+    ``temporal[level][dim]`` are the L1, L2 and DRAM tiling factors and ``spatial[axis]`` the
+    unrolling of each array axis (of parallel dim ``axis_dim[axis]``). ``nest_bounds`` are the
+    16 loops outside L1, innermost first (the L2 block, then the DRAM block), and
+    ``nest_relevant[op][i]`` is 1 where loop i is relevant to operand op. ``systolic`` is the
+    stationary operand of a systolic array, -1 for a broadcast array. ``code``/``arg`` are the
+    first validity rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still
+    gets numbers here, which the caller discards.
+    """
+    sh, sw, dh, dw = geometry[0], geometry[1], geometry[2], geometry[3]
+    code = rules.VALID
+    arg = 0
+    for level in range(3):
+        for d in range(8):
+            code, arg = _first_failure(code, arg, temporal[level][d] < 1, rules.BAD_FACTOR, d)
+    for a in range(n_axes):
+        code, arg = _first_failure(code, arg, spatial[a] < 1, rules.BAD_FACTOR, axis_dim[a])
+    compute = 1
+    pes_used = 1
+    for d in range(8):
+        unroll = 1
+        for a in range(n_axes):
+            unroll = unroll * pick(axis_dim[a] == d, spatial[a], 1)
+        spatial_dim[d] = unroll
+        l1_loops[d] = temporal[0][d]
+        array_loops[d] = temporal[0][d] * unroll
+        l2_loops[d] = array_loops[d] * temporal[1][d]
+        compute = compute * temporal[0][d] * temporal[1][d] * temporal[2][d]
+        pes_used = pes_used * unroll
+    for d in range(8):
+        code, arg = _first_failure(code, arg, l2_loops[d] * temporal[2][d] < layer_dims[d],
+                                   rules.NOT_COVERED, d)
+    for a in range(n_axes):
+        code, arg = _first_failure(code, arg, spatial[a] > axis_size[a], rules.SPATIAL_OVERFLOW, a)
+    l1_tiles = (rules.operand_footprint(0, l1_loops, sh, sw, dh, dw),
+                rules.operand_footprint(1, l1_loops, sh, sw, dh, dw),
+                rules.operand_footprint(2, l1_loops, sh, sw, dh, dw))
+    array_tiles = (rules.operand_footprint(0, array_loops, sh, sw, dh, dw),
+                   rules.operand_footprint(1, array_loops, sh, sw, dh, dw),
+                   rules.operand_footprint(2, array_loops, sh, sw, dh, dw))
+    l2_tiles = (rules.operand_footprint(0, l2_loops, sh, sw, dh, dw),
+                rules.operand_footprint(1, l2_loops, sh, sw, dh, dw),
+                rules.operand_footprint(2, l2_loops, sh, sw, dh, dw))
+    over = rules.buffer_overflow(l1_tiles, l1_words, False)
+    code, arg = _first_failure(code, arg, over != rules.FITS, rules.L1_OVERFLOW, over)
+    over = rules.buffer_overflow(l2_tiles, l2_words, l2_unified)
+    code, arg = _first_failure(code, arg, over != rules.FITS, rules.L2_OVERFLOW, over)
+
+    macs = compute * pes_used
+    energy = e_mac * macs
+    array_words = 0
+    dram_words = 0
+    l1_fills_by_op = (rules.fill_count(nest_relevant[0], nest_bounds, 16),
+                      rules.fill_count(nest_relevant[1], nest_bounds, 16),
+                      rules.fill_count(nest_relevant[2], nest_bounds, 16))
+    for op in range(3):
+        relevant = nest_relevant[op]
+        l1_fills = l1_fills_by_op[op]
+        l1_distinct = rules.distinct_tiles(relevant, nest_bounds, 16)
+        l2_fills = rules.fill_count(relevant[8:], nest_bounds[8:], 8)
+        l2_distinct = rules.distinct_tiles(relevant[8:], nest_bounds[8:], 8)
+        c = rules.operand_accesses(op, macs, pes_used, l1_tiles[op], array_tiles[op], l2_tiles[op],
+                                   l1_fills, l2_fills, l1_distinct, l2_distinct)
+        parts[0][op] = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])
+        parts[1][op] = e_l2[op] * (c[rules.L2_READS] + c[rules.L2_WRITES])
+        parts[2][op] = e_dram * (c[rules.DRAM_READS] + c[rules.DRAM_WRITES])
+        parts[3][op] = e_noc * c[rules.NOC_WORDS]
+        energy = energy + (parts[0][op] + parts[1][op] + parts[2][op] + parts[3][op])
+        array_words = array_words + rules.array_traffic_words(op, l1_fills, array_tiles[op], l1_distinct)
+        dram_words = dram_words + c[rules.DRAM_READS] + c[rules.DRAM_WRITES]
+    fill_drain = rules.systolic_fill_drain_cycles(axis_size, n_axes, systolic, l1_fills_by_op)
+    cycles = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
+    return energy, cycles, code, arg

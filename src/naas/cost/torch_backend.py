@@ -1,0 +1,145 @@
+"""The batched cost model on torch tensors, on a CPU or a CUDA device.
+
+It runs the same ``naas.cost.mapping_cost`` as the numba kernel, once over a whole batch of K
+problems x P candidate mappings: every per-candidate number is a (K, P) tensor and every
+per-problem number a (K, 1) tensor, so the rules broadcast. Tests hold it equal to the numba
+kernel on CPU torch. torch is an optional dependency (the ``torch`` extra); import this module
+only where the caller asked for it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+
+from naas.cost import rules
+from naas.cost.batched import BatchCost, StackedTargets
+from naas.cost.mapping_cost import mapping_cost
+from naas.errors import NaasError
+from naas.workload.dims import RELEVANT
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device ``name`` ('cpu', 'cuda', 'cuda:1'), checked to be usable here."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise NaasError(f"device: unknown {name!r}; use cpu or cuda") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise NaasError("device: cuda requested but torch sees no CUDA GPU here; use --device cpu")
+    if device.type not in ("cpu", "cuda"):
+        raise NaasError(f"device: {name!r} is not supported; use cpu or cuda")
+    return device
+
+
+@dataclass(frozen=True)
+class DeviceTargets:
+    """``StackedTargets`` on a device, laid out [index][problem][1] so that per-problem values
+    broadcast against per-candidate (K, P) tensors."""
+
+    layer_dims: torch.Tensor   # (8, K, 1)
+    geometry: torch.Tensor     # (4, K, 1)
+    layer_macs: torch.Tensor   # (K, 1)
+    axis_dim: torch.Tensor     # (A, K, 1)
+    axis_size: torch.Tensor    # (A, K, 1)
+    l1_words: torch.Tensor     # (3, K, 1)
+    l2_words: torch.Tensor     # (3, K, 1)
+    l2_unified: torch.Tensor   # (K, 1) bool
+    e_mac: torch.Tensor        # (K, 1)
+    e_l1: torch.Tensor         # (3, K, 1)
+    e_l2: torch.Tensor         # (3, K, 1)
+    e_noc: torch.Tensor        # (K, 1)
+    e_dram: torch.Tensor       # (K, 1)
+    links: torch.Tensor        # (2, K, 1)
+    num_pes: torch.Tensor      # (K, 1)
+    systolic: torch.Tensor     # (K, 1)
+
+    @property
+    def n_axes(self) -> int:
+        return self.axis_dim.shape[0]
+
+    @property
+    def device(self) -> torch.device:
+        return self.layer_dims.device
+
+
+def to_device(targets: StackedTargets, device: torch.device | str) -> DeviceTargets:
+    def moved(name: str) -> torch.Tensor:
+        values = torch.as_tensor(np.asarray(getattr(targets, name)), device=device)
+        if values.ndim == 1:
+            return values[:, None]
+        return values.T.contiguous()[:, :, None]
+
+    return DeviceTargets(**{f.name: moved(f.name) for f in fields(DeviceTargets)})
+
+
+@dataclass(frozen=True)
+class DeviceCost:
+    """Per-candidate results as (K, P) tensors on the targets' device; see ``BatchCost``."""
+
+    energy_pj: torch.Tensor
+    latency_cycles: torch.Tensor
+    edp: torch.Tensor
+    utilization: torch.Tensor
+    reason: torch.Tensor
+    reason_arg: torch.Tensor
+    breakdown_pj: torch.Tensor | None  # (K, P, 4, 3) when asked for
+
+    @property
+    def valid(self) -> torch.Tensor:
+        return self.reason == rules.VALID
+
+    def to_numpy(self) -> BatchCost:
+        def host(t: torch.Tensor) -> np.ndarray:
+            return t.detach().cpu().numpy()
+
+        reason = host(self.reason).astype(np.int8)
+        return BatchCost(host(self.energy_pj), host(self.latency_cycles), host(self.edp),
+                         host(self.utilization), reason == rules.VALID, reason,
+                         host(self.reason_arg).astype(np.int8),
+                         None if self.breakdown_pj is None else host(self.breakdown_pj))
+
+
+@functools.lru_cache(maxsize=8)
+def _relevance(device: torch.device) -> torch.Tensor:
+    return torch.tensor(RELEVANT.tolist(), device=device)
+
+
+def loop_nest_outside_l1(temporal: torch.Tensor, order: torch.Tensor, relevant: torch.Tensor):
+    """The 16 loops outside L1 innermost first (L2 block, then DRAM block): their bounds
+    (16, K, P) and their relevance to each operand (3, 16, K, P)."""
+    k, p = temporal.shape[:2]
+    dims = order[:, :, 1:, :].flip(-1)
+    bounds = torch.gather(temporal[:, :, 1:, :], 3, dims).reshape(k, p, 16)
+    flags = relevant[:, dims.reshape(k, p, 16)]
+    return bounds.permute(2, 0, 1), flags.permute(0, 3, 1, 2)
+
+
+def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch.Tensor,
+                    spatial: torch.Tensor, breakdown: bool = False) -> DeviceCost:
+    """Cost of P candidate mappings for each of K problems: int64 tensors temporal (K, P, 3, 8),
+    order (K, P, 3, 8) and spatial (K, P, A) on the targets' device, results (K, P)."""
+    t = targets
+    nest_bounds, nest_relevant = loop_nest_outside_l1(temporal, order, _relevance(temporal.device))
+    parts = [[None] * 3 for _ in range(4)]
+    energy, cycles, code, arg = mapping_cost(
+        t.layer_dims, t.geometry, temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1),
+        t.axis_dim, t.axis_size, t.n_axes, t.l1_words, t.l2_words, t.l2_unified, t.systolic,
+        nest_bounds, nest_relevant, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links,
+        [None] * 8, [None] * 8, [None] * 8, [None] * 8, parts)
+    shape = temporal.shape[:2]
+    code = torch.as_tensor(code, device=temporal.device).expand(shape)
+    arg = torch.as_tensor(arg, device=temporal.device).expand(shape)
+    bad = code == rules.BAD_FACTOR
+    inf = torch.tensor(float("inf"), dtype=torch.float64, device=temporal.device)
+    energy = torch.where(bad, inf, energy)
+    latency = torch.where(bad, inf, cycles)
+    edp = torch.where(code == rules.VALID, energy * latency, inf)
+    utilization = torch.where(bad, 0.0, t.layer_macs / (t.num_pes * cycles))
+    table = None
+    if breakdown:
+        table = torch.stack([torch.stack([torch.broadcast_to(x, shape) for x in level], -1) for level in parts], -2)
+    return DeviceCost(energy, latency, edp, utilization, code, arg, table)

@@ -1,0 +1,138 @@
+"""The mapping decoders of ``naas.search.mapping_encoding`` on torch tensors, for a search that
+stays on one device. Every candidate of a (K, P) batch decodes at once: divisors come from a
+table, and the capacity repair's step down to the largest fitting divisor is a binary search
+(a footprint only grows with a factor, so "fits" is monotone). Tests hold the result equal to
+the numba decoder on CPU torch.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import torch
+
+from naas.cost import rules
+from naas.cost.torch_backend import DeviceTargets
+from naas.search.mapping_encoding import IMPORTANCE, _FACTORIALS, base_genes
+
+
+@functools.lru_cache(maxsize=4)
+def divisor_table(largest: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(divisors, counts): row n of ``divisors`` lists n's divisors ascending, padded with 0."""
+    counts = np.zeros(largest + 1, dtype=np.int64)
+    for i in range(1, largest + 1):
+        counts[i::i] += 1
+    table = np.zeros((largest + 1, int(counts.max())), dtype=np.int64)
+    filled = np.zeros(largest + 1, dtype=np.int64)
+    for i in range(1, largest + 1):
+        multiples = np.arange(i, largest + 1, i)
+        table[multiples, filled[multiples]] = i
+        filled[multiples] += 1
+    return torch.as_tensor(table, device=device), torch.as_tensor(counts, device=device)
+
+
+def _order_by_index(genes: torch.Tensor) -> torch.Tensor:
+    """(B,) genes -> (B, 8) permutations with Lehmer index floor(gene * 8!)."""
+    code = torch.clamp((genes * 40320.0).long(), max=40319)
+    available = torch.ones(genes.shape[0], 8, dtype=torch.bool, device=genes.device)
+    out = torch.empty(genes.shape[0], 8, dtype=torch.long, device=genes.device)
+    for i in range(8):
+        factorial = int(_FACTORIALS[7 - i])
+        pick = code // factorial
+        code = code - pick * factorial
+        rank = torch.cumsum(available.long(), 1) - 1
+        chosen = torch.argmax((available & (rank == pick[:, None])).long(), 1)
+        out[:, i] = chosen
+        available[torch.arange(genes.shape[0], device=genes.device), chosen] = False
+    return out
+
+
+def _fits(level: int, loops: torch.Tensor, geometry, l1_words, l2_words, unified) -> torch.Tensor:
+    """(B,) whether the tiles of ``loops`` (8, B) fit the level's buffers."""
+    tiles = tuple(rules.operand_footprint(op, loops, *geometry) for op in range(3))
+    if level == 0:
+        return rules.buffer_overflow(tiles, l1_words, False) == rules.FITS
+    return rules.buffer_overflow(tiles, l2_words, unified) == rules.FITS
+
+
+def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = IMPORTANCE):
+    """(K, P, n) genes in [0, 1] -> int64 temporal (K, P, 3, 8), order (K, P, 3, 8) and spatial
+    (K, P, A), on the genes' device."""
+    k, p, _ = genes.shape
+    device = genes.device
+    b = k * p
+    flat = genes.reshape(b, -1)
+    rows = torch.arange(b, device=device)
+    problem = torch.arange(k, device=device).repeat_interleave(p)
+
+    def per_candidate(values: torch.Tensor) -> torch.Tensor:
+        """(X, K, 1) per-problem values -> (X, B)."""
+        return values[:, problem, 0]
+
+    dims = per_candidate(targets.layer_dims).T.contiguous()        # (B, 8)
+    geometry = tuple(per_candidate(targets.geometry))
+    l1_words, l2_words = per_candidate(targets.l1_words), per_candidate(targets.l2_words)
+    unified = targets.l2_unified[problem, 0]
+    axis_dim, axis_size = per_candidate(targets.axis_dim), per_candidate(targets.axis_size)
+    base_tiling, base_spatial = base_genes(encoding)
+
+    order = torch.empty(b, 3, 8, dtype=torch.long, device=device)
+    if encoding == IMPORTANCE:
+        for level, start in ((0, 0), (1, 8), (2, 16)):
+            order[:, level] = torch.argsort(flat[:, start:start + 8], dim=1, descending=True, stable=True)
+    else:
+        for level in range(3):
+            order[:, level] = _order_by_index(flat[:, level])
+    priority = order[:, 0]
+
+    remaining = dims.clone()
+    spatial_dim = torch.ones_like(dims)
+    spatial = torch.empty(b, targets.n_axes, dtype=torch.long, device=device)
+    for a in range(targets.n_axes):
+        d = axis_dim[a]
+        left = remaining[rows, d]
+        cap = torch.minimum(axis_size[a], left)
+        g = flat[:, base_spatial + a]
+        if encoding == IMPORTANCE:
+            want = torch.floor(cap.double() ** g + 0.5).long()
+        else:
+            want = 1 + (g * cap).long()
+        want = torch.clamp(torch.minimum(want, cap), min=1)
+        steps = (left + want - 1) // want
+        factor = (left + steps - 1) // steps
+        spatial[:, a] = factor
+        spatial_dim[rows, d] *= factor
+        remaining[rows, d] = (left + factor - 1) // factor
+
+    divisors, counts = divisor_table(int(targets.layer_dims.max()), device)
+    search_steps = max(1, math.ceil(math.log2(divisors.shape[1])))
+    temporal = torch.ones(b, 3, 8, dtype=torch.long, device=device)
+    for level in range(2):
+        for i in range(8):
+            d = priority[:, i]
+            left = remaining[rows, d]
+            divs, count = divisors[left], counts[left]
+            g = flat[rows, base_tiling + 8 * level + d]
+            if encoding == IMPORTANCE:
+                want = (left.double() ** g)[:, None]
+                gap = torch.where(divs > want, divs / want, want / divs)
+                valid = torch.arange(divs.shape[1], device=device)[None, :] < count[:, None]
+                pos = torch.argmin(torch.where(valid, gap, math.inf), 1)
+            else:
+                pos = torch.minimum((g * count).long(), count - 1)
+            lo, hi = torch.zeros_like(pos), pos
+            for _ in range(search_steps):
+                mid = (lo + hi + 1) // 2
+                temporal[rows, level, d] = divs[rows, mid]
+                loops = temporal[:, 0] if level == 0 else temporal[:, 0] * spatial_dim * temporal[:, 1]
+                fits = _fits(level, loops.T, geometry, l1_words, l2_words, unified)
+                searching = lo < hi
+                lo = torch.where(searching & fits, mid, lo)
+                hi = torch.where(searching & ~fits, mid - 1, hi)
+            temporal[rows, level, d] = divs[rows, lo]
+            remaining[rows, d] = left // divs[rows, lo]
+    temporal[:, 2] = remaining
+    return (temporal.reshape(k, p, 3, 8), order.reshape(k, p, 3, 8),
+            spatial.reshape(k, p, targets.n_axes))
