@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -66,17 +67,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
         raise NaasError("mapping: some layers have invalid mappings (see the INVALID notes above); fix or drop them")
 
 
-def _progress_printer(args: argparse.Namespace, label: str, total: int):
+def _progress_printer(args: argparse.Namespace, label: str, describe: Callable[[dict], str]):
     """A per-generation progress line on stderr, only on a terminal and without --quiet."""
     if args.quiet or not sys.stderr.isatty():
         return None
 
     def show(record: dict) -> None:
-        print(f"[{label}] gen {record['step'] + 1}/{total}  {record['evaluations']:,} evals  "
-              f"{record['seconds']:.0f}s  best {record['best']:.4e}  ({record['best_dataflow']})",
-              file=sys.stderr, flush=True)
+        print(f"[{label}] {describe(record)}", file=sys.stderr, flush=True)
 
     return show
+
+
+def _search_progress(total: int) -> Callable[[dict], str]:
+    return lambda record: (f"gen {record['step'] + 1}/{total}  {record['evaluations']:,} evals  "
+                           f"{record['seconds']:.0f}s  best {record['best']:.4e}  ({record['best_dataflow']})")
 
 
 def _mapping_config(args: argparse.Namespace):
@@ -161,13 +165,14 @@ def _cmd_search(args: argparse.Namespace) -> None:
         if hand is not None:
             baselines[f"{hand.name} (hand design, searched mappings)"] = score_designs(
                 [hand], networks, config, [(args.seed, 10**6)])[0]
-        result = search_accelerator(networks, space, config, _progress_printer(args, "naas", steps),
+        result = search_accelerator(networks, space, config,
+                                    _progress_printer(args, "naas", _search_progress(steps)),
                                     executor, out / "checkpoint-naas.json", resume=bool(args.resume))
         if hand is not None and args.sizing_baseline and not result.interrupted:
             fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
                               fixed_dataflow=tuple(a.parallel_dim for a in hand.axes))
             sizing = search_accelerator(networks, fixed, config,
-                                        _progress_printer(args, "sizing-only", steps), executor,
+                                        _progress_printer(args, "sizing-only", _search_progress(steps)), executor,
                                         out / "checkpoint-sizing.json", resume=bool(args.resume))
             if sizing.interrupted:
                 result.interrupted = True
@@ -298,11 +303,9 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
                             inner=ArchSearchConfig(mapping=_mapping_config(args)))
     space = ArchSpace(parse_budget(args.budget), max_axes=args.max_axes)
 
-    def show(record: dict) -> None:
-        if not args.quiet and sys.stderr.isatty():
-            print(f"[cosearch] gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
-                  f"accuracy {record['best_accuracy']:.2f}", file=sys.stderr, flush=True)
-
+    show = _progress_printer(args, "cosearch", lambda record: (
+        f"gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
+        f"accuracy {record['best_accuracy']:.2f}"))
     result = cosearch(space, predictor, config, show, network_space=args.space)
     out = Path(args.out)
     best = result.best

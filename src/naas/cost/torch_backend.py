@@ -9,7 +9,6 @@ only where the caller asked for it.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -56,6 +55,7 @@ class DeviceTargets:
     links: torch.Tensor        # (2, K, 1)
     num_pes: torch.Tensor      # (K, 1)
     systolic: torch.Tensor     # (K, 1)
+    relevant: torch.Tensor     # (3, 8) RELEVANT, on the device
 
     @property
     def n_axes(self) -> int:
@@ -73,7 +73,8 @@ def to_device(targets: StackedTargets, device: torch.device | str) -> DeviceTarg
             return values[:, None]
         return values.T.contiguous()[:, :, None]
 
-    return DeviceTargets(**{f.name: moved(f.name) for f in fields(DeviceTargets)})
+    per_problem = {f.name: moved(f.name) for f in fields(DeviceTargets) if f.name != "relevant"}
+    return DeviceTargets(**per_problem, relevant=torch.tensor(RELEVANT.tolist(), device=device))
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,6 @@ class DeviceCost:
                          None if self.breakdown_pj is None else host(self.breakdown_pj))
 
 
-@functools.lru_cache(maxsize=8)
-def _relevance(device: torch.device) -> torch.Tensor:
-    return torch.tensor(RELEVANT.tolist(), device=device)
-
-
 def loop_nest_outside_l1(temporal: torch.Tensor, order: torch.Tensor, relevant: torch.Tensor):
     """The 16 loops outside L1 innermost first (L2 block, then DRAM block): their bounds
     (16, K, P) and their relevance to each operand (3, 16, K, P)."""
@@ -123,7 +119,7 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     """Cost of P candidate mappings for each of K problems: int64 tensors temporal (K, P, 3, 8),
     order (K, P, 3, 8) and spatial (K, P, A) on the targets' device, results (K, P)."""
     t = targets
-    nest_bounds, nest_relevant = loop_nest_outside_l1(temporal, order, _relevance(temporal.device))
+    nest_bounds, nest_relevant = loop_nest_outside_l1(temporal, order, t.relevant)
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.layer_dims, t.geometry, temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1),

@@ -15,7 +15,7 @@ import torch
 
 from naas.cost import rules
 from naas.cost.torch_backend import DeviceTargets
-from naas.search.mapping_encoding import IMPORTANCE, _FACTORIALS, base_genes
+from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes
 
 
 @functools.lru_cache(maxsize=4)
@@ -39,7 +39,7 @@ def _order_by_index(genes: torch.Tensor) -> torch.Tensor:
     available = torch.ones(genes.shape[0], 8, dtype=torch.bool, device=genes.device)
     out = torch.empty(genes.shape[0], 8, dtype=torch.long, device=genes.device)
     for i in range(8):
-        factorial = int(_FACTORIALS[7 - i])
+        factorial = int(FACTORIALS[7 - i])
         pick = code // factorial
         code = code - pick * factorial
         rank = torch.cumsum(available.long(), 1) - 1

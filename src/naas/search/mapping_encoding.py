@@ -32,7 +32,7 @@ IMPORTANCE = 0
 INDEX = 1
 ENCODINGS = {"importance": IMPORTANCE, "index": INDEX}
 _MAX_DIVISORS = 1024
-_FACTORIALS = np.array([1, 1, 2, 6, 24, 120, 720, 5040, 40320], dtype=np.int64)
+FACTORIALS = np.array([1, 1, 2, 6, 24, 120, 720, 5040, 40320], dtype=np.int64)
 
 
 @numba.njit(cache=True)
@@ -89,7 +89,7 @@ def _order_by_index(gene, out):
     pool = np.arange(8)
     left = 8
     for i in range(8):
-        f = _FACTORIALS[7 - i]
+        f = FACTORIALS[7 - i]
         pick = code // f
         code -= pick * f
         out[i] = pool[pick]

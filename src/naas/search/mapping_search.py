@@ -32,7 +32,6 @@ from naas.search.objective import (
 )
 from naas.workload.layer import Layer
 
-
 BACKENDS = ("numba", "torch")
 
 
