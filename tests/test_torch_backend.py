@@ -92,6 +92,8 @@ def test_divisor_table_lists_divisors_ascending():
     table, counts = divisor_table(60, torch.device("cpu"))
     assert table[60, : counts[60]].tolist() == [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60]
     assert table[7, : counts[7]].tolist() == [1, 7] and counts[1] == 1
+    with pytest.raises(NaasError, match="use --backend numba"):
+        divisor_table(10**7, torch.device("cpu"))
 
 
 class _SharedSteps(BatchedCMA):

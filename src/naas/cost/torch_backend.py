@@ -56,6 +56,7 @@ class DeviceTargets:
     num_pes: torch.Tensor      # (K, 1)
     systolic: torch.Tensor     # (K, 1)
     relevant: torch.Tensor     # (3, 8) RELEVANT, on the device
+    largest_dim: int           # the largest layer dim, kept on the host
 
     @property
     def n_axes(self) -> int:
@@ -73,8 +74,9 @@ def to_device(targets: StackedTargets, device: torch.device | str) -> DeviceTarg
             return values[:, None]
         return values.T.contiguous()[:, :, None]
 
-    per_problem = {f.name: moved(f.name) for f in fields(DeviceTargets) if f.name != "relevant"}
-    return DeviceTargets(**per_problem, relevant=torch.tensor(RELEVANT.tolist(), device=device))
+    per_problem = {f.name: moved(f.name) for f in fields(DeviceTargets) if f.name not in ("relevant", "largest_dim")}
+    return DeviceTargets(**per_problem, relevant=torch.tensor(RELEVANT.tolist(), device=device),
+                         largest_dim=int(targets.layer_dims.max()))
 
 
 @dataclass(frozen=True)

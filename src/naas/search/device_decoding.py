@@ -15,12 +15,19 @@ import torch
 
 from naas.cost import rules
 from naas.cost.torch_backend import DeviceTargets
+from naas.errors import NaasError
 from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes
+
+#: Largest layer dim the divisor table serves (2^17: about 40 MB of table).
+MAX_TABLE_DIM = 1 << 17
 
 
 @functools.lru_cache(maxsize=4)
 def divisor_table(largest: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """(divisors, counts): row n of ``divisors`` lists n's divisors ascending, padded with 0."""
+    if largest > MAX_TABLE_DIM:
+        raise NaasError(f"backend: a layer dim of {largest} is beyond the torch decoder's divisor table "
+                        f"({MAX_TABLE_DIM}); use --backend numba for this network")
     counts = np.zeros(largest + 1, dtype=np.int64)
     for i in range(1, largest + 1):
         counts[i::i] += 1
@@ -106,7 +113,7 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
         spatial_dim[rows, d] *= factor
         remaining[rows, d] = (left + factor - 1) // factor
 
-    divisors, counts = divisor_table(int(targets.layer_dims.max()), device)
+    divisors, counts = divisor_table(targets.largest_dim, device)
     search_steps = max(1, math.ceil(math.log2(divisors.shape[1])))
     temporal = torch.ones(b, 3, 8, dtype=torch.long, device=device)
     for level in range(2):
