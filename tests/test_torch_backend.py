@@ -171,3 +171,26 @@ def test_cli_search_and_map_on_the_torch_backend(tmp_path, capsys):
                  "--generations", "2", "--popsize", "4", "--map-generations", "3", "--no-sizing-baseline",
                  "--out", str(tmp_path / "run")]) == 0
     assert (tmp_path / "run" / "checkpoint-naas.json").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error where no GPU is present")
+def test_cli_cuda_without_a_gpu_is_a_one_line_error(capsys):
+    assert main(["map", "--network", "resnet18", "--arch", "eyeriss", "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no CUDA GPU" in err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_cost_and_decoder_equal_numba():
+    targets, temporal, order, spatial = _random_batch(_problems(), 200, np.random.default_rng(2))
+    want = evaluate_stacked(targets, temporal, order, spatial)
+    on_gpu = to_device(targets, "cuda")
+    got = evaluate_device(on_gpu, *(torch.from_numpy(x).cuda() for x in (temporal, order, spatial))).to_numpy()
+    np.testing.assert_array_equal(got.reason, want.reason)
+    np.testing.assert_allclose(got.edp, want.edp, rtol=1e-12)
+    genes = np.random.default_rng(3).uniform(0, 1, (len(targets), 50, gene_count(targets.n_axes, 0)))
+    decoded = decode_device(torch.from_numpy(genes).cuda(), on_gpu, 0)
+    # CUDA's pow may round differently from the CPU's in the last bit, so allow rare ties to differ.
+    same = np.mean([np.array_equal(g.cpu().numpy()[k, p], w[k, p]) for g, w in zip(decoded, decode_mappings(genes, targets, 0))
+                    for k in range(len(targets)) for p in range(50)])
+    assert same > 0.999
