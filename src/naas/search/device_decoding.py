@@ -13,10 +13,9 @@ import math
 import numpy as np
 import torch
 
-from naas.cost import rules
 from naas.cost.torch_backend import DeviceTargets
 from naas.errors import NaasError
-from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes
+from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes, tiles_fit
 
 #: Largest layer dim the divisor table serves (2^17: about 40 MB of table).
 MAX_TABLE_DIM = 1 << 17
@@ -54,14 +53,6 @@ def _order_by_index(genes: torch.Tensor) -> torch.Tensor:
         out[:, i] = chosen
         available[torch.arange(genes.shape[0], device=genes.device), chosen] = False
     return out
-
-
-def _fits(level: int, loops: torch.Tensor, geometry, l1_words, l2_words, unified) -> torch.Tensor:
-    """(B,) whether the tiles of ``loops`` (8, B) fit the level's buffers."""
-    tiles = tuple(rules.operand_footprint(op, loops, *geometry) for op in range(3))
-    if level == 0:
-        return rules.buffer_overflow(tiles, l1_words, False) == rules.FITS
-    return rules.buffer_overflow(tiles, l2_words, unified) == rules.FITS
 
 
 def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = IMPORTANCE):
@@ -134,7 +125,7 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
                 mid = (lo + hi + 1) // 2
                 temporal[rows, level, d] = divs[rows, mid]
                 loops = temporal[:, 0] if level == 0 else temporal[:, 0] * spatial_dim * temporal[:, 1]
-                fits = _fits(level, loops.T, geometry, l1_words, l2_words, unified)
+                fits = tiles_fit(level, loops.T, geometry, l1_words, l2_words, unified)
                 searching = lo < hi
                 lo = torch.where(searching & fits, mid, lo)
                 hi = torch.where(searching & ~fits, mid - 1, hi)

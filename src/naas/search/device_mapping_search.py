@@ -37,11 +37,13 @@ def search_mappings_on_device(targets: StackedTargets | DeviceTargets, config, s
                           generator, config.popsize)
     rows = torch.arange(k, device=device)
     inf = torch.tensor(float("inf"), dtype=torch.float64, device=device)
-    best_value = torch.full((k,), float("inf"), dtype=torch.float64, device=device)
-    best_energy, best_latency = best_value.clone(), best_value.clone()
-    best_temporal = torch.ones((k, 3, 8), dtype=torch.long, device=device)
-    best_order = torch.arange(8, device=device).repeat(k, 3, 1)
-    best_spatial = torch.ones((k, targets.n_axes), dtype=torch.long, device=device)
+    unset = torch.full((k,), float("inf"), dtype=torch.float64, device=device)
+    best = {
+        "value": unset, "energy": unset, "latency": unset,
+        "temporal": torch.ones((k, 3, 8), dtype=torch.long, device=device),
+        "order": torch.arange(8, device=device).repeat(k, 3, 1),
+        "spatial": torch.ones((k, targets.n_axes), dtype=torch.long, device=device),
+    }
     stalled = torch.zeros(k, dtype=torch.long, device=device)
     active = torch.ones(k, dtype=torch.bool, device=device)
     evaluations = torch.zeros(k, dtype=torch.long, device=device)
@@ -55,15 +57,13 @@ def search_mappings_on_device(targets: StackedTargets | DeviceTargets, config, s
         value = torch.where(active[:, None], value, inf)
         es.tell(log_objective(value) + box_penalty(genes, clipped))
         gen_value, pick = value.min(1)
-        improved = gen_value < best_value
-        significant = gen_value < best_value * (1 - config.tolerance)
-        best_value = torch.where(improved, gen_value, best_value)
-        best_energy = torch.where(improved, cost.energy_pj[rows, pick], best_energy)
-        best_latency = torch.where(improved, cost.latency_cycles[rows, pick], best_latency)
-        best_temporal = torch.where(improved[:, None, None], temporal[rows, pick], best_temporal)
-        best_order = torch.where(improved[:, None, None], order[rows, pick], best_order)
-        best_spatial = torch.where(improved[:, None], spatial[rows, pick], best_spatial)
-        history.append(best_value.clone())
+        improved = gen_value < best["value"]
+        significant = gen_value < best["value"] * (1 - config.tolerance)
+        found = {"value": gen_value, "energy": cost.energy_pj[rows, pick], "latency": cost.latency_cycles[rows, pick],
+                 "temporal": temporal[rows, pick], "order": order[rows, pick], "spatial": spatial[rows, pick]}
+        best = {name: torch.where(improved.view(-1, *[1] * (kept.ndim - 1)), found[name], kept)
+                for name, kept in best.items()}
+        history.append(best["value"])
         evaluations += active * config.popsize
         stalled = torch.where(significant, 0, stalled + 1)
         active &= stalled < config.patience
@@ -73,11 +73,11 @@ def search_mappings_on_device(targets: StackedTargets | DeviceTargets, config, s
     def host(t: torch.Tensor) -> np.ndarray:
         return t.cpu().numpy()
 
-    best_value = host(best_value)
+    best_value = host(best["value"])
     return MappingSearchResult(
-        best=MappingBatch(host(best_temporal), host(best_order), host(best_spatial)),
-        energy_pj=host(best_energy),
-        latency_cycles=host(best_latency),
+        best=MappingBatch(host(best["temporal"]), host(best["order"]), host(best["spatial"])),
+        energy_pj=host(best["energy"]),
+        latency_cycles=host(best["latency"]),
         valid=np.isfinite(best_value),
         objective=best_value,
         evaluations=int(evaluations.sum()),

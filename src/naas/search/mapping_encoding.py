@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba.extending import register_jitable
 
 from naas.cost.batched import StackedTargets
 from naas.cost.rules import FITS, buffer_overflow, operand_footprint
@@ -116,8 +117,10 @@ def _pick_divisor(divs, count, gene, remaining, encoding):
     return best
 
 
-@numba.njit(cache=True, nogil=True)
-def _fits(level, loops, geom, l1_words, l2_words, unified):
+@register_jitable
+def tiles_fit(level, loops, geom, l1_words, l2_words, unified):
+    """Whether the tiles of ``loops`` fit the per-PE buffers (level 0) or the global buffer
+    (level 1); on scalars here, elementwise in the torch decoder."""
     tiles = (operand_footprint(0, loops, geom[0], geom[1], geom[2], geom[3]),
              operand_footprint(1, loops, geom[0], geom[1], geom[2], geom[3]),
              operand_footprint(2, loops, geom[0], geom[1], geom[2], geom[3]))
@@ -169,7 +172,7 @@ def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_w
                 temporal[level, d] = divs[pos]
                 for j in range(8):
                     loops[j] = temporal[0, j] if level == 0 else temporal[0, j] * spatial_dim[j] * temporal[1, j]
-                if pos == 0 or _fits(level, loops, geom, l1_words, l2_words, unified):
+                if pos == 0 or tiles_fit(level, loops, geom, l1_words, l2_words, unified):
                     break
                 pos -= 1
             remaining[d] //= temporal[level, d]
