@@ -194,3 +194,22 @@ def test_cuda_cost_and_decoder_equal_numba():
     same = np.mean([np.array_equal(g.cpu().numpy()[k, p], w[k, p]) for g, w in zip(decoded, decode_mappings(genes, targets, 0))
                     for k in range(len(targets)) for p in range(50)])
     assert same > 0.999
+
+
+def test_compiled_scoring_traces_as_one_graph_and_equals_eager():
+    """The compiled search step is one graph (no break splits the fusion), reused for another
+    batch size, and computes what eager torch does. Traced with the "eager" backend: inductor's
+    code generation takes minutes and is exercised by benchmarks/device_search.py."""
+    from naas.search.device_mapping_search import compiled_score_candidates, score_candidates
+
+    torch._dynamo.utils.counters.clear()
+    traced = compiled_score_candidates("eager")
+    problems = _problems()[::7]
+    table = divisor_table(max(max(layer.dims) for layer, _ in problems), torch.device("cpu"))  # one network's
+    for some, seed in ((problems, 4), (problems[:3], 5)):
+        targets = to_device(stack_targets([compile_target(layer, arch) for layer, arch in some]), "cpu")
+        genes = torch.rand((len(some), 16, gene_count(targets.n_axes, 0)), dtype=torch.float64,
+                           generator=torch.Generator().manual_seed(seed)) * 1.2 - 0.1
+        for got, want in zip(traced(genes, targets, 0, "edp", table), score_candidates(genes, targets, 0, "edp", table)):
+            torch.testing.assert_close(got, want, rtol=0, atol=0)
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 1

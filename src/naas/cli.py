@@ -95,7 +95,7 @@ def _mapping_config(args: argparse.Namespace):
         resolve_device(args.device)
     return MappingSearchConfig(popsize=args.map_popsize, generations=args.map_generations,
                                encoding=args.encoding, objective=args.objective, backend=backend,
-                               device=args.device)
+                               device=args.device, compile={"auto": None, "on": True, "off": False}[args.compile])
 
 
 def _cmd_map(args: argparse.Namespace) -> None:
@@ -464,6 +464,9 @@ def _search_options(p: argparse.ArgumentParser) -> None:
                    help="where mapping searches run: cpu (default), cuda or cuda:N (needs the torch extra)")
     p.add_argument("--backend", choices=["numba", "torch"],
                    help="cost-model backend: numba (default on cpu) or torch (default, and the only one, on cuda)")
+    p.add_argument("--compile", choices=["auto", "on", "off"], default="auto",
+                   help="torch backend: fuse each mapping generation with torch.compile (auto: on cuda only; "
+                        "compiling takes about a minute, several on a small CPU)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,12 +21,18 @@ from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes, til
 MAX_TABLE_DIM = 1 << 17
 
 
-@functools.lru_cache(maxsize=4)
 def divisor_table(largest: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """(divisors, counts): row n of ``divisors`` lists n's divisors ascending, padded with 0."""
+    """(divisors, counts): row n of ``divisors`` lists n's divisors ascending, padded with 0, for
+    every n up to ``largest`` rounded up to a power of two, so that networks of similar sizes
+    share one table shape (and one compiled decoder: the table's width is compiled in)."""
     if largest > MAX_TABLE_DIM:
         raise NaasError(f"backend: a layer dim of {largest} is beyond the torch decoder's divisor table "
                         f"({MAX_TABLE_DIM}); use --backend numba for this network")
+    return _divisor_table(1 << max(8, (largest - 1).bit_length()), device)
+
+
+@functools.lru_cache(maxsize=4)
+def _divisor_table(largest: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     counts = np.zeros(largest + 1, dtype=np.int64)
     for i in range(1, largest + 1):
         counts[i::i] += 1
@@ -55,9 +61,11 @@ def _order_by_index(genes: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = IMPORTANCE):
+def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = IMPORTANCE,
+                  table: tuple[torch.Tensor, torch.Tensor] | None = None):
     """(K, P, n) genes in [0, 1] -> int64 temporal (K, P, 3, 8), order (K, P, 3, 8) and spatial
-    (K, P, A), on the genes' device."""
+    (K, P, A), on the genes' device. ``table`` is ``divisor_table(targets.largest_dim, device)``,
+    passed in by a compiled caller (torch.compile does not trace into a cached function)."""
     k, p, _ = genes.shape
     device = genes.device
     b = k * p
@@ -104,7 +112,7 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
         spatial_dim[rows, d] *= factor
         remaining[rows, d] = (left + factor - 1) // factor
 
-    divisors, counts = divisor_table(targets.largest_dim, device)
+    divisors, counts = table if table is not None else divisor_table(targets.largest_dim, device)
     search_steps = max(1, math.ceil(math.log2(divisors.shape[1])))
     temporal = torch.ones(b, 3, 8, dtype=torch.long, device=device)
     for level in range(2):

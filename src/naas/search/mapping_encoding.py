@@ -36,9 +36,10 @@ _MAX_DIVISORS = 1024
 FACTORIALS = np.array([1, 1, 2, 6, 24, 120, 720, 5040, 40320], dtype=np.int64)
 
 
-@numba.njit(cache=True)
+@register_jitable
 def base_genes(encoding: int) -> tuple[int, int]:
-    """Index of the first tiling gene and of the first spatial gene."""
+    """Index of the first tiling gene and of the first spatial gene (a plain function that numba
+    kernels also compile in, so that torch.compile traces the torch decoder through it)."""
     return (24, 40) if encoding == IMPORTANCE else (3, 19)
 
 

@@ -49,6 +49,9 @@ class MappingSearchConfig:
     backend: str = "numba"
     #: "cpu", "cuda" or "cuda:N"; the numba backend runs on the CPU only
     device: str = "cpu"
+    #: torch backend: fuse each generation's decoding and costing with torch.compile (None: on
+    #: CUDA only; on a CPU the compile time, about a minute, outweighs short searches)
+    compile: bool | None = None
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
@@ -59,6 +62,8 @@ class MappingSearchConfig:
             raise NaasError(f"backend: unknown {self.backend!r}; choose one of {', '.join(BACKENDS)}")
         if self.backend == "numba" and self.device != "cpu":
             raise NaasError(f"device: the numba backend runs on the CPU; use --backend torch for {self.device!r}")
+        if self.backend == "numba" and self.compile:
+            raise NaasError("compile: torch.compile applies to the torch backend; add --backend torch or drop --compile on")
 
 
 @dataclass(frozen=True)
