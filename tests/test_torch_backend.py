@@ -158,6 +158,8 @@ def test_device_errors_are_one_line():
         MappingSearchConfig(device="cuda")
     with pytest.raises(NaasError, match="backend: unknown"):
         MappingSearchConfig(backend="jax")
+    with pytest.raises(NaasError, match="compile: torch.compile applies to the torch backend"):
+        MappingSearchConfig(compile=True)
     if not torch.cuda.is_available():
         with pytest.raises(NaasError, match="no CUDA GPU"):
             resolve_device("cuda")
