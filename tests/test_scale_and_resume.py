@@ -1,5 +1,6 @@
 """Executors, checkpoint/resume (SIGKILL included) and refusal of bad checkpoints."""
 
+import hashlib
 import json
 import os
 import signal
@@ -15,8 +16,10 @@ from naas.arch import parse_budget
 from naas.errors import NaasError
 from naas.exec.executors import InProcessExecutor, PoolExecutor
 from naas.search.arch_encoding import ArchSpace
-from naas.search.arch_search import ArchSearchConfig, search_accelerator
+from naas.search.arch_search import ArchSearchConfig, design_key, search_accelerator
+from naas.search.checkpoint import journal_path
 from naas.search.mapping_search import MappingSearchConfig
+from naas.search.score_io import score_from_dict
 from naas.workload import zoo_network
 
 CONFIG = ArchSearchConfig(popsize=4, generations=4, mapping=MappingSearchConfig(popsize=8, generations=12))
@@ -74,6 +77,64 @@ def test_corrupted_and_foreign_checkpoints_are_refused(tmp_path):
     checkpoint.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(NaasError, match="not a naas search checkpoint"):
         search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+
+
+def _interrupted_after(config, checkpoint, stop_at):
+    def stop(record):
+        if record["step"] == stop_at:
+            raise KeyboardInterrupt
+
+    return search_accelerator(NETS, SPACE, config, progress=stop, checkpoint=checkpoint)
+
+
+def _payload(checkpoint):
+    return json.loads(json.loads(checkpoint.read_text())["payload"])
+
+
+def test_designs_go_to_an_append_only_journal_and_a_torn_tail_is_dropped(tmp_path):
+    reference = search_accelerator(NETS, SPACE, CONFIG)
+    checkpoint = tmp_path / "ck.json"
+    _interrupted_after(CONFIG, checkpoint, 1)
+    journal = journal_path(checkpoint)
+    payload = _payload(checkpoint)
+    assert "cache" not in payload and payload["designs"] == len(journal.read_text().splitlines()) > 0
+    counted = journal.read_bytes()
+    # a crash after the next generation's designs were appended, and one in the middle of a line
+    journal.write_bytes(counted + counted.splitlines(keepends=True)[0] + b'{"sha256": "ab')
+    resumed = search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    assert _key(resumed)[:3] == _key(reference)[:3] and resumed.evaluations == reference.evaluations
+    assert journal.read_bytes().startswith(counted)
+    assert len(journal.read_text().splitlines()) == _payload(checkpoint)["designs"]
+
+
+def test_a_corrupted_journal_line_is_a_one_line_error(tmp_path):
+    checkpoint = tmp_path / "ck.json"
+    _interrupted_after(CONFIG, checkpoint, 1)
+    journal = journal_path(checkpoint)
+    journal.write_text(journal.read_text().replace('"sha256": "', '"sha256": "0', 1))
+    with pytest.raises(NaasError, match="line 1 is missing or corrupted"):
+        search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    journal.unlink()
+    with pytest.raises(NaasError, match="cannot read .*designs.jsonl"):
+        search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+
+
+def test_a_version_1_checkpoint_with_designs_inline_still_resumes(tmp_path):
+    reference = search_accelerator(NETS, SPACE, CONFIG)
+    checkpoint = tmp_path / "ck.json"
+    _interrupted_after(CONFIG, checkpoint, 1)
+    payload = _payload(checkpoint)
+    records = [json.loads(json.loads(line)["record"]) for line in journal_path(checkpoint).read_text().splitlines()]
+    payload["cache"] = {design_key(score_from_dict(r).design): r for r in records}
+    del payload["designs"]
+    journal_path(checkpoint).unlink()
+    body = json.dumps(payload, sort_keys=True)
+    document = json.loads(checkpoint.read_text())
+    document.update(version=1, payload=body, payload_sha256=hashlib.sha256(body.encode()).hexdigest())
+    checkpoint.write_text(json.dumps(document))
+    resumed = search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    assert _key(resumed)[:3] == _key(reference)[:3]
+    assert _payload(checkpoint)["designs"] == len(journal_path(checkpoint).read_text().splitlines())
 
 
 SEARCH_ARGS = ["--network", "squeezenet", "--budget", "eyeriss", "--generations", "6", "--popsize", "4",

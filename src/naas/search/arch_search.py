@@ -141,7 +141,14 @@ def search_accelerator(
     ``checkpoint`` (written atomically after every generation). Ctrl-C ends the search, losing
     at most the generation in flight, and returns the best design found so far with
     ``interrupted`` set."""
-    from naas.search.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+    from naas.search.checkpoint import (
+        append_journal,
+        fingerprint,
+        load_checkpoint,
+        recover_journal,
+        save_checkpoint,
+        start_journal,
+    )
     from naas.search.score_io import score_from_dict, score_to_dict
 
     executor = executor or InProcessExecutor()
@@ -154,10 +161,19 @@ def search_accelerator(
     if resume and checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, settings_fp)
         es = BatchedCMA.from_state(state["es"])
-        cache = {key: score_from_dict(value) for key, value in state["cache"].items()}
+        if "cache" in state:  # a version-1 checkpoint: designs inline, from now on in the journal
+            cache = {key: score_from_dict(value) for key, value in state["cache"].items()}
+            start_journal(checkpoint)
+            append_journal(checkpoint, [score_to_dict(score) for score in cache.values()])
+        else:
+            scores = [score_from_dict(record) for record in recover_journal(checkpoint, state["designs"])]
+            cache = {design_key(score.design): score for score in scores}
         history, evaluations = state["history"], state["evaluations"]
         first_step, elapsed = state["next_step"], state["seconds"]
         best = cache[state["best"]] if state["best"] is not None else None
+    elif checkpoint is not None:
+        start_journal(checkpoint)
+    journalled = len(cache)
     start = time.perf_counter() - elapsed
     interrupted = False
     try:
@@ -196,8 +212,10 @@ def search_accelerator(
             }
             history.append(record)
             if checkpoint is not None:
+                append_journal(checkpoint, [score_to_dict(cache[key]) for key in fresh])
+                journalled += len(fresh)
                 save_checkpoint(checkpoint, settings_fp, {
-                    "es": es.state(), "cache": {k: score_to_dict(v) for k, v in cache.items()},
+                    "es": es.state(), "designs": journalled,
                     "history": history, "evaluations": evaluations, "next_step": step + 1,
                     "seconds": record["seconds"], "best": design_key(best.design),
                 })

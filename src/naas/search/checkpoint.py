@@ -1,18 +1,26 @@
 """Search checkpoints: one JSON file, written atomically after every outer generation, with a
 checksum and a fingerprint of the search's settings, so that a corrupted or foreign file is
-refused with a clear error instead of silently restarting."""
+refused with a clear error instead of silently restarting.
+
+The scored designs (each with every layer's mapping, the bulk of a checkpoint) go to a journal
+beside it, ``<name>.designs.jsonl``, one checksummed line per design, appended as they are
+scored: rewriting them all every generation made a long search's checkpointing quadratic. The
+checkpoint records how many journal lines it covers; lines beyond that (a generation that a
+crash cut short) are dropped on resume."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from naas.errors import NaasError
 from naas.files import write_text_atomic
 
 FORMAT = "naas-search-checkpoint"
-VERSION = 1
+#: 2: designs in the journal; 1 (still read): designs inline under "cache"
+VERSION = 2
 
 
 def fingerprint(settings: dict) -> str:
@@ -38,7 +46,7 @@ def load_checkpoint(path: str | Path, settings_fingerprint: str) -> dict:
         raise NaasError(f"checkpoint: {path} is corrupted (not JSON); delete it to start over") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise NaasError(f"checkpoint: {path} is not a naas search checkpoint")
-    if document.get("version") != VERSION:
+    if document.get("version") not in (1, VERSION):
         raise NaasError(f"checkpoint: {path} has version {document.get('version')}, this naas reads {VERSION}")
     body = document.get("payload", "")
     if hashlib.sha256(str(body).encode()).hexdigest() != document.get("payload_sha256"):
@@ -49,3 +57,51 @@ def load_checkpoint(path: str | Path, settings_fingerprint: str) -> dict:
             "differ); resume with the original settings or choose a new --out"
         )
     return json.loads(body)
+
+
+def journal_path(checkpoint: str | Path) -> Path:
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".designs.jsonl")
+
+
+def start_journal(checkpoint: str | Path) -> None:
+    """An empty journal for a new search (an earlier search's, if any, is replaced)."""
+    write_text_atomic(journal_path(checkpoint), "")
+
+
+def append_journal(checkpoint: str | Path, records: list[dict]) -> None:
+    """Append ``records`` durably (flushed and synced before the checkpoint that counts them)."""
+    lines = []
+    for record in records:
+        body = json.dumps(record, sort_keys=True)
+        lines.append(json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "record": body}) + "\n")
+    with open(journal_path(checkpoint), "a") as handle:
+        handle.writelines(lines)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def recover_journal(checkpoint: str | Path, count: int) -> list[dict]:
+    """The first ``count`` records of the journal, each checked; the file is cut after them so
+    that appends continue from the checkpoint's state."""
+    path = journal_path(checkpoint)
+    try:
+        with open(path, "rb") as handle:
+            lines = [handle.readline() for _ in range(count)]
+            end = handle.tell()
+    except OSError as exc:
+        raise NaasError(f"checkpoint: cannot read {path}: {exc.strerror}; the checkpoint's designs are there") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        try:
+            entry = json.loads(line)
+            body = entry["record"]
+            intact = hashlib.sha256(body.encode()).hexdigest() == entry["sha256"]
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            intact = False
+        if not intact:
+            raise NaasError(f"checkpoint: {path} line {number} is missing or corrupted; delete the checkpoint "
+                            "and its journal to start over")
+        records.append(json.loads(body))
+    os.truncate(path, end)
+    return records
