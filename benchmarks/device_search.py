@@ -23,6 +23,8 @@ from naas.cost.torch_backend import resolve_device  # noqa: E402
 from naas.exec.executors import InProcessExecutor, PoolExecutor  # noqa: E402
 from naas.search.arch_encoding import ArchSpace  # noqa: E402
 from naas.search.arch_search import ArchSearchConfig, search_accelerator  # noqa: E402
+from naas.search.device_mapping_search import compiles  # noqa: E402
+from naas.search.mapping_search import COMPILE_CHOICES  # noqa: E402
 from naas.workload import zoo_network  # noqa: E402
 
 
@@ -35,15 +37,15 @@ def main() -> None:
     parser.add_argument("--popsize", type=int, default=12)
     parser.add_argument("--workers", type=int, default=2, help="CPU pool size for the numba run")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--compile", choices=("auto", "on", "off"), default="auto",
+    parser.add_argument("--compile", choices=tuple(COMPILE_CHOICES), default="auto",
                         help="torch.compile the device's decode+cost step (auto: on CUDA only)")
     args = parser.parse_args()
     device = resolve_device(args.device)
     networks = [zoo_network(args.network)]
     space = ArchSpace(parse_budget(args.budget))
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed)
-    compile_step = {"auto": None, "on": True, "off": False}[args.compile]
-    on_device = replace(config, mapping=replace(config.mapping, backend="torch", device=str(device), compile=compile_step))
+    on_device = replace(config, mapping=replace(config.mapping, backend="torch", device=str(device),
+                                                compile=COMPILE_CHOICES[args.compile]))
 
     rows = []
     pool = PoolExecutor(args.workers)
@@ -61,8 +63,8 @@ def main() -> None:
     print(f"device warm-up search: {warmup_s:.1f} s", flush=True)
     start = time.perf_counter()
     result = search_accelerator(networks, space, on_device, executor=InProcessExecutor())
-    compiled = compile_step if compile_step is not None else device.type == "cuda"
-    rows.append((f"torch on {device_name(device)}, {'compiled' if compiled else 'eager'}", time.perf_counter() - start, result))
+    mode = "compiled" if compiles(on_device.mapping, device) else "eager"
+    rows.append((f"torch on {device_name(device)}, {mode}", time.perf_counter() - start, result))
 
     print(f"{args.network}, budget {args.budget}, {args.generations} generations x {args.popsize} designs, "
           f"seed {args.seed}")

@@ -84,7 +84,7 @@ def _search_progress(total: int) -> Callable[[dict], str]:
 
 
 def _mapping_config(args: argparse.Namespace):
-    from naas.search.mapping_search import MappingSearchConfig
+    from naas.search.mapping_search import COMPILE_CHOICES, MappingSearchConfig
 
     backend = args.backend or ("numba" if args.device == "cpu" else "torch")
     if backend == "torch":
@@ -95,7 +95,7 @@ def _mapping_config(args: argparse.Namespace):
         resolve_device(args.device)
     return MappingSearchConfig(popsize=args.map_popsize, generations=args.map_generations,
                                encoding=args.encoding, objective=args.objective, backend=backend,
-                               device=args.device, compile={"auto": None, "on": True, "off": False}[args.compile])
+                               device=args.device, compile=COMPILE_CHOICES[args.compile])
 
 
 def _cmd_map(args: argparse.Namespace) -> None:
@@ -466,7 +466,7 @@ def _search_options(p: argparse.ArgumentParser) -> None:
                    help="cost-model backend: numba (default on cpu) or torch (default, and the only one, on cuda)")
     p.add_argument("--compile", choices=["auto", "on", "off"], default="auto",
                    help="torch backend: fuse each mapping generation with torch.compile (auto: on cuda only; "
-                        "compiling takes about a minute, several on a small CPU)")
+                        "compiling takes minutes, once per run)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,7 +42,6 @@ def mapping_cost(
     first validity rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still
     gets numbers here, which the caller discards.
     """
-    sh, sw, dh, dw = geometry[0], geometry[1], geometry[2], geometry[3]
     code = rules.VALID
     arg = 0
     for level in range(3):
@@ -67,15 +66,9 @@ def mapping_cost(
                                    rules.NOT_COVERED, d)
     for a in range(n_axes):
         code, arg = _first_failure(code, arg, spatial[a] > axis_size[a], rules.SPATIAL_OVERFLOW, a)
-    l1_tiles = (rules.operand_footprint(0, l1_loops, sh, sw, dh, dw),
-                rules.operand_footprint(1, l1_loops, sh, sw, dh, dw),
-                rules.operand_footprint(2, l1_loops, sh, sw, dh, dw))
-    array_tiles = (rules.operand_footprint(0, array_loops, sh, sw, dh, dw),
-                   rules.operand_footprint(1, array_loops, sh, sw, dh, dw),
-                   rules.operand_footprint(2, array_loops, sh, sw, dh, dw))
-    l2_tiles = (rules.operand_footprint(0, l2_loops, sh, sw, dh, dw),
-                rules.operand_footprint(1, l2_loops, sh, sw, dh, dw),
-                rules.operand_footprint(2, l2_loops, sh, sw, dh, dw))
+    l1_tiles = rules.footprints(l1_loops, geometry)
+    array_tiles = rules.footprints(array_loops, geometry)
+    l2_tiles = rules.footprints(l2_loops, geometry)
     over = rules.buffer_overflow(l1_tiles, l1_words, False)
     code, arg = _first_failure(code, arg, over != rules.FITS, rules.L1_OVERFLOW, over)
     over = rules.buffer_overflow(l2_tiles, l2_words, l2_unified)

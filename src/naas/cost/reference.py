@@ -53,13 +53,8 @@ def _tiles(layer: Layer, arch: Accelerator, mapping: Mapping):
     array_loops = [l1_loops[d] * spatial[d] for d in range(len(DIMS))]
     l2_loops = [array_loops[d] * mapping.temporal[1][d] for d in range(len(DIMS))]
     geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
-    tiles = {}
-    for op, name in enumerate(OPERANDS):
-        tiles[name] = (
-            rules.operand_footprint(op, l1_loops, *geometry),
-            rules.operand_footprint(op, array_loops, *geometry),
-            rules.operand_footprint(op, l2_loops, *geometry),
-        )
+    per_level = [rules.footprints(loops, geometry) for loops in (l1_loops, array_loops, l2_loops)]
+    tiles = {name: tuple(level[op] for level in per_level) for op, name in enumerate(OPERANDS)}
     return spatial, tiles, l2_loops
 
 

@@ -44,6 +44,15 @@ def operand_footprint(op: int, f, stride_h, stride_w, dil_h, dil_w):
 
 
 @register_jitable
+def footprints(f, geometry):
+    """The W, I and O footprints of loops of bounds f[N..S]; ``geometry`` is (stride_h,
+    stride_w, dilation_h, dilation_w)."""
+    sh, sw, dh, dw = geometry[0], geometry[1], geometry[2], geometry[3]
+    return (operand_footprint(0, f, sh, sw, dh, dw), operand_footprint(1, f, sh, sw, dh, dw),
+            operand_footprint(2, f, sh, sw, dh, dw))
+
+
+@register_jitable
 def buffer_overflow(tiles, words, unified):
     """Which tile overflows its buffer: the first operand's index, -1 when the three tiles
     together overflow a unified buffer (of ``words[0]`` words), or FITS. ``tiles`` and
@@ -53,6 +62,16 @@ def buffer_overflow(tiles, words, unified):
         first = pick(tiles[op] > words[op], op, first)
     together = pick(tiles[0] + tiles[1] + tiles[2] > words[0], -1, FITS)
     return pick(unified, together, first)
+
+
+@register_jitable
+def tiles_fit(level, loops, geometry, l1_words, l2_words, unified):
+    """Whether the tiles of ``loops`` fit the per-PE buffers (level 0) or the global buffer
+    (level 1)."""
+    tiles = footprints(loops, geometry)
+    if level == 0:
+        return buffer_overflow(tiles, l1_words, False) == FITS
+    return buffer_overflow(tiles, l2_words, unified) == FITS
 
 
 @register_jitable

@@ -13,7 +13,7 @@ from naas.cost import rules
 from naas.cost.batched import compile_target, evaluate_batch
 from naas.errors import NaasError
 from naas.mapping.mapping import LEVELS, Mapping, MappingBatch
-from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
+from naas.workload.dims import DIM_INDEX, DIMS
 from naas.workload.layer import Layer
 
 #: name -> (dims grown first at L1 and L2, loop order of L2 and DRAM from outermost to innermost).
@@ -44,10 +44,7 @@ def _spatial_factors(layer: Layer, arch: Accelerator) -> tuple[list[int], list[i
 
 def _fits(layer: Layer, arch: Accelerator, loops: list[int], level: int) -> bool:
     geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
-    tiles = [rules.operand_footprint(op, loops, *geometry) for op in range(len(OPERANDS))]
-    if level == 0:
-        return rules.buffer_overflow(tiles, arch.l1_words(), False) == rules.FITS
-    return rules.buffer_overflow(tiles, arch.l2_words(), arch.l2_unified) == rules.FITS
+    return rules.tiles_fit(level, loops, geometry, arch.l1_words(), arch.l2_words(), arch.l2_unified)
 
 
 def _tile_loops(temporal: list[list[int]], per_dim_spatial: list[int], level: int) -> list[int]:

@@ -173,7 +173,6 @@ def search_accelerator(
         best = cache[state["best"]] if state["best"] is not None else None
     elif checkpoint is not None:
         start_journal(checkpoint)
-    journalled = len(cache)
     start = time.perf_counter() - elapsed
     interrupted = False
     try:
@@ -213,9 +212,8 @@ def search_accelerator(
             history.append(record)
             if checkpoint is not None:
                 append_journal(checkpoint, [score_to_dict(cache[key]) for key in fresh])
-                journalled += len(fresh)
                 save_checkpoint(checkpoint, settings_fp, {
-                    "es": es.state(), "designs": journalled,
+                    "es": es.state(), "designs": len(cache),
                     "history": history, "evaluations": evaluations, "next_step": step + 1,
                     "seconds": record["seconds"], "best": design_key(best.design),
                 })

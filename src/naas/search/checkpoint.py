@@ -23,15 +23,19 @@ FORMAT = "naas-search-checkpoint"
 VERSION = 2
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def fingerprint(settings: dict) -> str:
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+    return _digest(json.dumps(settings, sort_keys=True, default=str))
 
 
 def save_checkpoint(path: str | Path, settings_fingerprint: str, payload: dict) -> None:
     body = json.dumps(payload, sort_keys=True)
     document = {
         "format": FORMAT, "version": VERSION, "fingerprint": settings_fingerprint,
-        "payload_sha256": hashlib.sha256(body.encode()).hexdigest(), "payload": body,
+        "payload_sha256": _digest(body), "payload": body,
     }
     write_text_atomic(path, json.dumps(document))
 
@@ -47,9 +51,9 @@ def load_checkpoint(path: str | Path, settings_fingerprint: str) -> dict:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise NaasError(f"checkpoint: {path} is not a naas search checkpoint")
     if document.get("version") not in (1, VERSION):
-        raise NaasError(f"checkpoint: {path} has version {document.get('version')}, this naas reads {VERSION}")
+        raise NaasError(f"checkpoint: {path} has version {document.get('version')}, this naas reads 1 and {VERSION}")
     body = document.get("payload", "")
-    if hashlib.sha256(str(body).encode()).hexdigest() != document.get("payload_sha256"):
+    if _digest(str(body)) != document.get("payload_sha256"):
         raise NaasError(f"checkpoint: {path} is corrupted (checksum mismatch); delete it to start over")
     if document.get("fingerprint") != settings_fingerprint:
         raise NaasError(
@@ -74,7 +78,7 @@ def append_journal(checkpoint: str | Path, records: list[dict]) -> None:
     lines = []
     for record in records:
         body = json.dumps(record, sort_keys=True)
-        lines.append(json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "record": body}) + "\n")
+        lines.append(json.dumps({"sha256": _digest(body), "record": body}) + "\n")
     with open(journal_path(checkpoint), "a") as handle:
         handle.writelines(lines)
         handle.flush()
@@ -96,7 +100,7 @@ def recover_journal(checkpoint: str | Path, count: int) -> list[dict]:
         try:
             entry = json.loads(line)
             body = entry["record"]
-            intact = hashlib.sha256(body.encode()).hexdigest() == entry["sha256"]
+            intact = _digest(body) == entry["sha256"]
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             intact = False
         if not intact:

@@ -13,9 +13,10 @@ import math
 import numpy as np
 import torch
 
+from naas.cost.rules import tiles_fit
 from naas.cost.torch_backend import DeviceTargets
 from naas.errors import NaasError
-from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes, tiles_fit
+from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes
 
 #: Largest layer dim the divisor table serves (2^17: about 40 MB of table).
 MAX_TABLE_DIM = 1 << 17

@@ -58,17 +58,21 @@ def compiled_score_candidates(backend: str = "inductor"):
     return score
 
 
-def search_mappings_on_device(targets: StackedTargets | DeviceTargets, config, seed: int, device: str = "cuda"):
-    """``search_mappings`` with ``config`` (a MappingSearchConfig) on ``device``; returns its
-    MappingSearchResult with numpy arrays."""
+def compiles(config, device: torch.device) -> bool:
+    """Whether a search with ``config`` (a MappingSearchConfig) on ``device`` compiles its step."""
+    return config.compile if config.compile is not None else device.type == "cuda"
+
+
+def search_mappings_on_device(targets: StackedTargets | DeviceTargets, config, seed: int):
+    """``search_mappings`` with ``config`` (a MappingSearchConfig) on ``config.device`` (or the
+    device of ``targets`` already there); returns its MappingSearchResult with numpy arrays."""
     from naas.search.mapping_search import MappingSearchResult
 
     if isinstance(targets, StackedTargets):
-        targets = to_device(targets, resolve_device(device))
+        targets = to_device(targets, resolve_device(config.device))
     device = targets.device
     encoding = ENCODINGS[config.encoding]
-    compile_score = config.compile if config.compile is not None else device.type == "cuda"
-    score = compiled_score_candidates() if compile_score else score_candidates
+    score = compiled_score_candidates() if compiles(config, device) else score_candidates
     table = divisor_table(targets.largest_dim, device)
     k, n = targets.layer_dims.shape[1], gene_count(targets.n_axes, encoding)
     generator = torch.Generator(device=device).manual_seed(seed)

@@ -27,7 +27,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from naas.cost.batched import StackedTargets
-from naas.cost.rules import FITS, buffer_overflow, operand_footprint
+from naas.cost.rules import tiles_fit
 
 IMPORTANCE = 0
 INDEX = 1
@@ -116,18 +116,6 @@ def _pick_divisor(divs, count, gene, remaining, encoding):
             best_gap = gap
             best = i
     return best
-
-
-@register_jitable
-def tiles_fit(level, loops, geom, l1_words, l2_words, unified):
-    """Whether the tiles of ``loops`` fit the per-PE buffers (level 0) or the global buffer
-    (level 1); on scalars here, elementwise in the torch decoder."""
-    tiles = (operand_footprint(0, loops, geom[0], geom[1], geom[2], geom[3]),
-             operand_footprint(1, loops, geom[0], geom[1], geom[2], geom[3]),
-             operand_footprint(2, loops, geom[0], geom[1], geom[2], geom[3]))
-    if level == 0:
-        return buffer_overflow(tiles, l1_words, False) == FITS
-    return buffer_overflow(tiles, l2_words, unified) == FITS
 
 
 @numba.njit(cache=True, nogil=True)

@@ -33,6 +33,8 @@ from naas.search.objective import (
 from naas.workload.layer import Layer
 
 BACKENDS = ("numba", "torch")
+#: --compile's choices as ``MappingSearchConfig.compile`` values
+COMPILE_CHOICES = {"auto": None, "on": True, "off": False}
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class MappingSearchConfig:
     #: "cpu", "cuda" or "cuda:N"; the numba backend runs on the CPU only
     device: str = "cpu"
     #: torch backend: fuse each generation's decoding and costing with torch.compile (None: on
-    #: CUDA only; on a CPU the compile time, about a minute, outweighs short searches)
+    #: CUDA only; compiling takes minutes, which on a CPU outweighs short searches)
     compile: bool | None = None
 
     def __post_init__(self) -> None:
@@ -96,7 +98,7 @@ def search_mappings(
         from naas.search.device_mapping_search import search_mappings_on_device
 
         seed = np.random.default_rng([int(r.integers(2**31)) for r in rngs]).integers(2**62)
-        return search_mappings_on_device(targets, config, int(seed), config.device)
+        return search_mappings_on_device(targets, config, int(seed))
     es = BatchedCMA.start(np.full((k, n), 0.5), config.sigma0, rngs, config.popsize)
     best_value = np.full(k, np.inf)
     best_temporal = np.ones((k, 3, 8), dtype=np.int64)
