@@ -7,6 +7,7 @@ from naas.cost.batched import evaluate_batch
 from naas.cost.reference import evaluate_mapping, outer_loops, relevance
 from naas.mapping import Mapping, MappingBatch
 from naas.workload import DIMS, Layer
+from naas.arch.spec import ArrayAxis, OperandBytes
 from tests.conftest import toy_arch
 
 ONES = (1,) * 8
@@ -114,3 +115,36 @@ def test_padding_is_paid_for():
     assert c.valid and c.compute_cycles == 8
     assert c.mac_energy_pj == 16  # 16 MAC slots for 12 real MACs
     assert c.utilization < 12 / (2 * 8) + 1e-12
+
+
+def _ports_arch(l1_w_bytes: int, pes: int = 1):
+    return toy_arch(axes=(ArrayAxis(pes, "K"),), l1_bytes=OperandBytes(l1_w_bytes, 32, 32), l2_bytes=4096,
+                    dram_words_per_cycle=4.0, latency_model="ports")
+
+
+def test_ports_model_charges_each_operand_its_own_port_cycle():
+    # One PE; C=2 outside Q=4, both at L2: every cycle the global buffer's single read port
+    # delivers a new input word and reads a partial sum back (O is refilled: C is outside Q),
+    # each a whole port cycle although the port is 4 words wide. W's second word, 7 input words
+    # and 7 partial sums (the first transfer of each flow is the initial load, not counted) need
+    # 1 + 7 + 7 port cycles within 8 compute cycles: 7 stall cycles.
+    layer = Layer("q", C=2, Q=4)
+    m = Mapping((ONES, factors(C=2, Q=4), ONES), (DIMS, DIMS, DIMS), (1,))
+    arch = _ports_arch(2)
+    assert evaluate_mapping(layer, arch, m).latency_cycles == 8 + 7
+    # The roofline packs all 22 link words into 5.5 cycles of the 4-word link: compute-bound.
+    roofline = evaluate_mapping(layer, toy_arch(axes=(ArrayAxis(1, "K"),), dram_words_per_cycle=4.0), m)
+    assert roofline.latency_cycles == 8
+    batched = evaluate_batch((layer, arch), MappingBatch.from_mappings([m]))
+    assert batched.latency_cycles[0] == 15
+
+
+def test_ports_model_overlaps_a_refill_only_with_room_for_a_second_tile():
+    # 16 PEs unroll K; each holds one weight for Q=8 cycles (L1), then C=2 (L2) brings the next
+    # 16 weights: 4 cycles of the 4-word global-buffer port. A 2-word L1 can take the next weight
+    # while the current one is in use (a window of all 8 cycles); a 1-word L1 only during the
+    # last pass of the resident Q loop (8 / 8 = 1 cycle), so the refill stalls 4 - 1 = 3 cycles.
+    layer = Layer("k", K=16, C=2, Q=8)
+    m = Mapping((factors(Q=8), factors(C=2), ONES), (DIMS, DIMS, DIMS), (16,))
+    assert evaluate_mapping(layer, _ports_arch(4, pes=16), m).latency_cycles == 16
+    assert evaluate_mapping(layer, _ports_arch(2, pes=16), m).latency_cycles == 16 + 3

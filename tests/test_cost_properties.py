@@ -1,12 +1,14 @@
 """Invariants of the cost model on random layers, designs and mappings (hypothesis)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from naas.arch import baseline
-from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
+from naas.arch.spec import LATENCY_MODELS, Accelerator, ArrayAxis, OperandBytes
 from naas.cost import rules
 from naas.cost.batched import compile_target, evaluate_batch
 from naas.cost.reference import evaluate_mapping, outer_loops, relevance
@@ -37,6 +39,7 @@ def designs(draw):
         noc_words_per_cycle=draw(st.sampled_from([1.0, 4.0, 64.0])),
         dram_words_per_cycle=draw(st.sampled_from([0.5, 2.0, 16.0])),
         systolic=draw(st.sampled_from([None, "W", "I", "O"])),
+        latency_model=draw(st.sampled_from(LATENCY_MODELS)),
     )
 
 
@@ -59,13 +62,14 @@ def test_batched_equals_reference(layer, arch, seed):
                 assert got.breakdown_pj[i, lvl, op] == pytest.approx(ref.energy_breakdown_pj[level][name], rel=1e-12)
 
 
-@pytest.mark.parametrize("net,layer_index,design", [
-    ("vgg16", 2, "eyeriss"), ("resnet50", 1, "tpu"), ("mobilenet_v2", 5, "shidiannao"),
-    ("bert", 3, "edge_tpu"), ("unet", 20, "nvdla1024"),
+@pytest.mark.parametrize("net,layer_index,design,latency_model", [
+    ("vgg16", 2, "eyeriss", "roofline"), ("resnet50", 1, "tpu", "roofline"),
+    ("mobilenet_v2", 5, "shidiannao", "ports"), ("bert", 3, "edge_tpu", "ports"),
+    ("unet", 20, "nvdla1024", "roofline"), ("vgg16", 2, "eyeriss", "ports"),
 ])
-def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design):
+def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design, latency_model):
     layer = zoo_network(net).layers[layer_index].layer
-    arch = baseline(design)
+    arch = dataclasses.replace(baseline(design), latency_model=latency_model)
     batch = random_mappings(layer, arch, 3000, np.random.default_rng(layer_index))
     got = evaluate_batch(compile_target(layer, arch), batch)
     for i in range(len(batch)):
@@ -82,6 +86,7 @@ def test_latency_and_dram_traffic_lower_bounds(layer, arch, seed):
     for i in range(len(batch)):
         c = evaluate_mapping(layer, arch, batch.mapping(i))
         assert c.latency_cycles >= layer.macs / arch.num_pes
+        assert c.latency_cycles >= c.compute_cycles
         assert c.utilization <= 1.0 + 1e-12
         dram = c.accesses["DRAM"]
         assert dram["W"][0] >= layer.weight_count

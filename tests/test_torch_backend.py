@@ -1,6 +1,8 @@
 """The torch backend (cost model, decoder, CMA-ES, mapping search) against the numba/numpy one,
 on CPU torch so that no GPU is needed."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -28,7 +30,9 @@ ARCHS = ("eyeriss", "shidiannao", "edge_tpu", "nvdla256", "tpu")
 def _problems():
     picked = [nl.layer for nl in zoo_network("mobilenet_v2").layers[:6]]
     picked += [nl.layer for nl in zoo_network("vgg16").layers[-2:]]
-    return [(layer, baseline(name)) for layer in picked for name in ARCHS]
+    designs = [baseline(name) for name in ARCHS]
+    designs += [dataclasses.replace(baseline(name), latency_model="ports") for name in ("eyeriss", "nvdla256")]
+    return [(layer, design) for layer in picked for design in designs]
 
 
 def _random_batch(problems, per_problem, rng):

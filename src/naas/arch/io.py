@@ -35,6 +35,7 @@ def accelerator_to_dict(arch: Accelerator) -> dict:
         "word_bits": arch.word_bits,
         "clock_mhz": arch.clock_mhz,
         "systolic": arch.systolic,
+        "latency_model": arch.latency_model,
         "technology": tech.name if TECHNOLOGIES.get(tech.name) == tech else technology_to_dict(tech),
     }
 
@@ -89,6 +90,7 @@ def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
         word_bits=data.get("word_bits", 16),
         clock_mhz=data.get("clock_mhz", 200.0),
         systolic=data.get("systolic"),
+        latency_model=data.get("latency_model", "roofline"),
         technology=_technology(data.get("technology")),
         source=str(data.get("source", "")),
     )

@@ -9,6 +9,10 @@ from naas.errors import field_error, require_positive_int, require_positive_numb
 from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 
 
+#: How memory traffic delays compute; see ``Accelerator``.
+LATENCY_MODELS = ("roofline", "ports")
+
+
 @dataclass(frozen=True)
 class ArrayAxis:
     """One axis of the PE array: its size and the loop dimension unrolled along it."""
@@ -54,6 +58,15 @@ class Accelerator:
     ``systolic`` names the operand a systolic array keeps in its PEs ('W' weight-, 'I' input-,
     'O' output-stationary); such an array pays a pipeline fill and drain per fold of that
     operand. None is a broadcast array, which pays none.
+
+    ``latency_model`` says how memory traffic delays compute (docs/cost-model.md): "roofline"
+    (default) takes the slowest of compute and the two links, as if every refill overlapped
+    compute and words of all operands shared each link cycle; "ports" gives every memory one
+    read and one write port (DRAM one for both; a global-buffer port as wide as
+    ``noc_words_per_cycle``, each part of a partitioned buffer a third of it; per-PE registers
+    one word), charges each operand's transfer whole port cycles, and lets a refill overlap
+    compute only where the buffer has room for a second tile, stalling otherwise (ZigZag's
+    model: Mei et al., IEEE TC 2021).
     """
 
     name: str
@@ -66,6 +79,7 @@ class Accelerator:
     word_bits: int = 16
     clock_mhz: float = 200.0
     systolic: str | None = None
+    latency_model: str = "roofline"
     technology: Technology = HOROWITZ_45NM
     source: str = field(default="", compare=False)
 
@@ -83,6 +97,9 @@ class Accelerator:
         require_positive_number(self.clock_mhz, "arch clock_mhz")
         if self.systolic is not None and self.systolic not in OPERANDS:
             raise field_error("arch systolic", f"must be W, I, O (the stationary operand) or null, got {self.systolic!r}")
+        if self.latency_model not in LATENCY_MODELS:
+            raise field_error("arch latency_model",
+                              f"must be one of {', '.join(LATENCY_MODELS)}, got {self.latency_model!r}")
         if self.l2_partition is not None and self.l2_partition.total != self.l2_bytes:
             raise field_error(
                 "arch global_buffer partition",
@@ -127,3 +144,9 @@ class Accelerator:
         """Global-buffer words per operand; a unified buffer lists its whole size for each."""
         parts = (self.l2_bytes,) * 3 if self.l2_partition is None else self.l2_partition.as_tuple()
         return tuple(b // self.word_bytes for b in parts)  # type: ignore[return-value]
+
+    def port_words(self) -> tuple[int, int]:
+        """Port widths in whole words per cycle for the "ports" latency model: the global
+        buffer's (each part's, for a partitioned one) and DRAM's."""
+        gb = max(1, int(self.noc_words_per_cycle))
+        return (gb if self.l2_unified else max(1, gb // 3), max(1, int(self.dram_words_per_cycle)))

@@ -27,8 +27,8 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 @register_jitable
 def mapping_cost(
     layer_dims, geometry, temporal, spatial, axis_dim, axis_size, n_axes: int,
-    l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant,
-    e_mac, e_l1, e_l2, e_noc, e_dram, links,
+    l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly,
+    e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_words,
     spatial_dim, l1_loops, array_loops, l2_loops, parts,
 ):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
@@ -36,9 +36,11 @@ def mapping_cost(
 
     ``temporal[level][dim]`` are the L1, L2 and DRAM tiling factors and ``spatial[axis]`` the
     unrolling of each array axis (of parallel dim ``axis_dim[axis]``). ``nest_bounds`` are the
-    16 loops outside L1, innermost first (the L2 block, then the DRAM block), and
-    ``nest_relevant[op][i]`` is 1 where loop i is relevant to operand op. ``systolic`` is the
-    stationary operand of a systolic array, -1 for a broadcast array. ``code``/``arg`` are the
+    24 temporal loops innermost first (the L1, L2 and DRAM blocks in their orders);
+    ``nest_relevant[op][i]`` / ``nest_wholly[op][i]`` are 1 where loop i is relevant / wholly
+    relevant to operand op. ``systolic`` is the stationary operand of a systolic array, -1 for a
+    broadcast array. ``port_model`` selects the memory-port latency (else the roofline over
+    ``links``), with the global buffer's and DRAM's port widths ``port_words`` (words/cycle). ``code``/``arg`` are the
     first validity rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still
     gets numbers here, which the caller discards.
     """
@@ -78,15 +80,19 @@ def mapping_cost(
     energy = e_mac * macs
     array_words = 0
     dram_words = 0
-    l1_fills_by_op = (rules.fill_count(nest_relevant[0], nest_bounds, 16),
-                      rules.fill_count(nest_relevant[1], nest_bounds, 16),
-                      rules.fill_count(nest_relevant[2], nest_bounds, 16))
+    outer = nest_bounds[8:]
+    l1_fills_by_op = (rules.fill_count(nest_relevant[0][8:], outer, 16),
+                      rules.fill_count(nest_relevant[1][8:], outer, 16),
+                      rules.fill_count(nest_relevant[2][8:], outer, 16))
+    l2_fills_by_op = (rules.fill_count(nest_relevant[0][16:], nest_bounds[16:], 8),
+                      rules.fill_count(nest_relevant[1][16:], nest_bounds[16:], 8),
+                      rules.fill_count(nest_relevant[2][16:], nest_bounds[16:], 8))
     for op in range(3):
         relevant = nest_relevant[op]
         l1_fills = l1_fills_by_op[op]
-        l1_distinct = rules.distinct_tiles(relevant, nest_bounds, 16)
-        l2_fills = rules.fill_count(relevant[8:], nest_bounds[8:], 8)
-        l2_distinct = rules.distinct_tiles(relevant[8:], nest_bounds[8:], 8)
+        l1_distinct = rules.distinct_tiles(relevant[8:], outer, 16)
+        l2_fills = l2_fills_by_op[op]
+        l2_distinct = rules.distinct_tiles(relevant[16:], nest_bounds[16:], 8)
         c = rules.operand_accesses(op, macs, pes_used, l1_tiles[op], array_tiles[op], l2_tiles[op],
                                    l1_fills, l2_fills, l1_distinct, l2_distinct)
         parts[0][op] = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])
@@ -97,5 +103,10 @@ def mapping_cost(
         array_words = array_words + rules.array_traffic_words(op, l1_fills, array_tiles[op], l1_distinct)
         dram_words = dram_words + c[rules.DRAM_READS] + c[rules.DRAM_WRITES]
     fill_drain = rules.systolic_fill_drain_cycles(axis_size, n_axes, systolic, l1_fills_by_op)
-    cycles = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
+    roofline = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
+    stall = rules.nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles,
+                                         array_tiles, l2_tiles, l1_fills_by_op, l2_fills_by_op, macs,
+                                         l1_words, l2_words, l2_unified, port_words)
+    cycles = pick(port_model, compute + fill_drain + stall, roofline)
     return energy, cycles, code, arg
+

@@ -10,7 +10,7 @@ from naas.cost import rules
 from naas.cost.energy import EnergyTable, energy_table
 from naas.cost.result import ENERGY_LEVELS, LayerCost
 from naas.mapping.mapping import LEVELS, Mapping
-from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS, RELEVANT
+from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS, RELEVANT, WHOLLY_RELEVANT
 from naas.workload.layer import Layer
 
 
@@ -83,7 +83,8 @@ def _validity(layer: Layer, arch: Accelerator, mapping: Mapping) -> tuple[int, i
 
 
 def outer_loops(mapping: Mapping, level: int) -> tuple[list[int], list[int]]:
-    """(dims, bounds) of the temporal loops outside temporal level ``level``, innermost first."""
+    """(dims, bounds) of the temporal loops outside temporal level ``level``, innermost first
+    (level -1: the whole nest)."""
     dims: list[int] = []
     bounds: list[int] = []
     for upper in range(level + 1, len(LEVELS)):
@@ -93,9 +94,9 @@ def outer_loops(mapping: Mapping, level: int) -> tuple[list[int], list[int]]:
     return dims, bounds
 
 
-def relevance(op: int, loop_dims: list[int]) -> list[int]:
-    """1 for each loop whose dim is relevant to operand ``op``, else 0."""
-    return [int(RELEVANT[op, d]) for d in loop_dims]
+def relevance(op: int, loop_dims: list[int], table=RELEVANT) -> list[int]:
+    """1 for each loop whose dim is relevant to operand ``op`` (by ``table``), else 0."""
+    return [int(table[op, d]) for d in loop_dims]
 
 
 def evaluate_mapping(
@@ -125,12 +126,14 @@ def evaluate_mapping(
     array_words = 0
     dram_words = 0
     l1_fill_counts = []
+    l2_fill_counts = []
     for op, name in enumerate(OPERANDS):
         l1_tile, array_tile, l2_tile = tiles[name]
         relevant1, relevant2 = relevance(op, dims1), relevance(op, dims2)
         l1_fills = rules.fill_count(relevant1, bounds1, len(dims1))
         l1_fill_counts.append(l1_fills)
         l2_fills = rules.fill_count(relevant2, bounds2, len(dims2))
+        l2_fill_counts.append(l2_fills)
         l1_distinct = rules.distinct_tiles(relevant1, bounds1, len(dims1))
         l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2))
         counts = rules.operand_accesses(op, macs, pes_used, l1_tile, array_tile, l2_tile,
@@ -151,8 +154,18 @@ def evaluate_mapping(
     stationary = -1 if arch.systolic is None else OPERANDS.index(arch.systolic)
     fill_drain = rules.systolic_fill_drain_cycles([a.size for a in arch.axes], len(arch.axes), stationary,
                                                   l1_fill_counts)
-    latency = rules.latency_cycles(compute_cycles, array_words, dram_words,
-                                   arch.noc_words_per_cycle, arch.dram_words_per_cycle, fill_drain)
+    if arch.latency_model == "ports":
+        dims0, bounds0 = outer_loops(mapping, -1)
+        stall = rules.nest_port_stall_cycles(
+            bounds0, [relevance(op, dims0) for op in range(3)],
+            [relevance(op, dims0, WHOLLY_RELEVANT) for op in range(3)], compute_cycles,
+            [tiles[name][0] for name in OPERANDS], [tiles[name][1] for name in OPERANDS],
+            [tiles[name][2] for name in OPERANDS], l1_fill_counts, l2_fill_counts, macs,
+            arch.l1_words(), arch.l2_words(), arch.l2_unified, arch.port_words())
+        latency = compute_cycles + fill_drain + stall
+    else:
+        latency = rules.latency_cycles(compute_cycles, array_words, dram_words,
+                                       arch.noc_words_per_cycle, arch.dram_words_per_cycle, fill_drain)
     return LayerCost(
         energy_pj=energy,
         latency_cycles=latency,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from numba.extending import register_jitable
 
-from naas.branchfree import larger, pick
+from naas.branchfree import larger, pick, smaller
 from naas.workload.layer import input_extent
 
 # Validity codes (the reason a mapping is invalid), with the index they refer to.
@@ -163,3 +163,207 @@ def latency_cycles(compute, array_words, dram_words, noc_words_per_cycle, dram_w
     # No "+ 0.0" to make it a float: on an int64 tensor that gives torch's default float32.
     cycles = larger(compute + fill_drain, array_words / noc_words_per_cycle)
     return larger(cycles, dram_words / dram_words_per_cycle)
+
+
+# The memory-port latency model (``latency_model: ports``, docs/cost-model.md), after ZigZag's
+# (Mei et al., "ZigZag", IEEE TC 2021; zigzag-dse 3.9 cost_model.calc_latency): every memory has
+# one read and one write port (DRAM one port for both), each transfer of an operand takes whole
+# cycles of its port, and a refill overlaps compute only where the buffer has room for a second
+# tile. The nest below is the whole loop nest innermost first: L1 block [0, 8), L2 block
+# [8, 16), DRAM block [16, 24). Divisors are kept >= 1: a mapping with a factor < 1 still flows
+# through here (its numbers are discarded) and must not divide by zero.
+
+#: A flow that moves nothing, to pad a port's list of flows.
+IDLE_FLOW = (0, 0, 1, 1, 1)
+
+
+@register_jitable
+def top_irrelevant_loops(relevant, bounds, lo: int, hi: int, period, if_none):
+    """The loops a tile stays resident across at the top of its level: the product of the
+    level's loops [lo, hi) above its outermost relevant loop and the irrelevant loops merged
+    into it from above, which together end where the tile's ``period`` (cycles) ends.
+    ``if_none`` is the divisor to use when the level has no relevant loop (1 for L1, whose
+    whole period is then irrelevant; ``period`` for L2, whose block is then empty)."""
+    prefix = 1
+    through_last = if_none
+    for i in range(hi):
+        prefix = prefix * bounds[i]
+        if i >= lo:
+            through_last = pick(relevant[i] * (bounds[i] > 1), prefix, through_last)
+    return period // larger(through_last, 1)
+
+
+@register_jitable
+def top_relevant_loops(wholly_relevant, bounds, lo: int, hi: int, merged):
+    """The product of the wholly relevant loops at the top of a level's block [lo, hi): each
+    of their steps replaces the whole tile, so only a 1/this share of it must be buffered
+    twice. ``merged`` is true when irrelevant loops from above were merged on top (then 1)."""
+    run = 1
+    for i in range(lo, hi):
+        run = pick((1 - wholly_relevant[i]) * (bounds[i] > 1), 1, run * bounds[i])
+    return pick(merged, 1, run)
+
+
+@register_jitable
+def has_room(effective, words):
+    """Whether a buffer of ``words`` can hold a second copy of the changing part of a tile."""
+    return (2 * effective <= words) * 1
+
+
+@register_jitable
+def shared_buffer_room(effective, words):
+    """``has_room`` for the W, I and O tiles of one unified buffer, granted in ZigZag's order
+    O, W, I: an operand has room while the buffer is at most half full, or while its own tile
+    fits the space left, which it then takes."""
+    used = effective[0] + effective[1] + effective[2]
+    room = [0, 0, 0]
+    for op in (2, 0, 1):
+        half = (2 * used <= words) * 1
+        fits = (effective[op] + used <= words) * 1
+        room[op] = half + (1 - half) * fits
+        used = used + (1 - half) * fits * effective[op]
+    return room[0], room[1], room[2]
+
+
+@register_jitable
+def refill_window(period, room, top_irrelevant):
+    """Cycles a tile of ``period`` cycles leaves for its successor to arrive: all of them when
+    the buffer has room for both, else only the last pass of its top irrelevant loops."""
+    return pick(room, period, period // larger(top_irrelevant, 1))
+
+
+@register_jitable
+def tile_timing(relevant, wholly_relevant, bounds, l1_fills, l2_fills, cycles, l1_cycles, l2_cycles,
+                l1_tile, l2_tile):
+    """For one operand: the cycles one L1 tile and one L2 tile live (their periods), the
+    resident loops on top of each (``top_irrelevant_loops``) and the share of each tile that
+    must be buffered twice to refill it during compute. ``l1_cycles``/``l2_cycles`` are the
+    cycles of the loops inside L1 and inside L2 (the nest's first 8 and 16 loops)."""
+    p1 = cycles // larger(l1_fills, 1)
+    p2 = cycles // larger(l2_fills, 1)
+    return (p1, p2,
+            top_irrelevant_loops(relevant, bounds, 0, 8, p1, 1),
+            top_irrelevant_loops(relevant, bounds, 8, 16, p2, p2),
+            l1_tile // larger(top_relevant_loops(wholly_relevant, bounds, 0, 8, p1 > l1_cycles), 1),
+            l2_tile // larger(top_relevant_loops(wholly_relevant, bounds, 8, 16, p2 > l2_cycles), 1))
+
+
+@register_jitable
+def ceil_div(a, b):
+    return (a + b - 1) // b
+
+
+@register_jitable
+def _flow_terms(flow, cycles):
+    active, busy, window, period, count = flow
+    stall = active * (busy - window) * (count - 1)
+    open_cycles = active * window * (count - 1)
+    span = active * pick(window == period, cycles, open_cycles)
+    return larger(stall, 0), smaller(stall, 0), open_cycles, span
+
+
+@register_jitable
+def port_stall_cycles(f0, f1, f2, f3, cycles):
+    """Stall cycles of one memory port over ``cycles`` of compute. Each flow is (active, port
+    cycles per transfer, window, period, transfers); a transfer that overruns its window stalls
+    by the excess, and the port stalls too where its flows together need more than the union
+    of their windows (taken as the widest; all of ``cycles`` when a window is its whole period).
+    The first period of every flow is the initial load, which is not counted."""
+    o0, u0, w0, s0 = _flow_terms(f0, cycles)
+    o1, u1, w1, s1 = _flow_terms(f1, cycles)
+    o2, u2, w2, s2 = _flow_terms(f2, cycles)
+    o3, u3, w3, s3 = _flow_terms(f3, cycles)
+    union = larger(larger(s0, s1), larger(s2, s3))
+    return o0 + o1 + o2 + o3 + larger(u0 + u1 + u2 + u3 + w0 + w1 + w2 + w3 - union, 0)
+
+
+@register_jitable
+def memory_port_stall_cycles(cycles, l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills,
+                             l1_windows, l2_windows, psums, gb_port_words, dram_port_words,
+                             unified):
+    """The largest stall of any memory port (ports run in parallel). Per operand: the L1 and
+    L2 tiles change ``l1_fills``/``l2_fills`` times, each change has its window; ``psums``
+    says whether partial sums flow back into the MACs' registers, the L1s and the global
+    buffer (output-irrelevant loops above each). Per-PE register ports move one word a cycle."""
+    t = cycles
+    p1 = (t // larger(l1_fills[0], 1), t // larger(l1_fills[1], 1), t // larger(l1_fills[2], 1))
+    p2 = (t // larger(l2_fills[0], 1), t // larger(l2_fills[1], 1), t // larger(l2_fills[2], 1))
+    # Per-PE registers: inputs are refilled through their write port; the output register is
+    # read and written by the MAC every cycle, drained up and (with partial sums) refilled.
+    stall = larger(port_stall_cycles((1, l1_tiles[0], l1_windows[0], p1[0], l1_fills[0]),
+                                     IDLE_FLOW, IDLE_FLOW, IDLE_FLOW, t), 0)
+    stall = larger(stall, port_stall_cycles((1, l1_tiles[1], l1_windows[1], p1[1], l1_fills[1]),
+                                            IDLE_FLOW, IDLE_FLOW, IDLE_FLOW, t))
+    drain = (1, l1_tiles[2], l1_windows[2], p1[2], l1_fills[2])
+    stall = larger(stall, port_stall_cycles((psums[0], 1, 1, 1, t), drain, IDLE_FLOW, IDLE_FLOW, t))
+    refill = (psums[1], l1_tiles[2], l1_windows[2], p1[2], l1_fills[2])
+    stall = larger(stall, port_stall_cycles((1, 1, 1, 1, t), refill, IDLE_FLOW, IDLE_FLOW, t))
+    # Global buffer: read to the array (psums back too) and up to DRAM, written from both.
+    w_out = (1, ceil_div(array_tiles[0], gb_port_words), l1_windows[0], p1[0], l1_fills[0])
+    i_out = (1, ceil_div(array_tiles[1], gb_port_words), l1_windows[1], p1[1], l1_fills[1])
+    o_array = ceil_div(array_tiles[2], gb_port_words)
+    o_in = (1, o_array, l1_windows[2], p1[2], l1_fills[2])
+    o_back = (psums[1], o_array, l1_windows[2], p1[2], l1_fills[2])
+    w_in = (1, ceil_div(l2_tiles[0], gb_port_words), l2_windows[0], p2[0], l2_fills[0])
+    i_in = (1, ceil_div(l2_tiles[1], gb_port_words), l2_windows[1], p2[1], l2_fills[1])
+    o_l2 = ceil_div(l2_tiles[2], gb_port_words)
+    o_up = (1, o_l2, l2_windows[2], p2[2], l2_fills[2])
+    o_down = (psums[2], o_l2, l2_windows[2], p2[2], l2_fills[2])
+    shared = larger(port_stall_cycles(w_out, i_out, o_back, o_up, t),
+                    port_stall_cycles(w_in, i_in, o_in, o_down, t))
+    own = larger(larger(port_stall_cycles(w_out, IDLE_FLOW, IDLE_FLOW, IDLE_FLOW, t),
+                        port_stall_cycles(w_in, IDLE_FLOW, IDLE_FLOW, IDLE_FLOW, t)),
+                 larger(port_stall_cycles(i_out, IDLE_FLOW, IDLE_FLOW, IDLE_FLOW, t),
+                        port_stall_cycles(i_in, IDLE_FLOW, IDLE_FLOW, IDLE_FLOW, t)))
+    own = larger(own, larger(port_stall_cycles(o_back, o_up, IDLE_FLOW, IDLE_FLOW, t),
+                             port_stall_cycles(o_in, o_down, IDLE_FLOW, IDLE_FLOW, t)))
+    stall = larger(stall, pick(unified, shared, own))
+    # DRAM: one port for everything.
+    o_dram = ceil_div(l2_tiles[2], dram_port_words)
+    return larger(stall, port_stall_cycles(
+        (1, ceil_div(l2_tiles[0], dram_port_words), l2_windows[0], p2[0], l2_fills[0]),
+        (1, ceil_div(l2_tiles[1], dram_port_words), l2_windows[1], p2[1], l2_fills[1]),
+        (1, o_dram, l2_windows[2], p2[2], l2_fills[2]),
+        (psums[2], o_dram, l2_windows[2], p2[2], l2_fills[2]), t))
+
+
+@register_jitable
+def nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles, array_tiles, l2_tiles,
+                l1_fills, l2_fills, macs, l1_words, l2_words, l2_unified, port_words):
+    """``memory_port_stall_cycles`` of a mapping, from its loop nest (24 loops innermost first,
+    with the relevance flags of each operand), compute cycles, tiles, fills and MACs."""
+    l1_cycles = 1
+    l2_cycles = 1
+    for i in range(16):
+        l2_cycles = l2_cycles * nest_bounds[i]
+        if i < 8:
+            l1_cycles = l1_cycles * nest_bounds[i]
+    timing = (
+        tile_timing(nest_relevant[0], nest_wholly[0], nest_bounds, l1_fills[0], l2_fills[0], compute,
+                          l1_cycles, l2_cycles, l1_tiles[0], l2_tiles[0]),
+        tile_timing(nest_relevant[1], nest_wholly[1], nest_bounds, l1_fills[1], l2_fills[1], compute,
+                          l1_cycles, l2_cycles, l1_tiles[1], l2_tiles[1]),
+        tile_timing(nest_relevant[2], nest_wholly[2], nest_bounds, l1_fills[2], l2_fills[2], compute,
+                          l1_cycles, l2_cycles, l1_tiles[2], l2_tiles[2]),
+    )
+    shared_room = shared_buffer_room((timing[0][5], timing[1][5], timing[2][5]), l2_words[0])
+    l1_windows = (
+        refill_window(timing[0][0], has_room(timing[0][4], l1_words[0]), timing[0][2]),
+        refill_window(timing[1][0], has_room(timing[1][4], l1_words[1]), timing[1][2]),
+        refill_window(timing[2][0], has_room(timing[2][4], l1_words[2]), timing[2][2]),
+    )
+    l2_windows = (
+        refill_window(timing[0][1], pick(l2_unified, shared_room[0],
+                                                     has_room(timing[0][5], l2_words[0])), timing[0][3]),
+        refill_window(timing[1][1], pick(l2_unified, shared_room[1],
+                                                     has_room(timing[1][5], l2_words[1])), timing[1][3]),
+        refill_window(timing[2][1], pick(l2_unified, shared_room[2],
+                                                     has_room(timing[2][5], l2_words[2])), timing[2][3]),
+    )
+    o_relevant = nest_relevant[2]
+    psums = (macs > l2_tiles[2] * distinct_tiles(o_relevant[16:], nest_bounds[16:], 8),
+             l1_fills[2] > distinct_tiles(o_relevant[8:], nest_bounds[8:], 16),
+             l2_fills[2] > distinct_tiles(o_relevant[16:], nest_bounds[16:], 8))
+    return memory_port_stall_cycles(compute, l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills,
+                                          l1_windows, l2_windows, psums, port_words[0], port_words[1],
+                                          l2_unified)

@@ -18,7 +18,7 @@ from naas.cost import rules
 from naas.cost.batched import BatchCost, StackedTargets
 from naas.cost.mapping_cost import mapping_cost
 from naas.errors import NaasError
-from naas.workload.dims import RELEVANT
+from naas.workload.dims import RELEVANT, WHOLLY_RELEVANT
 
 
 def resolve_device(name: str) -> torch.device:
@@ -55,7 +55,10 @@ class DeviceTargets:
     links: torch.Tensor        # (2, K, 1)
     num_pes: torch.Tensor      # (K, 1)
     systolic: torch.Tensor     # (K, 1)
+    port_model: torch.Tensor   # (K, 1) bool
+    port_words: torch.Tensor   # (2, K, 1)
     relevant: torch.Tensor     # (3, 8) RELEVANT, on the device
+    wholly_relevant: torch.Tensor  # (3, 8) WHOLLY_RELEVANT, on the device
     largest_dim: int           # the largest layer dim, kept on the host
 
     @property
@@ -74,8 +77,10 @@ def to_device(targets: StackedTargets, device: torch.device | str) -> DeviceTarg
             return values[:, None]
         return values.T.contiguous()[:, :, None]
 
-    per_problem = {f.name: moved(f.name) for f in fields(DeviceTargets) if f.name not in ("relevant", "largest_dim")}
+    tables = ("relevant", "wholly_relevant", "largest_dim")
+    per_problem = {f.name: moved(f.name) for f in fields(DeviceTargets) if f.name not in tables}
     return DeviceTargets(**per_problem, relevant=torch.tensor(RELEVANT.tolist(), device=device),
+                         wholly_relevant=torch.tensor(WHOLLY_RELEVANT.tolist(), device=device),
                          largest_dim=int(targets.layer_dims.max()))
 
 
@@ -106,14 +111,16 @@ class DeviceCost:
                          None if self.breakdown_pj is None else host(self.breakdown_pj))
 
 
-def loop_nest_outside_l1(temporal: torch.Tensor, order: torch.Tensor, relevant: torch.Tensor):
-    """The 16 loops outside L1 innermost first (L2 block, then DRAM block): their bounds
-    (16, K, P) and their relevance to each operand (3, 16, K, P)."""
+def loop_nest(temporal: torch.Tensor, order: torch.Tensor, relevant: torch.Tensor,
+              wholly_relevant: torch.Tensor):
+    """The 24 temporal loops innermost first (L1, L2, DRAM blocks): their bounds (24, K, P)
+    and their relevance and whole relevance to each operand (3, 24, K, P) each."""
     k, p = temporal.shape[:2]
-    dims = order[:, :, 1:, :].flip(-1)
-    bounds = torch.gather(temporal[:, :, 1:, :], 3, dims).reshape(k, p, 16)
-    flags = relevant[:, dims.reshape(k, p, 16)]
-    return bounds.permute(2, 0, 1), flags.permute(0, 3, 1, 2)
+    dims = order.flip(-1)
+    bounds = torch.gather(temporal, 3, dims).reshape(k, p, 24)
+    flat = dims.reshape(k, p, 24)
+    return (bounds.permute(2, 0, 1), relevant[:, flat].permute(0, 3, 1, 2),
+            wholly_relevant[:, flat].permute(0, 3, 1, 2))
 
 
 def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch.Tensor,
@@ -121,13 +128,13 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     """Cost of P candidate mappings for each of K problems: int64 tensors temporal (K, P, 3, 8),
     order (K, P, 3, 8) and spatial (K, P, A) on the targets' device, results (K, P)."""
     t = targets
-    nest_bounds, nest_relevant = loop_nest_outside_l1(temporal, order, t.relevant)
+    nest_bounds, nest_relevant, nest_wholly = loop_nest(temporal, order, t.relevant, t.wholly_relevant)
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.layer_dims, t.geometry, temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1),
         t.axis_dim, t.axis_size, t.n_axes, t.l1_words, t.l2_words, t.l2_unified, t.systolic,
-        nest_bounds, nest_relevant, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links,
-        [None] * 8, [None] * 8, [None] * 8, [None] * 8, parts)
+        nest_bounds, nest_relevant, nest_wholly, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links,
+        t.port_model, t.port_words, [None] * 8, [None] * 8, [None] * 8, [None] * 8, parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
     arg = torch.as_tensor(arg, device=temporal.device).expand(shape)

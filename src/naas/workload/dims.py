@@ -24,3 +24,10 @@ RELEVANT = np.array(
 )
 RELEVANT.setflags(write=False)
 
+
+#: WHOLLY_RELEVANT[operand, dim] is 1 when every step along the dim brings the operand a whole
+#: new tile: RELEVANT without the sliding-window dims of the inputs, where consecutive windows
+#: overlap. ZigZag calls the window dims "partially relevant" (pr).
+WHOLLY_RELEVANT = RELEVANT.copy()
+WHOLLY_RELEVANT[1, 4:] = 0
+WHOLLY_RELEVANT.setflags(write=False)
