@@ -1,12 +1,13 @@
 """Our cost model against ZigZag 3.9.1's on the same layer, design and mapping.
 
-    python -m benchmarks.validate_zigzag [--mappings 100] [--loma]
+    python -m benchmarks.validate_zigzag [--mappings 100] [--loma] [--latency-model ports|roofline]
 
 For the five anchor layers (shared/anchors/zigzag) on two designs exported to ZigZag with our
 own technology table (naas.report.zigzag.hardware_dict: same per-word energies, sizes and link
 widths), every random valid mapping from our decoder is re-scored in ZigZag's
 CostModelEvaluation with the same spatial unrolling, loop order and memory-level cuts. NoC
-energy, which ZigZag does not model, is left out of ours. Reported per layer and design:
+energy, which ZigZag does not model, is left out of ours. Our designs use the "ports" latency
+model (ZigZag's memory-port rules) unless --latency-model roofline. Reported per layer and design:
 Spearman rank correlation of EDP, median relative difference of energy and of latency. With
 --loma, our mapper's best mapping re-scored in ZigZag is set against ZigZag's own LOMA search
 (lpf_limit 6, opt EDP) on the same exported design.
@@ -15,6 +16,7 @@ Spearman rank correlation of EDP, median relative difference of energy and of la
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import statistics
 import tempfile
@@ -23,6 +25,7 @@ import time
 import numpy as np
 
 from naas.arch import baseline
+from naas.arch.spec import LATENCY_MODELS
 from naas.cost import evaluate_mapping
 from naas.cost.batched import compile_target, evaluate_stacked, stack_targets
 from naas.mapping import MappingBatch
@@ -55,10 +58,15 @@ def random_valid_mappings(layer: Layer, design, count: int, seed: int) -> Mappin
     return MappingBatch(temporal[0, keep], order[0, keep], spatial[0, keep][:, : len(design.axes)])
 
 
-def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: list[str] = DESIGNS) -> list[dict]:
+def design_under(name: str, latency_model: str):
+    return dataclasses.replace(baseline(name), latency_model=latency_model)
+
+
+def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: list[str] = DESIGNS,
+            latency_model: str = "ports") -> list[dict]:
     rows = []
     for design_name in designs:
-        design = baseline(design_name)
+        design = design_under(design_name, latency_model)
         with tempfile.TemporaryDirectory() as folder:
             scorer = ZigZagScorer(design, folder)
             for layer in layers:
@@ -86,12 +94,12 @@ def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: li
     return rows
 
 
-def loma_cross_check() -> list[dict]:
+def loma_cross_check(latency_model: str = "ports") -> list[dict]:
     from zigzag.api import get_hardware_performance_zigzag
 
     rows = []
     for design_name in DESIGNS:
-        design = baseline(design_name)
+        design = design_under(design_name, latency_model)
         for layer in LAYERS:
             start = time.perf_counter()
             found = search_mappings([(layer, design)], MappingSearchConfig(), np.random.default_rng(0))
@@ -146,9 +154,11 @@ def main() -> None:
     parser.add_argument("--mappings", type=int, default=100)
     parser.add_argument("--loma", action="store_true")
     parser.add_argument("--plot", help="write the ours-vs-ZigZag scatter plot (PNG) here")
+    parser.add_argument("--latency-model", choices=LATENCY_MODELS, default="ports",
+                        help="our latency model for both designs (default: ports, ZigZag's own)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    rows = compare(args.mappings)
+    rows = compare(args.mappings, latency_model=args.latency_model)
     print("| design | layer | mappings | Spearman EDP | median abs energy diff | median abs latency diff | ours/ZigZag energy | ours/ZigZag latency |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -163,7 +173,7 @@ def main() -> None:
     if args.loma:
         print("\n| design | layer | our best, scored by ZigZag (EDP) | LOMA best (EDP) | ours / LOMA | our evals | our s | LOMA s |")
         print("|---|---|---|---|---|---|---|---|")
-        for r in loma_cross_check():
+        for r in loma_cross_check(args.latency_model):
             print(f"| {r['design']} | {r['layer']} | {r['ours_in_zigzag_edp']:.4g} | {r['loma_edp']:.4g} | "
                   f"{r['ours_in_zigzag_edp'] / r['loma_edp']:.3f} | {r['ours_evals']:,} | {r['ours_s']:.2f} | {r['loma_s']:.1f} |")
 

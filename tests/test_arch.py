@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from naas.arch import (
@@ -79,3 +81,14 @@ def test_budget_by_name_and_numbers():
         parse_budget("pes=-1,bytes=10")
     with pytest.raises(NaasError, match="unknown design"):
         parse_budget("nonesuch")
+
+
+def test_latency_model_round_trips_and_a_bad_one_is_a_field_error(tmp_path):
+    ports = dataclasses.replace(baseline("eyeriss"), latency_model="ports")
+    save_accelerator(ports, tmp_path / "a.yaml")
+    assert load_accelerator(tmp_path / "a.yaml").latency_model == "ports"
+    text = (tmp_path / "a.yaml").read_text().replace("latency_model: ports", "latency_model: stalls")
+    (tmp_path / "a.yaml").write_text(text)
+    with pytest.raises(NaasError, match="arch latency_model: must be one of roofline, ports, got 'stalls'"):
+        load_accelerator(tmp_path / "a.yaml")
+    assert Budget.of(ports).latency_model == "ports"

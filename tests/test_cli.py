@@ -75,3 +75,14 @@ def test_map_searches_mappings_that_beat_the_greedy_default(tmp_path, capsys):
     again = json.loads((tmp_path / "again.json").read_text())["totals"]
     assert again == searched
     assert searched["edp"] < greedy["edp"]
+
+
+def test_latency_model_option_costs_the_design_with_ports(tmp_path):
+    def totals(*extra):
+        assert main(["evaluate", "--network", "resnet18", "--arch", "nvdla256", "--json", str(tmp_path / "r.json"),
+                     *extra]) == 0
+        return json.loads((tmp_path / "r.json").read_text())["totals"]
+
+    roofline, ports = totals(), totals("--latency-model", "ports")
+    assert ports["energy_pj"] == pytest.approx(roofline["energy_pj"])
+    assert ports["latency_cycles"] > roofline["latency_cycles"]  # one-word PE registers stall refills

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from naas.arch.spec import Accelerator
+from naas.arch.spec import LATENCY_MODELS, Accelerator
 from naas.errors import (
     NaasError,
     field_error,
@@ -15,9 +15,9 @@ from naas.errors import (
 
 @dataclass(frozen=True)
 class Budget:
-    """What a searched design may spend. The link bandwidths, word width and clock are not
-    searched: a design under a baseline's budget keeps that baseline's (same PEs, same SRAM,
-    same bandwidth)."""
+    """What a searched design may spend. The link bandwidths, word width, clock and latency
+    model are not searched: a design under a baseline's budget keeps that baseline's (same PEs,
+    same SRAM, same bandwidth, costed the same way)."""
 
     name: str
     max_pes: int
@@ -27,6 +27,7 @@ class Budget:
     dram_words_per_cycle: float = 8.0
     word_bits: int = 16
     clock_mhz: float = 200.0
+    latency_model: str = "roofline"
 
     def __post_init__(self) -> None:
         require_positive_int(self.max_pes, "budget max_pes")
@@ -35,6 +36,9 @@ class Budget:
             require_positive_number(self.max_area_mm2, "budget max_area_mm2")
         require_positive_number(self.noc_words_per_cycle, "budget noc_words_per_cycle")
         require_positive_number(self.dram_words_per_cycle, "budget dram_words_per_cycle")
+        if self.latency_model not in LATENCY_MODELS:
+            raise field_error("budget latency_model",
+                              f"must be one of {', '.join(LATENCY_MODELS)}, got {self.latency_model!r}")
         min_bytes = self.max_pes * 3 * self.word_bits // 8 + 16 * 3
         if self.max_onchip_bytes < min_bytes:
             raise field_error(
@@ -47,7 +51,7 @@ class Budget:
     def of(cls, arch: Accelerator) -> "Budget":
         """The budget a hand design spends: its PEs, on-chip bytes, links and clock."""
         return cls(arch.name, arch.num_pes, arch.onchip_bytes, None, arch.noc_words_per_cycle,
-                   arch.dram_words_per_cycle, arch.word_bits, arch.clock_mhz)
+                   arch.dram_words_per_cycle, arch.word_bits, arch.clock_mhz, arch.latency_model)
 
     def violation(self, arch: Accelerator) -> str | None:
         """Why ``arch`` exceeds this budget, or None when it fits."""

@@ -125,5 +125,6 @@ def decode_accelerator(genes: np.ndarray, space: ArchSpace, name: str = "naas") 
         dram_words_per_cycle=budget.dram_words_per_cycle,
         word_bits=budget.word_bits,
         clock_mhz=budget.clock_mhz,
+        latency_model=budget.latency_model,
         source=f"searched by naas under the {budget.name} budget",
     )
