@@ -1,13 +1,15 @@
-"""Mapping evaluations per second on one core: batched (numba) vs the scalar reference.
+"""Mapping evaluations per second on one core: batched (numba) vs the scalar reference, and
+the batched path with the "ports" latency model on the same mappings.
 
     python -m benchmarks.cost_model [--batch 200000] [--repeats 5]
 
-Both paths score the same random mappings of three layers on Eyeriss in the same run.
+All paths score the same random mappings of three layers on Eyeriss in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import time
@@ -37,18 +39,22 @@ def main() -> None:
     args = parser.parse_args()
     arch = baseline(args.arch)
     rng = np.random.default_rng(0)
-    print("| layer | batched evals/s (1 core) | reference evals/s | speed-up |")
-    print("|---|---|---|---|")
+    ports = dataclasses.replace(arch, latency_model="ports")
+    print("| layer | batched evals/s (1 core) | reference evals/s | speed-up | batched, ports model | ports / roofline |")
+    print("|---|---|---|---|---|---|")
     for net, name in LAYERS:
         layer = _layer(net, name)
         target = compile_target(layer, arch)
+        port_target = compile_target(layer, ports)
         batch = random_mappings(layer, arch, args.batch, rng)
         evaluate_batch(target, batch)  # compile / warm up
         rates = []
+        port_rates = []
         for _ in range(args.repeats):
-            start = time.perf_counter()
-            evaluate_batch(target, batch)
-            rates.append(args.batch / (time.perf_counter() - start))
+            for t, got in ((target, rates), (port_target, port_rates)):
+                start = time.perf_counter()
+                evaluate_batch(t, batch)
+                got.append(args.batch / (time.perf_counter() - start))
         small = random_mappings(layer, arch, args.reference, rng)
         mappings = [small.mapping(i) for i in range(len(small))]
         start = time.perf_counter()
@@ -56,7 +62,9 @@ def main() -> None:
             evaluate_mapping(layer, arch, m)
         ref_rate = len(mappings) / (time.perf_counter() - start)
         batched = statistics.median(rates)
-        print(f"| {net} {name} {layer.R}x{layer.S} | {batched:,.0f} | {ref_rate:,.0f} | {batched / ref_rate:,.0f}x |")
+        port_rate = statistics.median(port_rates)
+        print(f"| {net} {name} {layer.R}x{layer.S} | {batched:,.0f} | {ref_rate:,.0f} | {batched / ref_rate:,.0f}x "
+              f"| {port_rate:,.0f} | {port_rate / batched:.2f} |")
 
 
 if __name__ == "__main__":

@@ -83,11 +83,13 @@ def _kernel(
             nest_bounds[i] = temporal[b, level, d]
             for op in range(3):
                 nest_relevant[op, i] = RELEVANT[op, d]
-                nest_wholly[op, i] = WHOLLY_RELEVANT[op, d]
+            if port_model:  # only the port model reads whole relevance
+                for op in range(3):
+                    nest_wholly[op, i] = WHOLLY_RELEVANT[op, d]
         total, cycles, code, arg = mapping_cost(
             layer_dims, geometry, temporal[b], spatial[b], axis_dim, axis_size, n_axes,
             l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly,
-            e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_words,
+            e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_model, port_words,
             spatial_dim, l1_loops, array_loops, l2_loops, parts)
         reason[b] = code
         reason_arg[b] = arg

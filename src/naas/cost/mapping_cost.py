@@ -28,7 +28,7 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 def mapping_cost(
     layer_dims, geometry, temporal, spatial, axis_dim, axis_size, n_axes: int,
     l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly,
-    e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_words,
+    e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, any_port_model, port_words,
     spatial_dim, l1_loops, array_loops, l2_loops, parts,
 ):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
@@ -40,7 +40,9 @@ def mapping_cost(
     ``nest_relevant[op][i]`` / ``nest_wholly[op][i]`` are 1 where loop i is relevant / wholly
     relevant to operand op. ``systolic`` is the stationary operand of a systolic array, -1 for a
     broadcast array. ``port_model`` selects the memory-port latency (else the roofline over
-    ``links``), with the global buffer's and DRAM's port widths ``port_words`` (words/cycle). ``code``/``arg`` are the
+    ``links``), with the global buffer's and DRAM's port widths ``port_words`` (words/cycle);
+    ``any_port_model``, fixed by the caller, says whether any candidate uses it, so that a
+    batch costed with the roofline only does not pay for the port model. ``code``/``arg`` are the
     first validity rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still
     gets numbers here, which the caller discards.
     """
@@ -103,10 +105,11 @@ def mapping_cost(
         array_words = array_words + rules.array_traffic_words(op, l1_fills, array_tiles[op], l1_distinct)
         dram_words = dram_words + c[rules.DRAM_READS] + c[rules.DRAM_WRITES]
     fill_drain = rules.systolic_fill_drain_cycles(axis_size, n_axes, systolic, l1_fills_by_op)
-    roofline = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
-    stall = rules.nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles,
-                                         array_tiles, l2_tiles, l1_fills_by_op, l2_fills_by_op, macs,
-                                         l1_words, l2_words, l2_unified, port_words)
-    cycles = pick(port_model, compute + fill_drain + stall, roofline)
+    cycles = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
+    if any_port_model:
+        stall = rules.nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles,
+                                             array_tiles, l2_tiles, l1_fills_by_op, l2_fills_by_op, macs,
+                                             l1_words, l2_words, l2_unified, port_words)
+        cycles = pick(port_model, compute + fill_drain + stall, cycles)
     return energy, cycles, code, arg
 
