@@ -2,12 +2,12 @@
 
 import pytest
 
+from naas.arch.spec import ArrayAxis, OperandBytes
 from naas.cost import rules
 from naas.cost.batched import evaluate_batch
 from naas.cost.reference import evaluate_mapping, outer_loops, relevance
 from naas.mapping import Mapping, MappingBatch
 from naas.workload import DIMS, Layer
-from naas.arch.spec import ArrayAxis, OperandBytes
 from tests.conftest import toy_arch
 
 ONES = (1,) * 8

@@ -8,7 +8,6 @@ from naas.arch.technology import HOROWITZ_45NM, Technology
 from naas.errors import field_error, require_positive_int, require_positive_number
 from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 
-
 #: How memory traffic delays compute; see ``Accelerator``.
 LATENCY_MODELS = ("roofline", "ports")
 
