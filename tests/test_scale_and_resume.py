@@ -16,7 +16,7 @@ from naas.arch import parse_budget
 from naas.errors import NaasError
 from naas.exec.executors import InProcessExecutor, PoolExecutor
 from naas.search.arch_encoding import ArchSpace
-from naas.search.arch_search import ArchSearchConfig, design_key, search_accelerator
+from naas.search.arch_search import ArchSearchConfig, design_key, search_accelerator, search_settings
 from naas.search.checkpoint import journal_path
 from naas.search.mapping_search import MappingSearchConfig
 from naas.search.score_io import score_from_dict
@@ -77,6 +77,17 @@ def test_corrupted_and_foreign_checkpoints_are_refused(tmp_path):
     checkpoint.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(NaasError, match="not a naas search checkpoint"):
         search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+
+
+def test_a_search_under_another_latency_model_does_not_resume_this_one(tmp_path):
+    checkpoint = tmp_path / "ck.json"
+    one = ArchSearchConfig(popsize=4, generations=1, mapping=CONFIG.mapping)
+    search_accelerator(NETS, SPACE, one, checkpoint=checkpoint)
+    ports = ArchSpace(replace(SPACE.budget, latency_model="ports"))
+    with pytest.raises(NaasError, match="different search"):
+        search_accelerator(NETS, ports, one, checkpoint=checkpoint, resume=True)
+    # The default is left out of the fingerprint, so checkpoints older than the field resume.
+    assert "latency_model" not in search_settings(NETS, SPACE, one)["space"]["budget"]
 
 
 def _interrupted_after(config, checkpoint, stop_at):

@@ -124,7 +124,11 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
     """What determines a search's result: its fingerprint guards checkpoints."""
     from naas.workload.io import network_to_dict
 
-    return {"networks": [network_to_dict(n) for n in networks], "space": asdict(space), "config": asdict(config)}
+    space_settings = asdict(space)
+    if space.budget.latency_model == "roofline":
+        # the default before budgets had the field: leaving it out keeps older checkpoints resumable
+        del space_settings["budget"]["latency_model"]
+    return {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": asdict(config)}
 
 
 def search_accelerator(
