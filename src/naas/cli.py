@@ -137,6 +137,8 @@ def _cmd_map(args: argparse.Namespace) -> None:
 
 
 def _cmd_search(args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
     from naas.arch.baselines import BASELINES, baseline
     from naas.arch.budget import parse_budget
     from naas.exec.executors import make_executor
@@ -163,7 +165,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts,
                               seed=args.seed, objective=args.objective, mapping=_mapping_config(args))
     steps = args.generations * (args.restarts + 1)
-    hand = _with_latency_model(baseline(budget.name), args) if budget.name in BASELINES else None
+    hand = replace(baseline(budget.name), latency_model=budget.latency_model) if budget.name in BASELINES else None
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
     executor = make_executor(args.executor or ("pool" if config.mapping.backend == "numba" else "inprocess"),

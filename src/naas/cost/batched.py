@@ -77,13 +77,14 @@ def _kernel(
     parts = np.empty((4, 3))
     for b in range(temporal.shape[0]):
         # The loop nest innermost first: the L1 block, the L2 block, the DRAM block.
-        for i in range(24):
+        # The L1 block's loop order and whole relevance matter to the port model only.
+        for i in range(0 if port_model else 8, 24):
             level = i // 8
             d = order[b, level, 7 - i % 8]
             nest_bounds[i] = temporal[b, level, d]
             for op in range(3):
                 nest_relevant[op, i] = RELEVANT[op, d]
-            if port_model:  # only the port model reads whole relevance
+            if port_model:
                 for op in range(3):
                     nest_wholly[op, i] = WHOLLY_RELEVANT[op, d]
         total, cycles, code, arg = mapping_cost(

@@ -107,9 +107,11 @@ def mapping_cost(
     fill_drain = rules.systolic_fill_drain_cycles(axis_size, n_axes, systolic, l1_fills_by_op)
     cycles = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
     if any_port_model:
+        # the operand loop ended on O: l1_distinct and l2_distinct are the output's
         stall = rules.nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles,
-                                             array_tiles, l2_tiles, l1_fills_by_op, l2_fills_by_op, macs,
-                                             l1_words, l2_words, l2_unified, port_words)
+                                             array_tiles, l2_tiles, l1_fills_by_op, l2_fills_by_op,
+                                             l1_distinct, l2_distinct, macs, l1_words, l2_words, l2_unified,
+                                             port_words)
         cycles = pick(port_model, compute + fill_drain + stall, cycles)
     return energy, cycles, code, arg
 

@@ -160,7 +160,8 @@ def evaluate_mapping(
             bounds0, [relevance(op, dims0) for op in range(3)],
             [relevance(op, dims0, WHOLLY_RELEVANT) for op in range(3)], compute_cycles,
             [tiles[name][0] for name in OPERANDS], [tiles[name][1] for name in OPERANDS],
-            [tiles[name][2] for name in OPERANDS], l1_fill_counts, l2_fill_counts, macs,
+            [tiles[name][2] for name in OPERANDS], l1_fill_counts, l2_fill_counts,
+            l1_distinct, l2_distinct, macs,  # the operand loop ended on O: the output's distinct tiles
             arch.l1_words(), arch.l2_words(), arch.l2_unified, arch.port_words())
         latency = compute_cycles + fill_drain + stall
     else:

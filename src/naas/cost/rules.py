@@ -278,16 +278,24 @@ def port_stall_cycles(f0, f1, f2, f3, cycles):
 
 
 @register_jitable
-def memory_port_stall_cycles(cycles, l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills,
-                             l1_windows, l2_windows, psums, gb_port_words, dram_port_words,
+def refill_windows(timing, l1_words, l2_room):
+    """(L1 window, L2 window) of one operand from its ``tile_timing``: whether the L1 has room
+    is decided here, the global buffer's by the caller (it may be shared)."""
+    p1, p2, top1, top2, effective1, _ = timing
+    return refill_window(p1, has_room(effective1, l1_words), top1), refill_window(p2, l2_room, top2)
+
+
+@register_jitable
+def memory_port_stall_cycles(cycles, l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills, l1_periods,
+                             l2_periods, l1_windows, l2_windows, psums, gb_port_words, dram_port_words,
                              unified):
     """The largest stall of any memory port (ports run in parallel). Per operand: the L1 and
-    L2 tiles change ``l1_fills``/``l2_fills`` times, each change has its window; ``psums``
-    says whether partial sums flow back into the MACs' registers, the L1s and the global
-    buffer (output-irrelevant loops above each). Per-PE register ports move one word a cycle."""
+    L2 tiles change ``l1_fills``/``l2_fills`` times, once a period, each change has its window;
+    ``psums`` says whether partial sums flow back into the MACs' registers, the L1s and the
+    global buffer (output-irrelevant loops above each). Per-PE register ports move one word a
+    cycle."""
     t = cycles
-    p1 = (t // larger(l1_fills[0], 1), t // larger(l1_fills[1], 1), t // larger(l1_fills[2], 1))
-    p2 = (t // larger(l2_fills[0], 1), t // larger(l2_fills[1], 1), t // larger(l2_fills[2], 1))
+    p1, p2 = l1_periods, l2_periods
     # Per-PE registers: inputs are refilled through their write port; the output register is
     # read and written by the MAC every cycle, drained up and (with partial sums) refilled.
     stall = larger(port_stall_cycles((1, l1_tiles[0], l1_windows[0], p1[0], l1_fills[0]),
@@ -328,42 +336,29 @@ def memory_port_stall_cycles(cycles, l1_tiles, array_tiles, l2_tiles, l1_fills, 
 
 
 @register_jitable
-def nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles, array_tiles, l2_tiles,
-                l1_fills, l2_fills, macs, l1_words, l2_words, l2_unified, port_words):
+def nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles, array_tiles,
+                           l2_tiles, l1_fills, l2_fills, o_l1_distinct, o_l2_distinct, macs, l1_words,
+                           l2_words, l2_unified, port_words):
     """``memory_port_stall_cycles`` of a mapping, from its loop nest (24 loops innermost first,
-    with the relevance flags of each operand), compute cycles, tiles, fills and MACs."""
+    with the relevance flags of each operand), compute cycles, tiles, fills, the distinct L1
+    and L2 output tiles (``distinct_tiles``) and MACs."""
     l1_cycles = 1
     l2_cycles = 1
     for i in range(16):
         l2_cycles = l2_cycles * nest_bounds[i]
         if i < 8:
             l1_cycles = l1_cycles * nest_bounds[i]
-    timing = (
-        tile_timing(nest_relevant[0], nest_wholly[0], nest_bounds, l1_fills[0], l2_fills[0], compute,
-                          l1_cycles, l2_cycles, l1_tiles[0], l2_tiles[0]),
-        tile_timing(nest_relevant[1], nest_wholly[1], nest_bounds, l1_fills[1], l2_fills[1], compute,
-                          l1_cycles, l2_cycles, l1_tiles[1], l2_tiles[1]),
-        tile_timing(nest_relevant[2], nest_wholly[2], nest_bounds, l1_fills[2], l2_fills[2], compute,
-                          l1_cycles, l2_cycles, l1_tiles[2], l2_tiles[2]),
-    )
-    shared_room = shared_buffer_room((timing[0][5], timing[1][5], timing[2][5]), l2_words[0])
-    l1_windows = (
-        refill_window(timing[0][0], has_room(timing[0][4], l1_words[0]), timing[0][2]),
-        refill_window(timing[1][0], has_room(timing[1][4], l1_words[1]), timing[1][2]),
-        refill_window(timing[2][0], has_room(timing[2][4], l1_words[2]), timing[2][2]),
-    )
-    l2_windows = (
-        refill_window(timing[0][1], pick(l2_unified, shared_room[0],
-                                                     has_room(timing[0][5], l2_words[0])), timing[0][3]),
-        refill_window(timing[1][1], pick(l2_unified, shared_room[1],
-                                                     has_room(timing[1][5], l2_words[1])), timing[1][3]),
-        refill_window(timing[2][1], pick(l2_unified, shared_room[2],
-                                                     has_room(timing[2][5], l2_words[2])), timing[2][3]),
-    )
-    o_relevant = nest_relevant[2]
-    psums = (macs > l2_tiles[2] * distinct_tiles(o_relevant[16:], nest_bounds[16:], 8),
-             l1_fills[2] > distinct_tiles(o_relevant[8:], nest_bounds[8:], 16),
-             l2_fills[2] > distinct_tiles(o_relevant[16:], nest_bounds[16:], 8))
+    w = tile_timing(nest_relevant[0], nest_wholly[0], nest_bounds, l1_fills[0], l2_fills[0], compute,
+                    l1_cycles, l2_cycles, l1_tiles[0], l2_tiles[0])
+    i = tile_timing(nest_relevant[1], nest_wholly[1], nest_bounds, l1_fills[1], l2_fills[1], compute,
+                    l1_cycles, l2_cycles, l1_tiles[1], l2_tiles[1])
+    o = tile_timing(nest_relevant[2], nest_wholly[2], nest_bounds, l1_fills[2], l2_fills[2], compute,
+                    l1_cycles, l2_cycles, l1_tiles[2], l2_tiles[2])
+    shared = shared_buffer_room((w[5], i[5], o[5]), l2_words[0])
+    w1, w2 = refill_windows(w, l1_words[0], pick(l2_unified, shared[0], has_room(w[5], l2_words[0])))
+    i1, i2 = refill_windows(i, l1_words[1], pick(l2_unified, shared[1], has_room(i[5], l2_words[1])))
+    o1, o2 = refill_windows(o, l1_words[2], pick(l2_unified, shared[2], has_room(o[5], l2_words[2])))
+    psums = (macs > l2_tiles[2] * o_l2_distinct, l1_fills[2] > o_l1_distinct, l2_fills[2] > o_l2_distinct)
     return memory_port_stall_cycles(compute, l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills,
-                                          l1_windows, l2_windows, psums, port_words[0], port_words[1],
-                                          l2_unified)
+                                    (w[0], i[0], o[0]), (w[1], i[1], o[1]), (w1, i1, o1), (w2, i2, o2),
+                                    psums, port_words[0], port_words[1], l2_unified)
