@@ -1,5 +1,5 @@
 """Mapping evaluations per second on one core: batched (numba) vs the scalar reference, and
-the batched path with the "ports" latency model on the same mappings.
+the batched path with the "ports" latency model and with held operands on the same mappings.
 
     python -m benchmarks.cost_model [--batch 200000] [--repeats 5]
 
@@ -40,18 +40,22 @@ def main() -> None:
     arch = baseline(args.arch)
     rng = np.random.default_rng(0)
     ports = dataclasses.replace(arch, latency_model="ports")
-    print("| layer | batched evals/s (1 core) | reference evals/s | speed-up | batched, ports model | ports / roofline |")
-    print("|---|---|---|---|---|---|")
+    held = dataclasses.replace(arch, hold_operands=True)
+    print("| layer | batched evals/s (1 core) | reference evals/s | speed-up | batched, ports model | ports / roofline "
+          "| batched, held operands | held / roofline |")
+    print("|---|---|---|---|---|---|---|---|")
     for net, name in LAYERS:
         layer = _layer(net, name)
         target = compile_target(layer, arch)
         port_target = compile_target(layer, ports)
+        held_target = compile_target(layer, held)
         batch = random_mappings(layer, arch, args.batch, rng)
         evaluate_batch(target, batch)  # compile / warm up
         rates = []
         port_rates = []
+        held_rates = []
         for _ in range(args.repeats):
-            for t, got in ((target, rates), (port_target, port_rates)):
+            for t, got in ((target, rates), (port_target, port_rates), (held_target, held_rates)):
                 start = time.perf_counter()
                 evaluate_batch(t, batch)
                 got.append(args.batch / (time.perf_counter() - start))
@@ -63,8 +67,9 @@ def main() -> None:
         ref_rate = len(mappings) / (time.perf_counter() - start)
         batched = statistics.median(rates)
         port_rate = statistics.median(port_rates)
+        held_rate = statistics.median(held_rates)
         print(f"| {net} {name} {layer.R}x{layer.S} | {batched:,.0f} | {ref_rate:,.0f} | {batched / ref_rate:,.0f}x "
-              f"| {port_rate:,.0f} | {port_rate / batched:.2f} |")
+              f"| {port_rate:,.0f} | {port_rate / batched:.2f} | {held_rate:,.0f} | {held_rate / batched:.2f} |")
 
 
 if __name__ == "__main__":

@@ -92,3 +92,14 @@ def test_latency_model_round_trips_and_a_bad_one_is_a_field_error(tmp_path):
     with pytest.raises(NaasError, match="arch latency_model: must be one of roofline, ports, got 'stalls'"):
         load_accelerator(tmp_path / "a.yaml")
     assert Budget.of(ports).latency_model == "ports"
+
+
+def test_hold_operands_round_trips_and_a_bad_one_is_a_field_error(tmp_path):
+    held = dataclasses.replace(baseline("eyeriss"), hold_operands=True)
+    save_accelerator(held, tmp_path / "a.yaml")
+    assert load_accelerator(tmp_path / "a.yaml").hold_operands is True
+    text = (tmp_path / "a.yaml").read_text().replace("hold_operands: true", "hold_operands: sometimes")
+    (tmp_path / "a.yaml").write_text(text)
+    with pytest.raises(NaasError, match="arch hold_operands: must be true or false, got 'sometimes'"):
+        load_accelerator(tmp_path / "a.yaml")
+    assert Budget.of(held).hold_operands is True

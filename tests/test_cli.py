@@ -86,3 +86,6 @@ def test_latency_model_option_costs_the_design_with_ports(tmp_path):
     roofline, ports = totals(), totals("--latency-model", "ports")
     assert ports["energy_pj"] == pytest.approx(roofline["energy_pj"])
     assert ports["latency_cycles"] > roofline["latency_cycles"]  # one-word PE registers stall refills
+    held = totals("--hold-operands")
+    assert held["latency_cycles"] == roofline["latency_cycles"]
+    assert held["energy_pj"] < roofline["energy_pj"]  # fewer PE-buffer reads, nothing else changes

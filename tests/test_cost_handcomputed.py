@@ -148,3 +148,20 @@ def test_ports_model_overlaps_a_refill_only_with_room_for_a_second_tile():
     m = Mapping((factors(Q=8), factors(C=2), ONES), (DIMS, DIMS, DIMS), (16,))
     assert evaluate_mapping(layer, _ports_arch(4, pes=16), m).latency_cycles == 16
     assert evaluate_mapping(layer, _ports_arch(2, pes=16), m).latency_cycles == 16 + 3
+
+
+def test_held_operands_read_the_pe_buffer_once_per_run_of_the_same_word():
+    # K unrolled over the 2 PEs; P=2 innermost, then C=2. A weight serves both P steps in a row,
+    # so a MAC that holds it reads its L1 4 times instead of 8; an input changes every step (P
+    # is relevant to it), so it is still read 8 times. The run crosses an empty L1 block and
+    # skips loops of bound 1 the same way.
+    hold = toy_arch(hold_operands=True)
+    for m in (Mapping((factors(P=2), factors(C=2), ONES), (DIMS, DIMS, DIMS), (2,)),
+              Mapping((ONES, factors(P=2, C=2), ONES), (DIMS, DIMS, DIMS), (2,))):
+        held, every = evaluate_mapping(LAYER, hold, m), evaluate_mapping(LAYER, toy_arch(), m)
+        assert held.accesses["L1"]["W"][0] == 4 and every.accesses["L1"]["W"][0] == 8
+        assert held.accesses["L1"]["I"] == every.accesses["L1"]["I"] and held.accesses["L1"]["I"][0] == 8
+        assert held.accesses["L1"]["O"] == every.accesses["L1"]["O"]
+        saved = every.energy_breakdown_pj["L1"]["W"] - held.energy_breakdown_pj["L1"]["W"]
+        assert saved == pytest.approx(4 * every.energy_breakdown_pj["L1"]["W"] / (8 + every.accesses["L1"]["W"][1]))
+        assert evaluate_batch((LAYER, hold), MappingBatch.from_mappings([m])).energy_pj[0] == pytest.approx(held.energy_pj)

@@ -40,6 +40,7 @@ def designs(draw):
         dram_words_per_cycle=draw(st.sampled_from([0.5, 2.0, 16.0])),
         systolic=draw(st.sampled_from([None, "W", "I", "O"])),
         latency_model=draw(st.sampled_from(LATENCY_MODELS)),
+        hold_operands=draw(st.booleans()),
     )
 
 
@@ -62,14 +63,14 @@ def test_batched_equals_reference(layer, arch, seed):
                 assert got.breakdown_pj[i, lvl, op] == pytest.approx(ref.energy_breakdown_pj[level][name], rel=1e-12)
 
 
-@pytest.mark.parametrize("net,layer_index,design,latency_model", [
-    ("vgg16", 2, "eyeriss", "roofline"), ("resnet50", 1, "tpu", "roofline"),
-    ("mobilenet_v2", 5, "shidiannao", "ports"), ("bert", 3, "edge_tpu", "ports"),
-    ("unet", 20, "nvdla1024", "roofline"), ("vgg16", 2, "eyeriss", "ports"),
+@pytest.mark.parametrize("net,layer_index,design,latency_model,hold", [
+    ("vgg16", 2, "eyeriss", "roofline", False), ("resnet50", 1, "tpu", "roofline", True),
+    ("mobilenet_v2", 5, "shidiannao", "ports", False), ("bert", 3, "edge_tpu", "ports", True),
+    ("unet", 20, "nvdla1024", "roofline", False), ("vgg16", 2, "eyeriss", "ports", True),
 ])
-def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design, latency_model):
+def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design, latency_model, hold):
     layer = zoo_network(net).layers[layer_index].layer
-    arch = dataclasses.replace(baseline(design), latency_model=latency_model)
+    arch = dataclasses.replace(baseline(design), latency_model=latency_model, hold_operands=hold)
     batch = random_mappings(layer, arch, 3000, np.random.default_rng(layer_index))
     got = evaluate_batch(compile_target(layer, arch), batch)
     for i in range(len(batch)):

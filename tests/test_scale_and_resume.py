@@ -86,8 +86,11 @@ def test_a_search_under_another_latency_model_does_not_resume_this_one(tmp_path)
     ports = ArchSpace(replace(SPACE.budget, latency_model="ports"))
     with pytest.raises(NaasError, match="different search"):
         search_accelerator(NETS, ports, one, checkpoint=checkpoint, resume=True)
-    # The default is left out of the fingerprint, so checkpoints older than the field resume.
-    assert "latency_model" not in search_settings(NETS, SPACE, one)["space"]["budget"]
+    held = ArchSpace(replace(SPACE.budget, hold_operands=True))
+    with pytest.raises(NaasError, match="different search"):
+        search_accelerator(NETS, held, one, checkpoint=checkpoint, resume=True)
+    # Defaults are left out of the fingerprint, so checkpoints older than the fields resume.
+    assert not {"latency_model", "hold_operands"} & set(search_settings(NETS, SPACE, one)["space"]["budget"])
 
 
 def _interrupted_after(config, checkpoint, stop_at):

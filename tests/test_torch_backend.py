@@ -31,7 +31,8 @@ def _problems():
     picked = [nl.layer for nl in zoo_network("mobilenet_v2").layers[:6]]
     picked += [nl.layer for nl in zoo_network("vgg16").layers[-2:]]
     designs = [baseline(name) for name in ARCHS]
-    designs += [dataclasses.replace(baseline(name), latency_model="ports") for name in ("eyeriss", "nvdla256")]
+    designs += [dataclasses.replace(baseline(name), latency_model="ports", hold_operands=name == "eyeriss")
+                for name in ("eyeriss", "nvdla256")]
     return [(layer, design) for layer in picked for design in designs]
 
 

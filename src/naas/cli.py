@@ -52,7 +52,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     from naas.workload.io import resolve_network
 
     network = resolve_network(args.network, batch=args.batch)
-    arch = _with_latency_model(resolve_accelerator(args.arch), args)
+    arch = _with_model_options(resolve_accelerator(args.arch), args)
     given = load_mappings(args.mapping) if args.mapping else None
     mappings = network_mappings(network, arch, given)
     cost = evaluate_network(network, arch, mappings)
@@ -98,13 +98,16 @@ def _mapping_config(args: argparse.Namespace):
                                device=args.device, compile=COMPILE_CHOICES[args.compile])
 
 
-def _with_latency_model(spec, args: argparse.Namespace):
-    """A design or budget costed with the --latency-model asked for (else its own)."""
+def _with_model_options(spec, args: argparse.Namespace):
+    """A design or budget costed with the --latency-model and --hold-operands asked for (else
+    its own)."""
     import dataclasses
 
-    if args.latency_model is None:
-        return spec
-    return dataclasses.replace(spec, latency_model=args.latency_model)
+    if args.latency_model is not None:
+        spec = dataclasses.replace(spec, latency_model=args.latency_model)
+    if args.hold_operands:
+        spec = dataclasses.replace(spec, hold_operands=True)
+    return spec
 
 
 def _cmd_map(args: argparse.Namespace) -> None:
@@ -118,7 +121,7 @@ def _cmd_map(args: argparse.Namespace) -> None:
     from naas.workload.io import resolve_network
 
     network = resolve_network(args.network, batch=args.batch)
-    arch = _with_latency_model(resolve_accelerator(args.arch), args)
+    arch = _with_model_options(resolve_accelerator(args.arch), args)
     layers = [nl.layer for nl in network.layers]
     result = search_mappings([(layer, arch) for layer in layers], _mapping_config(args),
                              np.random.default_rng(args.seed))
@@ -161,11 +164,12 @@ def _cmd_search(args: argparse.Namespace) -> None:
     networks = [resolve_network(n, batch=args.batch) for n in args.network]
     if len({n.name for n in networks}) != len(networks):
         raise NaasError("network: the same network is given twice; give each once")
-    budget = _with_latency_model(parse_budget(args.budget), args)
+    budget = _with_model_options(parse_budget(args.budget), args)
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts,
                               seed=args.seed, objective=args.objective, mapping=_mapping_config(args))
     steps = args.generations * (args.restarts + 1)
-    hand = replace(baseline(budget.name), latency_model=budget.latency_model) if budget.name in BASELINES else None
+    hand = (replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands)
+            if budget.name in BASELINES else None)
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
     executor = make_executor(args.executor or ("pool" if config.mapping.backend == "numba" else "inprocess"),
@@ -195,7 +199,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
                 "seed": args.seed, "generations": args.generations, "restarts": args.restarts, "popsize": args.popsize,
                 "objective": args.objective, "encoding": args.encoding, "max_axes": max_axes,
-                "latency_model": budget.latency_model,
+                "latency_model": budget.latency_model, "hold_operands": budget.hold_operands,
                 "map_generations": args.map_generations, "map_popsize": args.map_popsize}
     print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
@@ -313,7 +317,7 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     config = CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
                             accuracy_floor=args.accuracy_floor, edp_budget=args.edp_budget,
                             inner=ArchSearchConfig(mapping=_mapping_config(args)))
-    space = ArchSpace(_with_latency_model(parse_budget(args.budget), args), max_axes=args.max_axes)
+    space = ArchSpace(_with_model_options(parse_budget(args.budget), args), max_axes=args.max_axes)
 
     show = _progress_printer(args, "cosearch", lambda record: (
         f"gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
@@ -385,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1, help="batch size for zoo networks (default 1)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' for stdout)")
     p.add_argument("--save-mappings", metavar="PATH", help="write the mappings used as YAML")
-    _latency_model_option(p)
+    _model_options(p)
     p.set_defaults(run=_cmd_evaluate)
 
     p = sub.add_parser("map", help="search every layer's mapping on a fixed design")
@@ -467,10 +471,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _latency_model_option(p: argparse.ArgumentParser) -> None:
+def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latency-model", choices=["roofline", "ports"],
                    help="how memory traffic delays compute (default: the design's own, roofline unless its "
                         "spec says otherwise): roofline, or ports (ZigZag's memory-port model; docs/cost-model.md)")
+    p.add_argument("--hold-operands", action="store_true",
+                   help="the MACs hold their weight and input words across consecutive cycles that use the "
+                        "same word, reading the PE buffers once per run (ZigZag's default; docs/cost-model.md)")
 
 
 def _search_options(p: argparse.ArgumentParser) -> None:
@@ -483,7 +490,7 @@ def _search_options(p: argparse.ArgumentParser) -> None:
                    help="where mapping searches run: cpu (default), cuda or cuda:N (needs the torch extra)")
     p.add_argument("--backend", choices=["numba", "torch"],
                    help="cost-model backend: numba (default on cpu) or torch (default, and the only one, on cuda)")
-    _latency_model_option(p)
+    _model_options(p)
     p.add_argument("--compile", choices=["auto", "on", "off"], default="auto",
                    help="torch backend: fuse each mapping generation with torch.compile (auto: on cuda only; "
                         "compiling takes minutes, once per run)")

@@ -28,6 +28,7 @@ class Budget:
     word_bits: int = 16
     clock_mhz: float = 200.0
     latency_model: str = "roofline"
+    hold_operands: bool = False
 
     def __post_init__(self) -> None:
         require_positive_int(self.max_pes, "budget max_pes")
@@ -39,6 +40,8 @@ class Budget:
         if self.latency_model not in LATENCY_MODELS:
             raise field_error("budget latency_model",
                               f"must be one of {', '.join(LATENCY_MODELS)}, got {self.latency_model!r}")
+        if not isinstance(self.hold_operands, bool):
+            raise field_error("budget hold_operands", f"must be true or false, got {self.hold_operands!r}")
         min_bytes = self.max_pes * 3 * self.word_bits // 8 + 16 * 3
         if self.max_onchip_bytes < min_bytes:
             raise field_error(
@@ -51,7 +54,8 @@ class Budget:
     def of(cls, arch: Accelerator) -> "Budget":
         """The budget a hand design spends: its PEs, on-chip bytes, links and clock."""
         return cls(arch.name, arch.num_pes, arch.onchip_bytes, None, arch.noc_words_per_cycle,
-                   arch.dram_words_per_cycle, arch.word_bits, arch.clock_mhz, arch.latency_model)
+                   arch.dram_words_per_cycle, arch.word_bits, arch.clock_mhz, arch.latency_model,
+                   arch.hold_operands)
 
     def violation(self, arch: Accelerator) -> str | None:
         """Why ``arch`` exceeds this budget, or None when it fits."""

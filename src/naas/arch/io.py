@@ -36,6 +36,7 @@ def accelerator_to_dict(arch: Accelerator) -> dict:
         "clock_mhz": arch.clock_mhz,
         "systolic": arch.systolic,
         "latency_model": arch.latency_model,
+        "hold_operands": arch.hold_operands,
         "technology": tech.name if TECHNOLOGIES.get(tech.name) == tech else technology_to_dict(tech),
     }
 
@@ -91,6 +92,7 @@ def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
         clock_mhz=data.get("clock_mhz", 200.0),
         systolic=data.get("systolic"),
         latency_model=data.get("latency_model", "roofline"),
+        hold_operands=data.get("hold_operands", False),
         technology=_technology(data.get("technology")),
         source=str(data.get("source", "")),
     )

@@ -66,6 +66,11 @@ class Accelerator:
     one word), charges each operand's transfer whole port cycles, and lets a refill overlap
     compute only where the buffer has room for a second tile, stalling otherwise (ZigZag's
     model: Mei et al., IEEE TC 2021).
+
+    ``hold_operands`` says whether each MAC keeps its weight and input words on its input
+    latches while consecutive cycles use the same word, so a PE's L1 is read once per run of
+    the same word instead of once per MAC (ZigZag's default, access_same_data_considered_as_no_
+    access; Timeloop and the default here read every MAC).
     """
 
     name: str
@@ -79,6 +84,7 @@ class Accelerator:
     clock_mhz: float = 200.0
     systolic: str | None = None
     latency_model: str = "roofline"
+    hold_operands: bool = False
     technology: Technology = HOROWITZ_45NM
     source: str = field(default="", compare=False)
 
@@ -99,6 +105,8 @@ class Accelerator:
         if self.latency_model not in LATENCY_MODELS:
             raise field_error("arch latency_model",
                               f"must be one of {', '.join(LATENCY_MODELS)}, got {self.latency_model!r}")
+        if not isinstance(self.hold_operands, bool):
+            raise field_error("arch hold_operands", f"must be true or false, got {self.hold_operands!r}")
         if self.l2_partition is not None and self.l2_partition.total != self.l2_bytes:
             raise field_error(
                 "arch global_buffer partition",

@@ -64,7 +64,7 @@ class BatchCost:
 def _kernel(
     layer_dims, geometry, layer_macs, temporal, order, spatial, axis_dim, axis_size,
     l1_words, l2_words, l2_unified, e_mac, e_l1, e_l2, e_noc, e_dram, links, num_pes, systolic,
-    port_model, port_words, energy, latency, edp, util, reason, reason_arg, breakdown, want_breakdown,
+    port_model, port_words, hold_operands, energy, latency, edp, util, reason, reason_arg, breakdown, want_breakdown,
 ):
     n_axes = axis_dim.shape[0]
     spatial_dim = np.empty(8, np.int64)
@@ -77,8 +77,8 @@ def _kernel(
     parts = np.empty((4, 3))
     for b in range(temporal.shape[0]):
         # The loop nest innermost first: the L1 block, the L2 block, the DRAM block.
-        # The L1 block's loop order and whole relevance matter to the port model only.
-        for i in range(0 if port_model else 8, 24):
+        # The L1 block's loop order matters to the port model and to held operands only.
+        for i in range(0 if port_model or hold_operands else 8, 24):
             level = i // 8
             d = order[b, level, 7 - i % 8]
             nest_bounds[i] = temporal[b, level, d]
@@ -90,7 +90,7 @@ def _kernel(
         total, cycles, code, arg = mapping_cost(
             layer_dims, geometry, temporal[b], spatial[b], axis_dim, axis_size, n_axes,
             l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly,
-            e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_model, port_words,
+            e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_model, port_words, hold_operands, hold_operands,
             spatial_dim, l1_loops, array_loops, l2_loops, parts)
         reason[b] = code
         reason_arg[b] = arg
@@ -131,6 +131,7 @@ class CompiledTarget:
     systolic: int  # stationary operand index, -1 for a broadcast array
     port_model: bool  # the memory-port latency model, else the roofline
     port_words: np.ndarray  # port widths of the global buffer (each part's) and DRAM, words/cycle
+    hold_operands: bool  # the MACs hold their input operands (rules.held_run)
 
 
 def compile_target(layer: Layer, arch: Accelerator) -> CompiledTarget:
@@ -154,6 +155,7 @@ def compile_target(layer: Layer, arch: Accelerator) -> CompiledTarget:
         systolic=-1 if arch.systolic is None else OPERANDS.index(arch.systolic),
         port_model=arch.latency_model == "ports",
         port_words=np.array(arch.port_words(), dtype=np.int64),
+        hold_operands=arch.hold_operands,
     )
 
 
@@ -176,7 +178,7 @@ def evaluate_batch(
         t.layer_dims, t.geometry, t.layer_macs, np.ascontiguousarray(batch.temporal, dtype=np.int64),
         np.ascontiguousarray(batch.order, dtype=np.int64), np.ascontiguousarray(batch.spatial, dtype=np.int64),
         t.axis_dim, t.axis_size, t.l1_words, t.l2_words, t.l2_unified, t.e_mac, t.e_l1, t.e_l2,
-        t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic, t.port_model, t.port_words,
+        t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic, t.port_model, t.port_words, t.hold_operands,
         energy, latency, edp, util, reason, reason_arg, parts, breakdown,
     )
     return BatchCost(energy, latency, edp, util, reason == 0, reason, reason_arg,
@@ -206,6 +208,7 @@ class StackedTargets:
     systolic: np.ndarray     # (K,) stationary operand index, -1 for none
     port_model: np.ndarray   # (K,) bool
     port_words: np.ndarray   # (K, 2)
+    hold_operands: np.ndarray  # (K,) bool
 
     def __len__(self) -> int:
         return self.layer_dims.shape[0]
@@ -245,19 +248,20 @@ def stack_targets(targets: list[CompiledTarget]) -> StackedTargets:
         systolic=np.array([t.systolic for t in targets], dtype=np.int64),
         port_model=np.array([t.port_model for t in targets]),
         port_words=np.stack([t.port_words for t in targets]),
+        hold_operands=np.array([t.hold_operands for t in targets]),
     )
 
 
 @numba.njit(cache=True, nogil=True)
 def _stacked_kernel(s_dims, s_geom, s_macs, temporal, order, spatial, s_axis_dim, s_axis_size,
                     s_l1, s_l2, s_unified, s_emac, s_el1, s_el2, s_enoc, s_edram, s_links, s_pes,
-                    s_systolic, s_ports, s_port_words, energy, latency, edp, util, reason, reason_arg,
+                    s_systolic, s_ports, s_port_words, s_hold, energy, latency, edp, util, reason, reason_arg,
                     breakdown):
     for k in range(s_dims.shape[0]):
         _kernel(s_dims[k], s_geom[k], s_macs[k], temporal[k], order[k], spatial[k], s_axis_dim[k],
                 s_axis_size[k], s_l1[k], s_l2[k], s_unified[k], s_emac[k], s_el1[k], s_el2[k],
                 s_enoc[k], s_edram[k], s_links[k], s_pes[k], s_systolic[k], s_ports[k], s_port_words[k],
-                energy[k], latency[k], edp[k], util[k], reason[k], reason_arg[k], breakdown, False)
+                s_hold[k], energy[k], latency[k], edp[k], util[k], reason[k], reason_arg[k], breakdown, False)
 
 
 def evaluate_stacked(targets: StackedTargets, temporal: np.ndarray, order: np.ndarray,
@@ -274,5 +278,5 @@ def evaluate_stacked(targets: StackedTargets, temporal: np.ndarray, order: np.nd
     _stacked_kernel(t.layer_dims, t.geometry, t.layer_macs, temporal, order, spatial, t.axis_dim,
                     t.axis_size, t.l1_words, t.l2_words, t.l2_unified, t.e_mac, t.e_l1, t.e_l2,
                     t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic, t.port_model, t.port_words,
-                    energy, latency, edp, util, reason, reason_arg, np.zeros((1, 4, 3)))
+                    t.hold_operands, energy, latency, edp, util, reason, reason_arg, np.zeros((1, 4, 3)))
     return BatchCost(energy, latency, edp, util, reason == 0, reason, reason_arg, None)

@@ -28,7 +28,7 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 def mapping_cost(
     layer_dims, geometry, temporal, spatial, axis_dim, axis_size, n_axes: int,
     l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly,
-    e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, any_port_model, port_words,
+    e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, any_port_model, port_words, hold_operands, any_hold,
     spatial_dim, l1_loops, array_loops, l2_loops, parts,
 ):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
@@ -42,7 +42,9 @@ def mapping_cost(
     broadcast array. ``port_model`` selects the memory-port latency (else the roofline over
     ``links``), with the global buffer's and DRAM's port widths ``port_words`` (words/cycle);
     ``any_port_model``, fixed by the caller, says whether any candidate uses it, so that a
-    batch costed with the roofline only does not pay for the port model. ``code``/``arg`` are the
+    batch costed with the roofline only does not pay for the port model. ``hold_operands`` says
+    whether the MACs hold their input operands (``rules.held_run``), ``any_hold`` whether any
+    candidate's do. ``code``/``arg`` are the
     first validity rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still
     gets numbers here, which the caller discards.
     """
@@ -89,6 +91,10 @@ def mapping_cost(
     l2_fills_by_op = (rules.fill_count(nest_relevant[0][16:], nest_bounds[16:], 8),
                       rules.fill_count(nest_relevant[1][16:], nest_bounds[16:], 8),
                       rules.fill_count(nest_relevant[2][16:], nest_bounds[16:], 8))
+    held_by_op = (1, 1, 1)
+    if any_hold:
+        held_by_op = (pick(hold_operands, rules.held_run(nest_relevant[0], nest_bounds, 24), 1),
+                      pick(hold_operands, rules.held_run(nest_relevant[1], nest_bounds, 24), 1), 1)
     for op in range(3):
         relevant = nest_relevant[op]
         l1_fills = l1_fills_by_op[op]
@@ -96,7 +102,7 @@ def mapping_cost(
         l2_fills = l2_fills_by_op[op]
         l2_distinct = rules.distinct_tiles(relevant[16:], nest_bounds[16:], 8)
         c = rules.operand_accesses(op, macs, pes_used, l1_tiles[op], array_tiles[op], l2_tiles[op],
-                                   l1_fills, l2_fills, l1_distinct, l2_distinct)
+                                   l1_fills, l2_fills, l1_distinct, l2_distinct, held_by_op[op])
         parts[0][op] = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])
         parts[1][op] = e_l2[op] * (c[rules.L2_READS] + c[rules.L2_WRITES])
         parts[2][op] = e_dram * (c[rules.DRAM_READS] + c[rules.DRAM_WRITES])

@@ -119,6 +119,7 @@ def evaluate_mapping(
         pes_used *= factor
     macs = compute_cycles * pes_used
 
+    dims0, bounds0 = outer_loops(mapping, -1)
     dims1, bounds1 = outer_loops(mapping, 0)
     dims2, bounds2 = outer_loops(mapping, 1)
     accesses: dict[str, dict[str, tuple[int, int]]] = {lvl: {} for lvl in ENERGY_LEVELS}
@@ -136,8 +137,9 @@ def evaluate_mapping(
         l2_fill_counts.append(l2_fills)
         l1_distinct = rules.distinct_tiles(relevant1, bounds1, len(dims1))
         l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2))
+        held = rules.held_run(relevance(op, dims0), bounds0, len(dims0)) if arch.hold_operands and op != 2 else 1
         counts = rules.operand_accesses(op, macs, pes_used, l1_tile, array_tile, l2_tile,
-                                        l1_fills, l2_fills, l1_distinct, l2_distinct)
+                                        l1_fills, l2_fills, l1_distinct, l2_distinct, held)
         accesses["L1"][name] = (counts[rules.L1_READS], counts[rules.L1_WRITES])
         accesses["L2"][name] = (counts[rules.L2_READS], counts[rules.L2_WRITES])
         accesses["DRAM"][name] = (counts[rules.DRAM_READS], counts[rules.DRAM_WRITES])
@@ -155,7 +157,6 @@ def evaluate_mapping(
     fill_drain = rules.systolic_fill_drain_cycles([a.size for a in arch.axes], len(arch.axes), stationary,
                                                   l1_fill_counts)
     if arch.latency_model == "ports":
-        dims0, bounds0 = outer_loops(mapping, -1)
         stall = rules.nest_port_stall_cycles(
             bounds0, [relevance(op, dims0) for op in range(3)],
             [relevance(op, dims0, WHOLLY_RELEVANT) for op in range(3)], compute_cycles,

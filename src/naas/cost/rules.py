@@ -89,6 +89,20 @@ def fill_count(relevant, loop_bounds, n: int):
 
 
 @register_jitable
+def held_run(relevant, loop_bounds, n: int):
+    """How many consecutive cycles a PE's MAC uses the same word of an operand: the product of
+    the innermost loops of the nest (``n`` loops innermost first) irrelevant to it, up to the
+    first relevant loop that iterates. With ``hold_operands`` the MAC keeps that word on its
+    input latch and reads its L1 once per run (ZigZag's access_same_data_considered_as_no_access)."""
+    run = 1
+    resident = 1
+    for i in range(n):
+        resident = resident * (1 - relevant[i] * (loop_bounds[i] > 1))
+        run = run * pick(resident, loop_bounds[i], 1)
+    return run
+
+
+@register_jitable
 def distinct_tiles(relevant, loop_bounds, n: int):
     """How many different tiles of an operand the ``n`` outside loops walk through."""
     count = 1
@@ -100,10 +114,13 @@ def distinct_tiles(relevant, loop_bounds, n: int):
 @register_jitable
 def operand_accesses(
     op: int, macs: int, pes_used: int, l1_tile: int, array_tile: int, l2_tile: int,
-    l1_fills: int, l2_fills: int, l1_distinct: int, l2_distinct: int,
+    l1_fills: int, l2_fills: int, l1_distinct: int, l2_distinct: int, held: int,
 ):
     """Word counts of one operand: (L1 reads, L1 writes, NoC words, L2 reads, L2 writes,
     DRAM reads, DRAM writes). L1 counts are summed over all PEs.
+
+    An input operand's L1 is read once per ``held`` MACs (``held_run`` where the MAC holds its
+    operands, else 1); the output register is read and written by every MAC.
 
     ``array_tile`` is the operand's footprint over the L1 and spatial loops: the distinct words
     the whole array holds at once. An L2 read feeds every PE that needs the word (multicast),
@@ -114,7 +131,7 @@ def operand_accesses(
     if op != 2:
         l1_fill_words = l1_fills * l1_tile * pes_used
         dram_in = l2_fills * l2_tile
-        return (macs, l1_fill_words, l1_fill_words, l1_fills * array_tile, dram_in, dram_in, 0)
+        return (macs // held, l1_fill_words, l1_fill_words, l1_fills * array_tile, dram_in, dram_in, 0)
     drained = l1_fills * l1_tile * pes_used
     psums_in = (l1_fills - l1_distinct) * array_tile
     l2_drained = l2_fills * l2_tile

@@ -57,10 +57,12 @@ class DeviceTargets:
     systolic: torch.Tensor     # (K, 1)
     port_model: torch.Tensor   # (K, 1) bool
     port_words: torch.Tensor   # (2, K, 1)
+    hold_operands: torch.Tensor  # (K, 1) bool
     relevant: torch.Tensor     # (3, 8) RELEVANT, on the device
     wholly_relevant: torch.Tensor  # (3, 8) WHOLLY_RELEVANT, on the device
     largest_dim: int           # the largest layer dim, kept on the host
     any_port_model: bool       # whether any problem uses the port model, kept on the host
+    any_hold: bool             # whether any problem's MACs hold their operands, kept on the host
 
     @property
     def n_axes(self) -> int:
@@ -78,12 +80,13 @@ def to_device(targets: StackedTargets, device: torch.device | str) -> DeviceTarg
             return values[:, None]
         return values.T.contiguous()[:, :, None]
 
-    tables = ("relevant", "wholly_relevant", "largest_dim", "any_port_model")
+    tables = ("relevant", "wholly_relevant", "largest_dim", "any_port_model", "any_hold")
     per_problem = {f.name: moved(f.name) for f in fields(DeviceTargets) if f.name not in tables}
     return DeviceTargets(**per_problem, relevant=torch.tensor(RELEVANT.tolist(), device=device),
                          wholly_relevant=torch.tensor(WHOLLY_RELEVANT.tolist(), device=device),
                          largest_dim=int(targets.layer_dims.max()),
-                         any_port_model=bool(targets.port_model.any()))
+                         any_port_model=bool(targets.port_model.any()),
+                         any_hold=bool(targets.hold_operands.any()))
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
         t.layer_dims, t.geometry, temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1),
         t.axis_dim, t.axis_size, t.n_axes, t.l1_words, t.l2_words, t.l2_unified, t.systolic,
         nest_bounds, nest_relevant, nest_wholly, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links,
-        t.port_model, t.any_port_model, t.port_words, [None] * 8, [None] * 8, [None] * 8, [None] * 8, parts)
+        t.port_model, t.any_port_model, t.port_words, t.hold_operands, t.any_hold, [None] * 8, [None] * 8, [None] * 8, [None] * 8, parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
     arg = torch.as_tensor(arg, device=temporal.device).expand(shape)

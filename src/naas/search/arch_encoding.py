@@ -126,5 +126,6 @@ def decode_accelerator(genes: np.ndarray, space: ArchSpace, name: str = "naas") 
         word_bits=budget.word_bits,
         clock_mhz=budget.clock_mhz,
         latency_model=budget.latency_model,
+        hold_operands=budget.hold_operands,
         source=f"searched by naas under the {budget.name} budget",
     )

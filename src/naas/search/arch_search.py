@@ -125,9 +125,10 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
     from naas.workload.io import network_to_dict
 
     space_settings = asdict(space)
-    if space.budget.latency_model == "roofline":
-        # the default before budgets had the field: leaving it out keeps older checkpoints resumable
-        del space_settings["budget"]["latency_model"]
+    # defaults from before budgets had these fields: leaving them out keeps older checkpoints resumable
+    for name, default in (("latency_model", "roofline"), ("hold_operands", False)):
+        if space_settings["budget"][name] == default:
+            del space_settings["budget"][name]
     return {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": asdict(config)}
 
 
