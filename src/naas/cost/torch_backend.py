@@ -139,7 +139,8 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
         t.layer_dims, t.geometry, temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1),
         t.axis_dim, t.axis_size, t.n_axes, t.l1_words, t.l2_words, t.l2_unified, t.systolic,
         nest_bounds, nest_relevant, nest_wholly, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links,
-        t.port_model, t.any_port_model, t.port_words, t.hold_operands, t.any_hold, [None] * 8, [None] * 8, [None] * 8, [None] * 8, parts)
+        t.port_model, t.any_port_model, t.port_words, t.hold_operands, t.any_hold,
+        [None] * 8, [None] * 8, [None] * 8, [None] * 8, parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
     arg = torch.as_tensor(arg, device=temporal.device).expand(shape)
