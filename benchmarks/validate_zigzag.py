@@ -57,7 +57,7 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 def random_valid_mappings(layer: Layer, design, count: int, seed: int) -> MappingBatch:
     targets = stack_targets([compile_target(layer, design)])
     genes = np.random.default_rng(seed).random((1, 4 * count, gene_count(targets.n_axes, 0)))
-    temporal, order, spatial = decode_mappings(genes, targets, 0)
+    temporal, order, spatial, _ = decode_mappings(genes, targets, 0)
     valid = evaluate_stacked(targets, temporal, order, spatial).valid[0]
     keep = np.flatnonzero(valid)[:count]
     return MappingBatch(temporal[0, keep], order[0, keep], spatial[0, keep][:, : len(design.axes)])
@@ -110,7 +110,7 @@ def loma_cross_check(latency_model: str = "ports", hold_operands: bool = True) -
             found = search_mappings([(layer, design)], LOMA_SEARCH, np.random.default_rng(0))
             ours_s = time.perf_counter() - start
             best = found.best.mapping(0)
-            best = type(best)(best.temporal, best.orders, best.spatial[: len(design.axes)])
+            best = best.for_axes(len(design.axes))
             with tempfile.TemporaryDirectory() as folder:
                 cme = ZigZagScorer(design, folder).score(layer, best)
                 export_zigzag(design, Network.from_layers("one", [layer]), {layer.name: best}, folder)

@@ -78,9 +78,9 @@ def test_fill_count_skips_innermost_irrelevant_loops():
     # then K and the outer P each reload: 3 x 5 = 15.
     dims = [4, 0, 2, 4]
     bounds = [4, 2, 3, 5]
-    assert rules.fill_count(relevance(0, dims), bounds, 4) == 15
-    assert rules.distinct_tiles(relevance(0, dims), bounds, 4) == 3
-    assert rules.fill_count(relevance(2, dims), bounds, 4) == 4 * 2 * 3 * 5  # O: P is relevant at once
+    assert rules.fill_count(relevance(0, dims), bounds, 4, 0) == 15
+    assert rules.distinct_tiles(relevance(0, dims), bounds, 4, 0) == 3
+    assert rules.fill_count(relevance(2, dims), bounds, 4, 0) == 4 * 2 * 3 * 5  # O: P is relevant at once
 
 
 def test_outer_loops_lists_l2_then_dram_innermost_first():
@@ -165,3 +165,27 @@ def test_held_operands_read_the_pe_buffer_once_per_run_of_the_same_word():
         saved = every.energy_breakdown_pj["L1"]["W"] - held.energy_breakdown_pj["L1"]["W"]
         assert saved == pytest.approx(4 * every.energy_breakdown_pj["L1"]["W"] / (8 + every.accesses["L1"]["W"][1]))
         assert evaluate_batch((LAYER, hold), MappingBatch.from_mappings([m])).energy_pj[0] == pytest.approx(held.energy_pj)
+
+
+def test_an_uneven_cut_keeps_the_weights_in_the_global_buffer():
+    # K unrolled over 2 PEs; P=2 at L2; C=2 then P=4 at DRAM (C innermost). Evenly cut, the
+    # 2-word weight tile changes with C and is fetched 2 x 4 = 8 times: 16 DRAM words for 4
+    # weights. Lifting C into W's L2 tile (4 words, which fit beside I's 2 and O's 4 in the
+    # 32-word buffer) leaves only P outside it, irrelevant to W: fetched once, 4 words. Inputs
+    # and outputs keep their cut and their counts.
+    layer = Layer("u", K=2, C=2, P=8)
+    even = Mapping((ONES, factors(P=2), factors(C=2, P=4)), (DIMS, DIMS, ("N", "G", "K", "P", "Q", "R", "S", "C")),
+                   (2,))
+    uneven = Mapping(even.temporal, even.orders, even.spatial, lifts=((0, 1), (0, 0), (0, 0)))
+    arch = toy_arch()
+    before, after = evaluate_mapping(layer, arch, even), evaluate_mapping(layer, arch, uneven)
+    assert before.valid and after.valid
+    assert before.accesses["DRAM"]["W"] == (16, 0) and after.accesses["DRAM"]["W"] == (4, 0)
+    assert before.accesses["L2"]["W"][1] == 16 and after.accesses["L2"]["W"][1] == 4
+    for op in "IO":
+        assert after.accesses["DRAM"][op] == before.accesses["DRAM"][op]
+    batched = evaluate_batch((layer, arch), MappingBatch.from_mappings([even, uneven]))
+    assert batched.energy_pj.tolist() == pytest.approx([before.energy_pj, after.energy_pj])
+    # A cut that lifts the whole DRAM level into O's tile (K2 x P8 = 16 words) overflows.
+    too_far = Mapping(even.temporal, even.orders, even.spatial, lifts=((0, 1), (0, 8), (0, 8)))
+    assert "do not fit the unified" in evaluate_mapping(layer, arch, too_far).reason

@@ -48,9 +48,9 @@ PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_che
 
 
 @PROPERTY_SETTINGS
-@given(layer=layers, arch=designs(), seed=st.integers(0, 2**32 - 1))
-def test_batched_equals_reference(layer, arch, seed):
-    batch = random_mappings(layer, arch, 40, np.random.default_rng(seed))
+@given(layer=layers, arch=designs(), seed=st.integers(0, 2**32 - 1), uneven=st.booleans())
+def test_batched_equals_reference(layer, arch, seed, uneven):
+    batch = random_mappings(layer, arch, 40, np.random.default_rng(seed), uneven=uneven)
     got = evaluate_batch((layer, arch), batch, breakdown=True)
     for i in range(len(batch)):
         ref = evaluate_mapping(layer, arch, batch.mapping(i))
@@ -63,15 +63,16 @@ def test_batched_equals_reference(layer, arch, seed):
                 assert got.breakdown_pj[i, lvl, op] == pytest.approx(ref.energy_breakdown_pj[level][name], rel=1e-12)
 
 
-@pytest.mark.parametrize("net,layer_index,design,latency_model,hold", [
-    ("vgg16", 2, "eyeriss", "roofline", False), ("resnet50", 1, "tpu", "roofline", True),
-    ("mobilenet_v2", 5, "shidiannao", "ports", False), ("bert", 3, "edge_tpu", "ports", True),
-    ("unet", 20, "nvdla1024", "roofline", False), ("vgg16", 2, "eyeriss", "ports", True),
+@pytest.mark.parametrize("net,layer_index,design,latency_model,hold,uneven", [
+    ("vgg16", 2, "eyeriss", "roofline", False, False), ("resnet50", 1, "tpu", "roofline", True, True),
+    ("mobilenet_v2", 5, "shidiannao", "ports", False, True), ("bert", 3, "edge_tpu", "ports", True, False),
+    ("unet", 20, "nvdla1024", "roofline", False, False), ("vgg16", 2, "eyeriss", "ports", True, False),
+    ("resnet50", 1, "nvdla256", "ports", True, True),
 ])
-def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design, latency_model, hold):
+def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design, latency_model, hold, uneven):
     layer = zoo_network(net).layers[layer_index].layer
     arch = dataclasses.replace(baseline(design), latency_model=latency_model, hold_operands=hold)
-    batch = random_mappings(layer, arch, 3000, np.random.default_rng(layer_index))
+    batch = random_mappings(layer, arch, 3000, np.random.default_rng(layer_index), uneven=uneven)
     got = evaluate_batch(compile_target(layer, arch), batch)
     for i in range(len(batch)):
         ref = evaluate_mapping(layer, arch, batch.mapping(i))
@@ -115,9 +116,9 @@ def test_moving_an_irrelevant_loop_innermost_never_adds_fills(layer, arch, seed,
         for boundary in (0, 1):
             n = 16 if boundary == 0 else 8
             dims, bounds = outer_loops(m, boundary)
-            before = rules.fill_count(relevance(op, dims), bounds, n)
+            before = rules.fill_count(relevance(op, dims), bounds, n, 0)
             dims, bounds = outer_loops(moved, boundary)
-            after = rules.fill_count(relevance(op, dims), bounds, n)
+            after = rules.fill_count(relevance(op, dims), bounds, n, 0)
             assert after <= before
         if op != 2:  # and so the operand's traffic into L1 and from DRAM never grows
             a, b = evaluate_mapping(layer, arch, m), evaluate_mapping(layer, arch, moved)

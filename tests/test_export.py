@@ -3,12 +3,14 @@
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 import yaml
 
 from naas.arch import baseline
 from naas.cost.network import network_mappings
+from naas.errors import NaasError
 from naas.report.timeloop import export_timeloop
 from naas.report.zigzag import export_zigzag
 from naas.workload import DIMS, zoo_network
@@ -89,3 +91,13 @@ def test_export_refuses_rescore_for_timeloop(tmp_path):
     result = subprocess.run([sys.executable, "-m", "naas.cli", "export", "--arch", "eyeriss", "--network", "resnet18",
                              "--to", "timeloop", str(tmp_path), "--rescore"], capture_output=True, text=True)
     assert result.returncode == 2 and "--rescore runs ZigZag" in result.stderr
+
+
+def test_timeloop_export_refuses_an_uneven_mapping(tmp_path):
+    arch = baseline("eyeriss")
+    network = zoo_network("mobilenet_v2")
+    mappings = network_mappings(network, arch)
+    first = network.layers[0].layer.name
+    mappings[first] = replace(mappings[first], lifts=((0, 1), (0, 0), (0, 0)))
+    with pytest.raises(NaasError, match=f"export: layer {first} has an uneven mapping"):
+        export_timeloop(arch, network, mappings, tmp_path)

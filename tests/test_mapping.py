@@ -75,3 +75,17 @@ def test_bad_mapping_files(tmp_path):
     path.write_text("layers:\n  conv1:\n    spatial: [1]\n    temporal: {}\n    order: {L2: NGKC}\n")
     with pytest.raises(NaasError, match="orders L2: must be a permutation"):
         load_mappings(path)
+    path.write_text("layers:\n  conv1:\n    spatial: [1]\n    temporal: {}\n    lifts: {W: [0, 9]}\n")
+    with pytest.raises(NaasError, match="mapping lifts: give \\(L1, L2\\) lifts of 0 to 8"):
+        load_mappings(path)
+    path.write_text("layers:\n  conv1:\n    spatial: [1]\n    temporal: {}\n    lifts: {W: 2}\n")
+    with pytest.raises(NaasError, match="mapping conv1 lifts W: give \\[L1 lift, L2 lift\\]"):
+        load_mappings(path)
+
+
+def test_uneven_mappings_round_trip_through_yaml(tmp_path):
+    m = default_mapping(Layer("x", K=8, C=4, P=4), baseline("eyeriss"))
+    uneven = {"x": Mapping(m.temporal, m.orders, m.spatial, lifts=((1, 2), (0, 0), (3, 0)))}
+    save_mappings(uneven, tmp_path / "m.yaml")
+    assert "lifts" in (tmp_path / "m.yaml").read_text()
+    assert load_mappings(tmp_path / "m.yaml") == uneven

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 from naas.cli import main
 from naas.cost import evaluate_mapping
 from naas.cost.batched import compile_target, stack_targets
+from naas.errors import NaasError
 from naas.mapping.io import load_mappings
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, search_accelerator
@@ -35,20 +37,26 @@ def test_batched_cmaes_solves_independent_ellipsoids():
 
 
 @pytest.mark.parametrize("encoding", list(ENCODINGS))
-@pytest.mark.parametrize("design", ["eyeriss", "tpu", "shidiannao", "edge_tpu"])
-def test_decoded_mappings_cover_every_dim_and_fit_l1(encoding, design):
+@pytest.mark.parametrize("design,uneven", [("eyeriss", False), ("tpu", False), ("shidiannao", True),
+                                           ("edge_tpu", False), ("nvdla256", True), ("eyeriss", True)])
+def test_decoded_mappings_cover_every_dim_and_fit_l1(encoding, design, uneven):
     arch = baseline(design)
     layers = [nl.layer for nl in zoo_network("mobilenet_v2").layers[:8]]
     targets = stack_targets([compile_target(layer, arch) for layer in layers])
-    genes = np.random.default_rng(3).random((len(layers), 50, gene_count(targets.n_axes, ENCODINGS[encoding])))
+    genes = np.random.default_rng(3).random((len(layers), 50, gene_count(targets.n_axes, ENCODINGS[encoding], uneven)))
     genes[:, :5] = 0.0
     genes[:, 5:10] = 1.0
-    temporal, order, spatial = decode_mappings(genes, targets, ENCODINGS[encoding])
+    temporal, order, spatial, lifts = decode_mappings(genes, targets, ENCODINGS[encoding], uneven)
+    assert (lifts is not None) == uneven
+    if uneven:
+        assert lifts.max() > 0 and (lifts == 0).any()  # some cuts lifted, some stepped down to fit
     for k, layer in enumerate(layers):
         for p in range(genes.shape[1]):
             assert sorted(order[k, p, 1]) == list(range(8)) and sorted(order[k, p, 2]) == list(range(8))
             from naas.mapping import MappingBatch
-            m = MappingBatch(temporal[k], order[k], spatial[k][:, : len(arch.axes)]).mapping(p)
+            batch = MappingBatch(temporal[k], order[k], spatial[k][:, : len(arch.axes)],
+                                 None if lifts is None else lifts[k])
+            m = batch.mapping(p)
             c = evaluate_mapping(layer, arch, m)
             assert c.valid or "L2" in c.reason, c.reason
 
@@ -179,3 +187,19 @@ def test_restarts_keep_the_first_run_and_can_only_improve_on_it():
 def test_cli_search_rejects_bad_search_sizes(args, message, tmp_path, capsys):
     assert main(["search", "--network", "resnet18", "--budget", "eyeriss", "--out", str(tmp_path), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_uneven_search_finds_what_one_cut_per_level_cannot():
+    # ResNet-50's 1x1 K256 C64 layer on NVDLA-256: its 16 K weights fit the global buffer only
+    # if the streaming outputs do not share their cut (docs/validation.md); the uneven search
+    # finds a lower EDP, and its best mapping is uneven and valid.
+    layer = Layer("r", K=256, C=64, P=56, Q=56)
+    arch = baseline("nvdla256")
+    config = MappingSearchConfig(popsize=48, generations=150)
+    even = search_mappings([(layer, arch)], config, np.random.default_rng(0))
+    uneven = search_mappings([(layer, arch)], replace(config, uneven=True), np.random.default_rng(0))
+    assert uneven.objective[0] < 0.99 * even.objective[0]
+    best = uneven.best.mapping(0).for_axes(2)
+    assert best.uneven and evaluate_mapping(layer, arch, best).edp == pytest.approx(uneven.objective[0])
+    with pytest.raises(NaasError, match="uneven: uneven mappings are searched on the numba backend only"):
+        MappingSearchConfig(backend="torch", uneven=True)

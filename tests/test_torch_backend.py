@@ -49,9 +49,10 @@ def _random_batch(problems, per_problem, rng):
     return targets, temporal, order, spatial
 
 
-def _device_cost(targets, temporal, order, spatial, breakdown=False):
+def _device_cost(targets, temporal, order, spatial, breakdown=False, lifts=None):
     return evaluate_device(to_device(targets, "cpu"), torch.from_numpy(temporal), torch.from_numpy(order),
-                           torch.from_numpy(spatial), breakdown=breakdown).to_numpy()
+                           torch.from_numpy(spatial), breakdown=breakdown,
+                           lifts=None if lifts is None else torch.from_numpy(lifts)).to_numpy()
 
 
 def test_torch_cost_equals_numba_on_zoo_layers_and_baselines():
@@ -67,12 +68,13 @@ def test_torch_cost_equals_numba_on_zoo_layers_and_baselines():
 
 
 @PROPERTY_SETTINGS
-@given(layer=layers, arch=designs(), seed=st.integers(0, 2**32 - 1))
-def test_torch_cost_and_breakdown_equal_numba_on_random_designs(layer, arch, seed):
-    batch = random_mappings(layer, arch, 30, np.random.default_rng(seed))
+@given(layer=layers, arch=designs(), seed=st.integers(0, 2**32 - 1), uneven=st.booleans())
+def test_torch_cost_and_breakdown_equal_numba_on_random_designs(layer, arch, seed, uneven):
+    batch = random_mappings(layer, arch, 30, np.random.default_rng(seed), uneven=uneven)
     want = evaluate_batch((layer, arch), batch, breakdown=True)
     targets = stack_targets([compile_target(layer, arch)])
-    got = _device_cost(targets, batch.temporal[None], batch.order[None], batch.spatial[None], breakdown=True)
+    got = _device_cost(targets, batch.temporal[None], batch.order[None], batch.spatial[None], breakdown=True,
+                       lifts=batch.lifts[None])
     np.testing.assert_array_equal(got.reason[0], want.reason)
     for name in ("energy_pj", "latency_cycles", "edp", "utilization"):
         np.testing.assert_allclose(getattr(got, name)[0], getattr(want, name), rtol=1e-12)

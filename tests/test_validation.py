@@ -52,3 +52,35 @@ def test_energy_latency_and_ranks_agree_with_zigzag_on_fixed_mappings():
         assert row["spearman_edp"] >= 0.9, row
         assert row["median_energy_diff"] <= 0.10, row
         assert row["median_latency_diff"] <= 0.10, row  # our "ports" latency model is ZigZag's
+
+
+def test_an_uneven_mapping_scores_the_same_in_zigzag():
+    # LOMA's best on ResNet-50 1x1 / NVDLA-256 (docs/validation.md) as an uneven mapping: W's
+    # global-buffer level holds K and the outer OX too, I's holds K; O keeps the common cut.
+    pytest.importorskip("zigzag")
+    import dataclasses
+    import logging
+    import tempfile
+
+    from naas.arch import baseline
+    from naas.mapping import Mapping
+    from naas.report.zigzag import ZigZagScorer
+
+    layer = Layer("resnet50_1x1", K=256, C=64, P=56, Q=56)
+    design = dataclasses.replace(baseline("nvdla256"), latency_model="ports", hold_operands=True)
+    mapping = Mapping(((1,) * 8, (1, 1, 1, 2, 56, 8, 1, 1), (1, 1, 32, 1, 1, 7, 1, 1)),
+                      (tuple("NGKCPQRS"), tuple("NGKRSCPQ"), tuple("NGCPRSQK")), (32, 8),
+                      lifts=((2, 2), (0, 1), (0, 0)))
+    logging.disable(logging.WARNING)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            theirs = ZigZagScorer(design, folder).score(layer, mapping)
+    finally:
+        logging.disable(logging.NOTSET)
+    ours = evaluate_mapping(layer, design, mapping)
+    by_operand = {str(op): levels for op, levels in theirs.mem_energy_breakdown.items()}
+    for op in "WI":
+        for level, zz_level in zip(("L1", "L2", "DRAM"), by_operand[op]):
+            assert ours.energy_breakdown_pj[level][op] == pytest.approx(float(zz_level), rel=1e-3)
+    assert ours.energy_breakdown_pj["DRAM"]["O"] == pytest.approx(float(by_operand["O"][2]), rel=1e-3)
+    assert ours.latency_cycles == pytest.approx(float(theirs.latency_total2), rel=0.01)

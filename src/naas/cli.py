@@ -95,7 +95,7 @@ def _mapping_config(args: argparse.Namespace):
         resolve_device(args.device)
     return MappingSearchConfig(popsize=args.map_popsize, generations=args.map_generations,
                                encoding=args.encoding, objective=args.objective, backend=backend,
-                               device=args.device, compile=COMPILE_CHOICES[args.compile])
+                               device=args.device, compile=COMPILE_CHOICES[args.compile], uneven=args.uneven)
 
 
 def _with_model_options(spec, args: argparse.Namespace):
@@ -128,7 +128,7 @@ def _cmd_map(args: argparse.Namespace) -> None:
     mappings = {}
     for i, layer in enumerate(layers):
         m = result.best.mapping(i)
-        mappings[layer.name] = type(m)(m.temporal, m.orders, m.spatial[: len(arch.axes)])
+        mappings[layer.name] = m.for_axes(len(arch.axes))
     cost = evaluate_network(network, arch, mappings)
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), mappings searched by "
           f"CMA-ES ({args.encoding} encoding): {result.evaluations:,} evaluations, {result.generations} generations")
@@ -199,7 +199,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
                 "seed": args.seed, "generations": args.generations, "restarts": args.restarts, "popsize": args.popsize,
                 "objective": args.objective, "encoding": args.encoding, "max_axes": max_axes,
-                "latency_model": budget.latency_model, "hold_operands": budget.hold_operands,
+                "latency_model": budget.latency_model, "hold_operands": budget.hold_operands, "uneven": args.uneven,
                 "map_generations": args.map_generations, "map_popsize": args.map_popsize}
     print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
@@ -491,6 +491,9 @@ def _search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=["numba", "torch"],
                    help="cost-model backend: numba (default on cpu) or torch (default, and the only one, on cuda)")
     _model_options(p)
+    p.add_argument("--uneven", action="store_true",
+                   help="search uneven mappings too: each operand cuts the loop nest into its own memory levels "
+                        "(ZigZag's per-operand levels; numba backend)")
     p.add_argument("--compile", choices=["auto", "on", "off"], default="auto",
                    help="torch backend: fuse each mapping generation with torch.compile (auto: on cuda only; "
                         "compiling takes minutes, once per run)")

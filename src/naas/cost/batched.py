@@ -61,20 +61,34 @@ class BatchCost:
 
 
 @numba.njit(cache=True, nogil=True)
+def uneven_loops(order, temporal, lifts, out):
+    """Per operand and level (L1, L2), the loops its uneven cut lifts into its tile: out[op,
+    level, d] the product of their bounds of dim d, out[op, level, 8] how many (``mapping_cost``'s
+    ``uneven``)."""
+    for op in range(3):
+        for level in range(2):
+            out[op, level, :8] = 1
+            out[op, level, 8] = lifts[op, level]
+            for j in range(lifts[op, level]):
+                d = order[level + 1, 7 - j]
+                out[op, level, d] *= temporal[level + 1, d]
+
+
+@numba.njit(cache=True, nogil=True)
 def _kernel(
-    layer_dims, geometry, layer_macs, temporal, order, spatial, axis_dim, axis_size,
+    layer_dims, geometry, layer_macs, temporal, order, spatial, lifts, problem, axis_dim, axis_size,
     l1_words, l2_words, l2_unified, e_mac, e_l1, e_l2, e_noc, e_dram, links, num_pes, systolic,
     port_model, port_words, hold_operands, energy, latency, edp, util, reason, reason_arg, breakdown, want_breakdown,
 ):
     n_axes = axis_dim.shape[0]
-    spatial_dim = np.empty(8, np.int64)
-    l1_loops = np.empty(8, np.int64)
-    array_loops = np.empty(8, np.int64)
-    l2_loops = np.empty(8, np.int64)
+    loops = np.empty((3, 8), np.int64)
     nest_bounds = np.empty(24, np.int64)
     nest_relevant = np.empty((3, 24), np.int64)
     nest_wholly = np.empty((3, 24), np.int64)
     parts = np.empty((4, 3))
+    # numba compiles this kernel once for even batches (lifts None) and once for uneven ones
+    # (lifts[problem, b] the cuts of candidate b), so the even path carries no uneven code.
+    uneven = None if lifts is None else np.ones((3, 2, 9), np.int64)
     for b in range(temporal.shape[0]):
         # The loop nest innermost first: the L1 block, the L2 block, the DRAM block.
         # The L1 block's loop order matters to the port model and to held operands only.
@@ -87,11 +101,12 @@ def _kernel(
             if port_model:
                 for op in range(3):
                     nest_wholly[op, i] = WHOLLY_RELEVANT[op, d]
+        if lifts is not None:
+            uneven_loops(order[b], temporal[b], lifts[problem, b], uneven)
         total, cycles, code, arg = mapping_cost(
-            layer_dims, geometry, temporal[b], spatial[b], axis_dim, axis_size, n_axes,
-            l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly,
-            e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_model, port_words, hold_operands, hold_operands,
-            spatial_dim, l1_loops, array_loops, l2_loops, parts)
+            layer_dims, geometry, temporal[b], spatial[b], axis_dim, axis_size, n_axes, l1_words, l2_words,
+            l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly, uneven, e_mac, e_l1, e_l2, e_noc,
+            e_dram, links, port_model, port_words, hold_operands, (port_model, hold_operands), loops, parts)
         reason[b] = code
         reason_arg[b] = arg
         if code == rules.BAD_FACTOR:
@@ -159,6 +174,12 @@ def compile_target(layer: Layer, arch: Accelerator) -> CompiledTarget:
     )
 
 
+def _lifts_or_none(lifts: np.ndarray) -> np.ndarray | None:
+    """The uneven cuts (K, B, 3, 2) for the kernel, None when every mapping is even (its fast
+    path)."""
+    return np.ascontiguousarray(lifts, dtype=np.int64) if lifts.any() else None
+
+
 def evaluate_batch(
     target: CompiledTarget | tuple[Layer, Accelerator], batch: MappingBatch, breakdown: bool = False
 ) -> BatchCost:
@@ -177,7 +198,8 @@ def evaluate_batch(
     _kernel(
         t.layer_dims, t.geometry, t.layer_macs, np.ascontiguousarray(batch.temporal, dtype=np.int64),
         np.ascontiguousarray(batch.order, dtype=np.int64), np.ascontiguousarray(batch.spatial, dtype=np.int64),
-        t.axis_dim, t.axis_size, t.l1_words, t.l2_words, t.l2_unified, t.e_mac, t.e_l1, t.e_l2,
+        _lifts_or_none(batch.lifts[None]), 0, t.axis_dim, t.axis_size, t.l1_words, t.l2_words, t.l2_unified,
+        t.e_mac, t.e_l1, t.e_l2,
         t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic, t.port_model, t.port_words, t.hold_operands,
         energy, latency, edp, util, reason, reason_arg, parts, breakdown,
     )
@@ -253,21 +275,23 @@ def stack_targets(targets: list[CompiledTarget]) -> StackedTargets:
 
 
 @numba.njit(cache=True, nogil=True)
-def _stacked_kernel(s_dims, s_geom, s_macs, temporal, order, spatial, s_axis_dim, s_axis_size,
+def _stacked_kernel(s_dims, s_geom, s_macs, temporal, order, spatial, lifts, s_axis_dim, s_axis_size,
                     s_l1, s_l2, s_unified, s_emac, s_el1, s_el2, s_enoc, s_edram, s_links, s_pes,
                     s_systolic, s_ports, s_port_words, s_hold, energy, latency, edp, util, reason, reason_arg,
                     breakdown):
     for k in range(s_dims.shape[0]):
-        _kernel(s_dims[k], s_geom[k], s_macs[k], temporal[k], order[k], spatial[k], s_axis_dim[k],
+        _kernel(s_dims[k], s_geom[k], s_macs[k], temporal[k], order[k], spatial[k], lifts, k, s_axis_dim[k],
                 s_axis_size[k], s_l1[k], s_l2[k], s_unified[k], s_emac[k], s_el1[k], s_el2[k],
                 s_enoc[k], s_edram[k], s_links[k], s_pes[k], s_systolic[k], s_ports[k], s_port_words[k],
                 s_hold[k], energy[k], latency[k], edp[k], util[k], reason[k], reason_arg[k], breakdown, False)
 
 
 def evaluate_stacked(targets: StackedTargets, temporal: np.ndarray, order: np.ndarray,
-                     spatial: np.ndarray) -> BatchCost:
-    """Cost of P candidate mappings for each of K problems: arrays (K, P, ...) in, (K, P) out."""
+                     spatial: np.ndarray, lifts: np.ndarray | None = None) -> BatchCost:
+    """Cost of P candidate mappings for each of K problems: arrays (K, P, ...) in, (K, P) out;
+    ``lifts`` (K, P, 3, 2) are their uneven cuts (None: even mappings)."""
     k, p = temporal.shape[:2]
+    lifts = None if lifts is None else _lifts_or_none(lifts)
     energy = np.empty((k, p))
     latency = np.empty((k, p))
     edp = np.empty((k, p))
@@ -275,7 +299,7 @@ def evaluate_stacked(targets: StackedTargets, temporal: np.ndarray, order: np.nd
     reason = np.empty((k, p), dtype=np.int8)
     reason_arg = np.empty((k, p), dtype=np.int8)
     t = targets
-    _stacked_kernel(t.layer_dims, t.geometry, t.layer_macs, temporal, order, spatial, t.axis_dim,
+    _stacked_kernel(t.layer_dims, t.geometry, t.layer_macs, temporal, order, spatial, lifts, t.axis_dim,
                     t.axis_size, t.l1_words, t.l2_words, t.l2_unified, t.e_mac, t.e_l1, t.e_l2,
                     t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic, t.port_model, t.port_words,
                     t.hold_operands, energy, latency, edp, util, reason, reason_arg, np.zeros((1, 4, 3)))

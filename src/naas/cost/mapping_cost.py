@@ -3,9 +3,9 @@ numba kernel calls it per candidate with scalars, the torch backend once with te
 whole batch (see ``naas.cost.rules`` for what such code may and may not do).
 
 Sequences are indexed [dim], [axis], [operand] or [level][dim] with plain ints. The caller
-gathers what depends on the loop order (``nest_bounds``, ``nest_relevant``), because gathering
-by a value is spelt differently in numba and torch, and provides the scratch sequences written
-here (numpy arrays in numba, lists in torch).
+gathers what depends on the loop order (``nest_bounds``, ``nest_relevant``, ``uneven``), because
+gathering by a value is spelt differently in numba and torch, and provides the scratch sequences
+written here, ``loops`` (3 x 8) and ``parts`` (numpy arrays in numba, lists in torch).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 @register_jitable
 def mapping_cost(
     layer_dims, geometry, temporal, spatial, axis_dim, axis_size, n_axes: int,
-    l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly,
-    e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, any_port_model, port_words, hold_operands, any_hold,
-    spatial_dim, l1_loops, array_loops, l2_loops, parts,
+    l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly, uneven,
+    e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_words, hold_operands, any_of,
+    loops, parts,
 ):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
     operand written into ``parts[level][op]`` (levels L1, L2, DRAM, NoC).
@@ -38,16 +38,20 @@ def mapping_cost(
     unrolling of each array axis (of parallel dim ``axis_dim[axis]``). ``nest_bounds`` are the
     24 temporal loops innermost first (the L1, L2 and DRAM blocks in their orders);
     ``nest_relevant[op][i]`` / ``nest_wholly[op][i]`` are 1 where loop i is relevant / wholly
-    relevant to operand op. ``systolic`` is the stationary operand of a systolic array, -1 for a
+    relevant to operand op. ``uneven`` is None for an even mapping; for an uneven one
+    (``Mapping.lifts``), ``uneven[op][level][dim]`` is the product per dim of the loops operand
+    op's cut lifts into its L1 (level 0) or L2 (level 1) tile and ``uneven[op][level][8]`` how
+    many loops that is. Being None or not is a type, so numba compiles the even path without
+    the uneven code. ``systolic`` is the stationary operand of a systolic array, -1 for a
     broadcast array. ``port_model`` selects the memory-port latency (else the roofline over
     ``links``), with the global buffer's and DRAM's port widths ``port_words`` (words/cycle);
-    ``any_port_model``, fixed by the caller, says whether any candidate uses it, so that a
-    batch costed with the roofline only does not pay for the port model. ``hold_operands`` says
-    whether the MACs hold their input operands (``rules.held_run``), ``any_hold`` whether any
-    candidate's do. ``code``/``arg`` are the
-    first validity rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still
-    gets numbers here, which the caller discards.
+    ``hold_operands`` says whether the MACs hold their input operands (``rules.held_run``).
+    ``any_of`` = (any candidate uses the port model, any holds operands), fixed by the caller,
+    so that a batch without them does not pay for them. ``code``/``arg`` are the first validity
+    rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still gets numbers here,
+    which the caller discards.
     """
+    any_port_model, any_hold = any_of[0], any_of[1]
     code = rules.VALID
     arg = 0
     for level in range(3):
@@ -61,20 +65,31 @@ def mapping_cost(
         unroll = 1
         for a in range(n_axes):
             unroll = unroll * pick(axis_dim[a] == d, spatial[a], 1)
-        spatial_dim[d] = unroll
-        l1_loops[d] = temporal[0][d]
-        array_loops[d] = temporal[0][d] * unroll
-        l2_loops[d] = array_loops[d] * temporal[1][d]
+        loops[0][d] = temporal[0][d]
+        loops[1][d] = temporal[0][d] * unroll
+        loops[2][d] = loops[1][d] * temporal[1][d]
         compute = compute * temporal[0][d] * temporal[1][d] * temporal[2][d]
         pes_used = pes_used * unroll
     for d in range(8):
-        code, arg = _first_failure(code, arg, l2_loops[d] * temporal[2][d] < layer_dims[d],
+        code, arg = _first_failure(code, arg, loops[2][d] * temporal[2][d] < layer_dims[d],
                                    rules.NOT_COVERED, d)
     for a in range(n_axes):
         code, arg = _first_failure(code, arg, spatial[a] > axis_size[a], rules.SPATIAL_OVERFLOW, a)
-    l1_tiles = rules.footprints(l1_loops, geometry)
-    array_tiles = rules.footprints(array_loops, geometry)
-    l2_tiles = rules.footprints(l2_loops, geometry)
+    if uneven is None:
+        lifts = ((0, 0), (0, 0), (0, 0))
+        max_lift = 0
+        l1_tiles = rules.footprints(loops[0], geometry)
+        array_tiles = rules.footprints(loops[1], geometry)
+        l2_tiles = rules.footprints(loops[2], geometry)
+    else:
+        lifts = ((uneven[0][0][8], uneven[0][1][8]), (uneven[1][0][8], uneven[1][1][8]),
+                 (uneven[2][0][8], uneven[2][1][8]))
+        max_lift = 8
+        l1_lifted = (uneven[0][0], uneven[1][0], uneven[2][0])
+        l2_lifted = (uneven[0][1], uneven[1][1], uneven[2][1])
+        l1_tiles = rules.uneven_footprints(loops[0], l1_lifted, geometry)
+        array_tiles = rules.uneven_footprints(loops[1], l1_lifted, geometry)
+        l2_tiles = rules.uneven_footprints(loops[2], l2_lifted, geometry)
     over = rules.buffer_overflow(l1_tiles, l1_words, False)
     code, arg = _first_failure(code, arg, over != rules.FITS, rules.L1_OVERFLOW, over)
     over = rules.buffer_overflow(l2_tiles, l2_words, l2_unified)
@@ -85,12 +100,12 @@ def mapping_cost(
     array_words = 0
     dram_words = 0
     outer = nest_bounds[8:]
-    l1_fills_by_op = (rules.fill_count(nest_relevant[0][8:], outer, 16),
-                      rules.fill_count(nest_relevant[1][8:], outer, 16),
-                      rules.fill_count(nest_relevant[2][8:], outer, 16))
-    l2_fills_by_op = (rules.fill_count(nest_relevant[0][16:], nest_bounds[16:], 8),
-                      rules.fill_count(nest_relevant[1][16:], nest_bounds[16:], 8),
-                      rules.fill_count(nest_relevant[2][16:], nest_bounds[16:], 8))
+    l1_fills_by_op = (rules.fill_count(nest_relevant[0][8:], outer, 16, lifts[0][0]),
+                      rules.fill_count(nest_relevant[1][8:], outer, 16, lifts[1][0]),
+                      rules.fill_count(nest_relevant[2][8:], outer, 16, lifts[2][0]))
+    l2_fills_by_op = (rules.fill_count(nest_relevant[0][16:], nest_bounds[16:], 8, lifts[0][1]),
+                      rules.fill_count(nest_relevant[1][16:], nest_bounds[16:], 8, lifts[1][1]),
+                      rules.fill_count(nest_relevant[2][16:], nest_bounds[16:], 8, lifts[2][1]))
     held_by_op = (1, 1, 1)
     if any_hold:
         held_by_op = (pick(hold_operands, rules.held_run(nest_relevant[0], nest_bounds, 24), 1),
@@ -98,9 +113,9 @@ def mapping_cost(
     for op in range(3):
         relevant = nest_relevant[op]
         l1_fills = l1_fills_by_op[op]
-        l1_distinct = rules.distinct_tiles(relevant[8:], outer, 16)
+        l1_distinct = rules.distinct_tiles(relevant[8:], outer, 16, lifts[op][0])
         l2_fills = l2_fills_by_op[op]
-        l2_distinct = rules.distinct_tiles(relevant[16:], nest_bounds[16:], 8)
+        l2_distinct = rules.distinct_tiles(relevant[16:], nest_bounds[16:], 8, lifts[op][1])
         c = rules.operand_accesses(op, macs, pes_used, l1_tiles[op], array_tiles[op], l2_tiles[op],
                                    l1_fills, l2_fills, l1_distinct, l2_distinct, held_by_op[op])
         parts[0][op] = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])
@@ -114,7 +129,7 @@ def mapping_cost(
     cycles = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
     if any_port_model:
         # the operand loop ended on O: l1_distinct and l2_distinct are the output's
-        stall = rules.nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles,
+        stall = rules.nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, lifts, max_lift, compute, l1_tiles,
                                              array_tiles, l2_tiles, l1_fills_by_op, l2_fills_by_op,
                                              l1_distinct, l2_distinct, macs, l1_words, l2_words, l2_unified,
                                              port_words)

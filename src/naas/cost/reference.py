@@ -46,15 +46,33 @@ def describe_violation(code: int, arg: int, layer: Layer, arch: Accelerator) -> 
     return f"L2 tile of {OPERANDS[arg]} does not fit its global-buffer part"
 
 
+def cuts(mapping: Mapping, op: int) -> tuple[int, int]:
+    """Where operand ``op``'s L1 and L2 end in the 24-loop nest (innermost first)."""
+    return 8 + mapping.lifts[op][0], 16 + mapping.lifts[op][1]
+
+
+def loops_inside(mapping: Mapping, cut: int) -> list[int]:
+    """Per dim, the product of the nest's temporal loops below position ``cut``."""
+    dims, bounds = outer_loops(mapping, -1)
+    per_dim = [1] * len(DIMS)
+    for d, bound in zip(dims[:cut], bounds[:cut]):
+        per_dim[d] *= bound
+    return per_dim
+
+
 def _tiles(layer: Layer, arch: Accelerator, mapping: Mapping):
-    """Footprints per operand: per-PE L1 tile, the array's tile, the L2 tile."""
+    """Footprints per operand (each inside its own cuts): per-PE L1 tile, the array's tile,
+    the L2 tile."""
     spatial = spatial_factors_per_dim(arch, mapping)
-    l1_loops = list(mapping.temporal[0])
-    array_loops = [l1_loops[d] * spatial[d] for d in range(len(DIMS))]
-    l2_loops = [array_loops[d] * mapping.temporal[1][d] for d in range(len(DIMS))]
     geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
-    per_level = [rules.footprints(loops, geometry) for loops in (l1_loops, array_loops, l2_loops)]
-    tiles = {name: tuple(level[op] for level in per_level) for op, name in enumerate(OPERANDS)}
+    tiles = {}
+    for op, name in enumerate(OPERANDS):
+        cut1, cut2 = cuts(mapping, op)
+        l1_loops = loops_inside(mapping, cut1)
+        array_loops = [l1_loops[d] * spatial[d] for d in range(len(DIMS))]
+        l2_loops = [loops * spatial[d] for d, loops in enumerate(loops_inside(mapping, cut2))]
+        tiles[name] = tuple(rules.footprints(loops, geometry)[op] for loops in (l1_loops, array_loops, l2_loops))
+    l2_loops = [spatial[d] * mapping.temporal[0][d] * mapping.temporal[1][d] for d in range(len(DIMS))]
     return spatial, tiles, l2_loops
 
 
@@ -120,8 +138,6 @@ def evaluate_mapping(
     macs = compute_cycles * pes_used
 
     dims0, bounds0 = outer_loops(mapping, -1)
-    dims1, bounds1 = outer_loops(mapping, 0)
-    dims2, bounds2 = outer_loops(mapping, 1)
     accesses: dict[str, dict[str, tuple[int, int]]] = {lvl: {} for lvl in ENERGY_LEVELS}
     breakdown: dict[str, dict[str, float]] = {lvl: {} for lvl in ENERGY_LEVELS}
     array_words = 0
@@ -130,13 +146,16 @@ def evaluate_mapping(
     l2_fill_counts = []
     for op, name in enumerate(OPERANDS):
         l1_tile, array_tile, l2_tile = tiles[name]
+        cut1, cut2 = cuts(mapping, op)
+        dims1, bounds1 = dims0[cut1:], bounds0[cut1:]
+        dims2, bounds2 = dims0[cut2:], bounds0[cut2:]
         relevant1, relevant2 = relevance(op, dims1), relevance(op, dims2)
-        l1_fills = rules.fill_count(relevant1, bounds1, len(dims1))
+        l1_fills = rules.fill_count(relevant1, bounds1, len(dims1), 0)
         l1_fill_counts.append(l1_fills)
-        l2_fills = rules.fill_count(relevant2, bounds2, len(dims2))
+        l2_fills = rules.fill_count(relevant2, bounds2, len(dims2), 0)
         l2_fill_counts.append(l2_fills)
-        l1_distinct = rules.distinct_tiles(relevant1, bounds1, len(dims1))
-        l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2))
+        l1_distinct = rules.distinct_tiles(relevant1, bounds1, len(dims1), 0)
+        l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2), 0)
         held = rules.held_run(relevance(op, dims0), bounds0, len(dims0)) if arch.hold_operands and op != 2 else 1
         counts = rules.operand_accesses(op, macs, pes_used, l1_tile, array_tile, l2_tile,
                                         l1_fills, l2_fills, l1_distinct, l2_distinct, held)
@@ -159,7 +178,7 @@ def evaluate_mapping(
     if arch.latency_model == "ports":
         stall = rules.nest_port_stall_cycles(
             bounds0, [relevance(op, dims0) for op in range(3)],
-            [relevance(op, dims0, WHOLLY_RELEVANT) for op in range(3)], compute_cycles,
+            [relevance(op, dims0, WHOLLY_RELEVANT) for op in range(3)], mapping.lifts, 8, compute_cycles,
             [tiles[name][0] for name in OPERANDS], [tiles[name][1] for name in OPERANDS],
             [tiles[name][2] for name in OPERANDS], l1_fill_counts, l2_fill_counts,
             l1_distinct, l2_distinct, macs,  # the operand loop ended on O: the output's distinct tiles

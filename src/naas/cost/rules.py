@@ -53,6 +53,23 @@ def footprints(f, geometry):
 
 
 @register_jitable
+def scaled(f, g):
+    """The 8 loop bounds f[d] * g[d], as a tuple."""
+    return (f[0] * g[0], f[1] * g[1], f[2] * g[2], f[3] * g[3], f[4] * g[4], f[5] * g[5], f[6] * g[6],
+            f[7] * g[7])
+
+
+@register_jitable
+def uneven_footprints(f, lifted, geometry):
+    """The W, I and O footprints when operand op's tile spans loops of bounds f[d] *
+    lifted[op][d]: the loops of its level and those its uneven cut lifts into it."""
+    sh, sw, dh, dw = geometry[0], geometry[1], geometry[2], geometry[3]
+    return (operand_footprint(0, scaled(f, lifted[0]), sh, sw, dh, dw),
+            operand_footprint(1, scaled(f, lifted[1]), sh, sw, dh, dw),
+            operand_footprint(2, scaled(f, lifted[2]), sh, sw, dh, dw))
+
+
+@register_jitable
 def buffer_overflow(tiles, words, unified):
     """Which tile overflows its buffer: the first operand's index, -1 when the three tiles
     together overflow a unified buffer (of ``words[0]`` words), or FITS. ``tiles`` and
@@ -75,15 +92,17 @@ def tiles_fit(level, loops, geometry, l1_words, l2_words, unified):
 
 
 @register_jitable
-def fill_count(relevant, loop_bounds, n: int):
-    """How many times a tile is loaded, given the ``n`` loops outside it listed innermost first
-    and whether each is relevant to the tile's operand (1/0, ``RELEVANT[op, loop dim]``). The
-    tile stays resident across the innermost run of loops irrelevant to it; from the first
-    relevant loop outwards every iteration reloads it. Loops of bound 1 do not iterate."""
+def fill_count(relevant, loop_bounds, n: int, below):
+    """How many times a tile is loaded, given ``n`` loops listed innermost first, of which the
+    first ``below`` are inside the tile (its operand's uneven cut lifts them in) and the rest
+    outside, and whether each is relevant to the tile's operand (1/0, ``RELEVANT[op, loop
+    dim]``). The tile stays resident across the innermost run of outside loops irrelevant to
+    it; from the first relevant loop outwards every iteration reloads it. Loops of bound 1 do
+    not iterate."""
     count = 1
     resident = 1
     for i in range(n):
-        resident = resident * (1 - relevant[i] * (loop_bounds[i] > 1))
+        resident = resident * (1 - relevant[i] * (i >= below) * (loop_bounds[i] > 1))
         count = count * pick(resident, 1, loop_bounds[i])
     return count
 
@@ -103,11 +122,12 @@ def held_run(relevant, loop_bounds, n: int):
 
 
 @register_jitable
-def distinct_tiles(relevant, loop_bounds, n: int):
-    """How many different tiles of an operand the ``n`` outside loops walk through."""
+def distinct_tiles(relevant, loop_bounds, n: int, below):
+    """How many different tiles of an operand the ``n`` loops walk through, of which the first
+    ``below`` are inside the tile (see ``fill_count``)."""
     count = 1
     for i in range(n):
-        count = count * pick(relevant[i], loop_bounds[i], 1)
+        count = count * pick(relevant[i] * (i >= below), loop_bounds[i], 1)
     return count
 
 
@@ -187,37 +207,51 @@ def latency_cycles(compute, array_words, dram_words, noc_words_per_cycle, dram_w
 # one read and one write port (DRAM one port for both), each transfer of an operand takes whole
 # cycles of its port, and a refill overlaps compute only where the buffer has room for a second
 # tile. The nest below is the whole loop nest innermost first: L1 block [0, 8), L2 block
-# [8, 16), DRAM block [16, 24). Divisors are kept >= 1: a mapping with a factor < 1 still flows
-# through here (its numbers are discarded) and must not divide by zero.
+# [8, 16), DRAM block [16, 24); an operand's own levels end at its cuts (8 and 16, later where
+# an uneven mapping lifts them), which are numbers, so level ranges are masks, not slices.
+# Divisors are kept >= 1: a mapping with a factor < 1 still flows through here (its numbers
+# are discarded) and must not divide by zero.
 
 #: A flow that moves nothing, to pad a port's list of flows.
 IDLE_FLOW = (0, 0, 1, 1, 1)
 
 
 @register_jitable
-def top_irrelevant_loops(relevant, bounds, lo: int, hi: int, period, if_none):
+def loops_below(bounds, cut, n: int):
+    """The product of the nest's loops below position ``cut`` (<= ``n``): the cycles one pass
+    of them takes."""
+    product = 1
+    for i in range(n):
+        product = product * pick(i < cut, bounds[i], 1)
+    return product
+
+
+@register_jitable
+def top_irrelevant_loops(relevant, bounds, lo, hi, n: int, period, if_none):
     """The loops a tile stays resident across at the top of its level: the product of the
-    level's loops [lo, hi) above its outermost relevant loop and the irrelevant loops merged
-    into it from above, which together end where the tile's ``period`` (cycles) ends.
-    ``if_none`` is the divisor to use when the level has no relevant loop (1 for L1, whose
+    level's loops [lo, hi) (hi <= ``n``) above its outermost relevant loop and the irrelevant
+    loops merged into it from above, which together end where the tile's ``period`` (cycles)
+    ends. ``if_none`` is the divisor to use when the level has no relevant loop (1 for L1, whose
     whole period is then irrelevant; ``period`` for L2, whose block is then empty)."""
     prefix = 1
     through_last = if_none
-    for i in range(hi):
-        prefix = prefix * bounds[i]
-        if i >= lo:
-            through_last = pick(relevant[i] * (bounds[i] > 1), prefix, through_last)
+    for i in range(n):
+        inside = i < hi
+        prefix = prefix * pick(inside, bounds[i], 1)
+        through_last = pick(relevant[i] * (bounds[i] > 1) * (i >= lo) * inside, prefix, through_last)
     return period // larger(through_last, 1)
 
 
 @register_jitable
-def top_relevant_loops(wholly_relevant, bounds, lo: int, hi: int, merged):
-    """The product of the wholly relevant loops at the top of a level's block [lo, hi): each
-    of their steps replaces the whole tile, so only a 1/this share of it must be buffered
-    twice. ``merged`` is true when irrelevant loops from above were merged on top (then 1)."""
+def top_relevant_loops(wholly_relevant, bounds, lo, hi, n: int, merged):
+    """The product of the wholly relevant loops at the top of a level's loops [lo, hi) (hi <=
+    ``n``): each of their steps replaces the whole tile, so only a 1/this share of it must be
+    buffered twice. ``merged`` is true when irrelevant loops from above were merged on top
+    (then 1)."""
     run = 1
-    for i in range(lo, hi):
-        run = pick((1 - wholly_relevant[i]) * (bounds[i] > 1), 1, run * bounds[i])
+    for i in range(n):
+        step = pick((1 - wholly_relevant[i]) * (bounds[i] > 1), 1, run * bounds[i])
+        run = pick((i >= lo) * (i < hi), step, run)
     return pick(merged, 1, run)
 
 
@@ -250,19 +284,23 @@ def refill_window(period, room, top_irrelevant):
 
 
 @register_jitable
-def tile_timing(relevant, wholly_relevant, bounds, l1_fills, l2_fills, cycles, l1_cycles, l2_cycles,
+def tile_timing(relevant, wholly_relevant, bounds, l1_fills, l2_fills, cycles, cut1, cut2, max_lift: int,
                 l1_tile, l2_tile):
     """For one operand: the cycles one L1 tile and one L2 tile live (their periods), the
     resident loops on top of each (``top_irrelevant_loops``) and the share of each tile that
-    must be buffered twice to refill it during compute. ``l1_cycles``/``l2_cycles`` are the
-    cycles of the loops inside L1 and inside L2 (the nest's first 8 and 16 loops)."""
+    must be buffered twice to refill it during compute. The operand's L1 holds the nest's
+    loops below ``cut1`` (<= 8 + ``max_lift``), its L2 those below ``cut2`` (<= 16 + ``max_lift``)."""
+    n1 = 8 + max_lift
+    n2 = 16 + max_lift
     p1 = cycles // larger(l1_fills, 1)
     p2 = cycles // larger(l2_fills, 1)
     return (p1, p2,
-            top_irrelevant_loops(relevant, bounds, 0, 8, p1, 1),
-            top_irrelevant_loops(relevant, bounds, 8, 16, p2, p2),
-            l1_tile // larger(top_relevant_loops(wholly_relevant, bounds, 0, 8, p1 > l1_cycles), 1),
-            l2_tile // larger(top_relevant_loops(wholly_relevant, bounds, 8, 16, p2 > l2_cycles), 1))
+            top_irrelevant_loops(relevant, bounds, 0, cut1, n1, p1, 1),
+            top_irrelevant_loops(relevant, bounds, cut1, cut2, n2, p2, p2),
+            l1_tile // larger(top_relevant_loops(wholly_relevant, bounds, 0, cut1, n1,
+                                                 p1 > loops_below(bounds, cut1, n1)), 1),
+            l2_tile // larger(top_relevant_loops(wholly_relevant, bounds, cut1, cut2, n2,
+                                                 p2 > loops_below(bounds, cut2, n2)), 1))
 
 
 @register_jitable
@@ -353,24 +391,19 @@ def memory_port_stall_cycles(cycles, l1_tiles, array_tiles, l2_tiles, l1_fills, 
 
 
 @register_jitable
-def nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, compute, l1_tiles, array_tiles,
+def nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, lifts, max_lift: int, compute, l1_tiles, array_tiles,
                            l2_tiles, l1_fills, l2_fills, o_l1_distinct, o_l2_distinct, macs, l1_words,
                            l2_words, l2_unified, port_words):
     """``memory_port_stall_cycles`` of a mapping, from its loop nest (24 loops innermost first,
-    with the relevance flags of each operand), compute cycles, tiles, fills, the distinct L1
-    and L2 output tiles (``distinct_tiles``) and MACs."""
-    l1_cycles = 1
-    l2_cycles = 1
-    for i in range(16):
-        l2_cycles = l2_cycles * nest_bounds[i]
-        if i < 8:
-            l1_cycles = l1_cycles * nest_bounds[i]
+    with the relevance flags of each operand), each operand's uneven ``lifts`` (L1, L2; none
+    above ``max_lift``, a number fixed by the caller), compute
+    cycles, tiles, fills, the distinct L1 and L2 output tiles (``distinct_tiles``) and MACs."""
     w = tile_timing(nest_relevant[0], nest_wholly[0], nest_bounds, l1_fills[0], l2_fills[0], compute,
-                    l1_cycles, l2_cycles, l1_tiles[0], l2_tiles[0])
+                    8 + lifts[0][0], 16 + lifts[0][1], max_lift, l1_tiles[0], l2_tiles[0])
     i = tile_timing(nest_relevant[1], nest_wholly[1], nest_bounds, l1_fills[1], l2_fills[1], compute,
-                    l1_cycles, l2_cycles, l1_tiles[1], l2_tiles[1])
+                    8 + lifts[1][0], 16 + lifts[1][1], max_lift, l1_tiles[1], l2_tiles[1])
     o = tile_timing(nest_relevant[2], nest_wholly[2], nest_bounds, l1_fills[2], l2_fills[2], compute,
-                    l1_cycles, l2_cycles, l1_tiles[2], l2_tiles[2])
+                    8 + lifts[2][0], 16 + lifts[2][1], max_lift, l1_tiles[2], l2_tiles[2])
     shared = shared_buffer_room((w[5], i[5], o[5]), l2_words[0])
     w1, w2 = refill_windows(w, l1_words[0], pick(l2_unified, shared[0], has_room(w[5], l2_words[0])))
     i1, i2 = refill_windows(i, l1_words[1], pick(l2_unified, shared[1], has_room(i[5], l2_words[1])))

@@ -128,19 +128,35 @@ def loop_nest(temporal: torch.Tensor, order: torch.Tensor, relevant: torch.Tenso
             wholly_relevant[:, flat].permute(0, 3, 1, 2))
 
 
+def uneven_loops(temporal: torch.Tensor, order: torch.Tensor, lifts: torch.Tensor) -> torch.Tensor:
+    """``mapping_cost``'s ``uneven`` as (3, 2, 9, K, P): per operand and level (L1, L2), the
+    product per dim of the loops its uneven cut lifts into its tile (the innermost ``lifts`` of
+    the level above), then how many."""
+    dims = order[:, :, 1:].flip(-1)  # (K, P, 2, 8): the L2 and DRAM blocks, innermost first
+    bounds = torch.gather(temporal[:, :, 1:], 3, dims)
+    position = torch.arange(8, device=temporal.device)
+    taken = position < lifts[..., None]  # (K, P, 3, 2, 8 positions)
+    is_dim = dims[:, :, None, :, :, None] == position  # (K, P, 1, 2, 8 positions, 8 dims)
+    factors = torch.where(taken[..., None] & is_dim, bounds[:, :, None, :, :, None], 1)
+    counts = lifts.permute(2, 3, 0, 1)[:, :, None]
+    return torch.cat([factors.prod(dim=4).permute(2, 3, 4, 0, 1), counts], dim=2)
+
+
 def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch.Tensor,
-                    spatial: torch.Tensor, breakdown: bool = False) -> DeviceCost:
+                    spatial: torch.Tensor, breakdown: bool = False, lifts: torch.Tensor | None = None) -> DeviceCost:
     """Cost of P candidate mappings for each of K problems: int64 tensors temporal (K, P, 3, 8),
-    order (K, P, 3, 8) and spatial (K, P, A) on the targets' device, results (K, P)."""
+    order (K, P, 3, 8), spatial (K, P, A) and uneven cuts ``lifts`` (K, P, 3, 2; None: even) on
+    the targets' device, results (K, P)."""
     t = targets
+    uneven = None if lifts is None or not bool(lifts.any()) else uneven_loops(temporal, order, lifts)
     nest_bounds, nest_relevant, nest_wholly = loop_nest(temporal, order, t.relevant, t.wholly_relevant)
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.layer_dims, t.geometry, temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1),
         t.axis_dim, t.axis_size, t.n_axes, t.l1_words, t.l2_words, t.l2_unified, t.systolic,
-        nest_bounds, nest_relevant, nest_wholly, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links,
-        t.port_model, t.any_port_model, t.port_words, t.hold_operands, t.any_hold,
-        [None] * 8, [None] * 8, [None] * 8, [None] * 8, parts)
+        nest_bounds, nest_relevant, nest_wholly, uneven, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links,
+        t.port_model, t.port_words, t.hold_operands, (t.any_port_model, t.any_hold),
+        [[None] * 8 for _ in range(3)], parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
     arg = torch.as_tensor(arg, device=temporal.device).expand(shape)

@@ -1,7 +1,8 @@
 """Per-layer mappings of a network to and from YAML (one file per network and design).
 
 Format, per layer name: ``spatial`` (one factor per array axis), ``temporal`` (per level, the
-factors other than 1), ``order`` (per level, dims outermost first as one string)."""
+factors other than 1), ``order`` (per level, dims outermost first as one string), and for an
+uneven mapping ``lifts`` (per operand W/I/O, its [L1, L2] lifts; absent: even)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from naas.errors import NaasError, field_error
 from naas.files import read_yaml, write_yaml_atomic
 from naas.mapping.mapping import LEVELS, Mapping
-from naas.workload.dims import DIM_INDEX, DIMS
+from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 
 
 def mapping_to_dict(mapping: Mapping) -> dict:
@@ -21,6 +22,7 @@ def mapping_to_dict(mapping: Mapping) -> dict:
             for level, factors in zip(LEVELS, mapping.temporal)
         },
         "order": {level: "".join(order) for level, order in zip(LEVELS, mapping.orders)},
+        **({"lifts": {op: list(pair) for op, pair in zip(OPERANDS, mapping.lifts)}} if mapping.uneven else {}),
     }
 
 
@@ -48,7 +50,16 @@ def mapping_from_dict(data: object, where: str) -> Mapping:
     spatial = data["spatial"]
     if not isinstance(spatial, list) or not all(isinstance(s, int) and s >= 1 for s in spatial):
         raise field_error(f"{where} spatial", "give a list of positive integers, one per array axis")
-    return Mapping(tuple(temporal), tuple(orders), tuple(spatial))
+    raw_lifts = data.get("lifts") or {}
+    if not isinstance(raw_lifts, dict) or set(raw_lifts) - set(OPERANDS):
+        raise field_error(f"{where} lifts", "give {W|I|O: [L1 lift, L2 lift]}")
+    lifts = []
+    for op in OPERANDS:
+        pair = raw_lifts.get(op, [0, 0])
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, int) for n in pair)):
+            raise field_error(f"{where} lifts {op}", f"give [L1 lift, L2 lift] as two integers, got {pair!r}")
+        lifts.append(tuple(pair))
+    return Mapping(tuple(temporal), tuple(orders), tuple(spatial), tuple(lifts))
 
 
 def save_mappings(mappings: dict[str, Mapping], path: str | Path) -> None:

@@ -3,7 +3,7 @@ spatial factor per array axis; plus the array form the batched cost model consum
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,11 +21,18 @@ class Mapping:
     ``spatial[a]`` is the factor of array axis a's parallel dim unrolled along that axis.
 
     The loop nest, outermost first: DRAM loops, L2 loops, spatial loops, L1 loops, MAC.
+
+    ``lifts[op] = (l1, l2)`` makes the mapping uneven (ZigZag's per-operand memory levels, Mei
+    et al., IEEE TC 2021): operand op (W, I, O) cuts the same loop nest into its own levels, its
+    L1 tile also holding the innermost ``l1`` loops of the L2 level (in ``orders[1]``) and its L2
+    tile the innermost ``l2`` loops of the DRAM level, 0 to 8 each. All (0, 0) is the even
+    mapping: one cut per level for every operand.
     """
 
     temporal: tuple[tuple[int, ...], ...]
     orders: tuple[tuple[str, ...], ...]
     spatial: tuple[int, ...]
+    lifts: tuple[tuple[int, int], ...] = ((0, 0), (0, 0), (0, 0))
 
     def __post_init__(self) -> None:
         if len(self.temporal) != len(LEVELS) or any(len(t) != len(DIMS) for t in self.temporal):
@@ -35,19 +42,36 @@ class Mapping:
         for level, order in zip(LEVELS, self.orders):
             if sorted(order) != sorted(DIMS):
                 raise field_error(f"mapping orders {level}", f"must be a permutation of {''.join(DIMS)}, got {''.join(order)}")
+        if len(self.lifts) != 3 or any(len(pair) != 2 or any(not 0 <= n <= len(DIMS) for n in pair)
+                                       for pair in self.lifts):
+            raise field_error("mapping lifts", f"give (L1, L2) lifts of 0 to {len(DIMS)} for each of W, I, O")
+
+    @property
+    def uneven(self) -> bool:
+        return any(any(pair) for pair in self.lifts)
+
+    def for_axes(self, n_axes: int) -> "Mapping":
+        """This mapping with the spatial factors of the first ``n_axes`` axes only (a batch of
+        problems stacked together pads every array to the widest)."""
+        return replace(self, spatial=self.spatial[:n_axes])
 
 
 @dataclass(frozen=True)
 class MappingBatch:
     """B mappings of one layer as arrays: temporal (B,3,8) factors, order (B,3,8) dim indices
-    outermost first, spatial (B,A) factors."""
+    outermost first, spatial (B,A) factors, lifts (B,3,2) uneven cuts (None: all even)."""
 
     temporal: np.ndarray
     order: np.ndarray
     spatial: np.ndarray
+    lifts: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         b = self.temporal.shape[0]
+        if self.lifts is None:
+            object.__setattr__(self, "lifts", np.zeros((b, 3, 2), dtype=np.int64))
+        if self.lifts.shape != (b, 3, 2) or self.lifts.min(initial=0) < 0 or self.lifts.max(initial=0) > len(DIMS):
+            raise ValueError(f"mapping batch: lifts must be (B, 3, 2) in [0, {len(DIMS)}], got shape {self.lifts.shape}")
         if self.temporal.shape != (b, len(LEVELS), len(DIMS)) or self.order.shape != self.temporal.shape:
             raise ValueError(f"mapping batch: temporal and order must be (B, 3, 8), got "
                              f"{self.temporal.shape} and {self.order.shape}")
@@ -62,11 +86,13 @@ class MappingBatch:
         temporal = np.array([m.temporal for m in mappings], dtype=np.int64)
         order = np.array([[[DIM_INDEX[d] for d in o] for o in m.orders] for m in mappings], dtype=np.int64)
         spatial = np.array([m.spatial for m in mappings], dtype=np.int64).reshape(len(mappings), -1)
-        return cls(temporal, order, spatial)
+        lifts = np.array([m.lifts for m in mappings], dtype=np.int64).reshape(len(mappings), 3, 2)
+        return cls(temporal, order, spatial, lifts)
 
     def mapping(self, i: int) -> Mapping:
         return Mapping(
             temporal=tuple(tuple(int(x) for x in row) for row in self.temporal[i]),
             orders=tuple(tuple(DIMS[j] for j in row) for row in self.order[i]),
             spatial=tuple(int(x) for x in self.spatial[i]),
+            lifts=tuple((int(a), int(b)) for a, b in self.lifts[i]),
         )

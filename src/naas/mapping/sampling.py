@@ -10,9 +10,11 @@ from naas.workload.dims import DIM_INDEX, DIMS
 from naas.workload.layer import Layer
 
 
-def random_mappings(layer: Layer, arch: Accelerator, count: int, rng: np.random.Generator) -> MappingBatch:
+def random_mappings(layer: Layer, arch: Accelerator, count: int, rng: np.random.Generator,
+                    uneven: bool = False) -> MappingBatch:
     """``count`` mappings whose factors cover every dim (ceil splits, log-uniform per level),
-    with spatial factors within the axes and uniformly random loop orders. Capacity is not
+    with spatial factors within the axes and uniformly random loop orders; with ``uneven``,
+    half of them get uniformly random uneven cuts (``Mapping.lifts``). Capacity is not
     enforced: some candidates overflow a buffer, as a search's would."""
     dims = np.array(layer.dims, dtype=np.int64)
     spatial = np.ones((count, len(arch.axes)), dtype=np.int64)
@@ -32,4 +34,7 @@ def random_mappings(layer: Layer, arch: Accelerator, count: int, rng: np.random.
         remaining = -(-remaining // factor)
     temporal[:, -1] = remaining
     order = np.argsort(rng.random((count, len(LEVELS), len(DIMS))), axis=2).astype(np.int64)
-    return MappingBatch(temporal, order, spatial)
+    lifts = None
+    if uneven:
+        lifts = rng.integers(0, len(DIMS) + 1, (count, 3, 2)) * (rng.random((count, 1, 1)) < 0.5)
+    return MappingBatch(temporal, order, spatial, lifts)

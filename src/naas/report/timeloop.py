@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from naas.arch.spec import Accelerator
+from naas.errors import NaasError
 from naas.files import write_text_atomic
 from naas.mapping.mapping import Mapping
 from naas.workload.dims import DIMS
@@ -127,6 +128,10 @@ def mapping_yaml(design: Accelerator, mapping: Mapping) -> str:
 
 def export_timeloop(design: Accelerator, network: Network, mappings: dict[str, Mapping], out: str | Path) -> list[Path]:
     out = Path(out)
+    uneven = [nl.layer.name for nl in network.layers if mappings[nl.layer.name].uneven]
+    if uneven:
+        raise NaasError(f"export: layer {uneven[0]} has an uneven mapping (per-operand level cuts), which "
+                        "Timeloop's one tiling per level cannot express; export it to zigzag, or search without --uneven")
     written = [out / "arch.yaml"]
     write_text_atomic(written[0], architecture_yaml(design))
     for nl in network.layers:

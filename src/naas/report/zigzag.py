@@ -143,12 +143,14 @@ def rescore_in_zigzag(folder: str | Path) -> list[dict]:
 def zigzag_temporal_spec(mapping: Mapping) -> dict[str, list[list[tuple[str, int]]]]:
     """Our loop nest as ZigZag's per-operand TemporalMapping spec: for every operand the same
     loops, innermost first, cut into its three levels (register file, global buffer, DRAM)
-    exactly where our L1 / L2 / DRAM levels are."""
-    levels = []
-    for level in range(3):
-        levels.append([(ZIGZAG_DIMS[d], mapping.temporal[level][DIMS.index(d)])
-                       for d in reversed(mapping.orders[level]) if mapping.temporal[level][DIMS.index(d)] > 1])
-    return {"W": [list(x) for x in levels], "I": [list(x) for x in levels], "O": [list(x) for x in levels]}
+    exactly where its L1 / L2 / DRAM levels are (each operand's own cuts in an uneven mapping)."""
+    nest = [(ZIGZAG_DIMS[d], mapping.temporal[level][DIMS.index(d)])
+            for level in range(3) for d in reversed(mapping.orders[level])]
+    spec = {}
+    for op, (l1_lift, l2_lift) in zip("WIO", mapping.lifts):
+        cuts = (0, 8 + l1_lift, 16 + l2_lift, 24)
+        spec[op] = [[loop for loop in nest[lo:hi] if loop[1] > 1] for lo, hi in zip(cuts, cuts[1:])]
+    return spec
 
 
 class ZigZagScorer:

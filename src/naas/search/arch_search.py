@@ -84,7 +84,7 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
         energy[i][network_name] += nl.repeat * float(result.energy_pj[j])
         latency[i][network_name] += nl.repeat * float(result.latency_cycles[j])
         m = result.best.mapping(j)
-        mappings[i][network_name][nl.layer.name] = Mapping(m.temporal, m.orders, m.spatial[: len(pairs[i][0].axes)])
+        mappings[i][network_name][nl.layer.name] = m.for_axes(len(pairs[i][0].axes))
         evaluations[i] += int(result.evaluations_per_problem[j])
     scores = []
     for i, (design, networks) in enumerate(pairs):
@@ -125,11 +125,14 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
     from naas.workload.io import network_to_dict
 
     space_settings = asdict(space)
-    # defaults from before budgets had these fields: leaving them out keeps older checkpoints resumable
-    for name, default in (("latency_model", "roofline"), ("hold_operands", False)):
-        if space_settings["budget"][name] == default:
-            del space_settings["budget"][name]
-    return {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": asdict(config)}
+    config_settings = asdict(config)
+    # defaults from before these fields existed: leaving them out keeps older checkpoints resumable
+    for settings, name, default in ((space_settings["budget"], "latency_model", "roofline"),
+                                    (space_settings["budget"], "hold_operands", False),
+                                    (config_settings["mapping"], "uneven", False)):
+        if settings[name] == default:
+            del settings[name]
+    return {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings}
 
 
 def search_accelerator(

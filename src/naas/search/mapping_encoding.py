@@ -15,9 +15,13 @@ Index encoding (the ablation, as in the paper's comparison): the same decisions 
   genes[3:19]   L1 then L2 tiling: an index into the divisor list of the remaining size
   genes[19:19+A] spatial: the unroll factor as an index in [1, min(axis, dim)]
 
+Uneven mappings (both encodings, when asked for): six more genes after the spatial ones, the
+L1 and L2 lift of W, I and O (``Mapping.lifts``), each floor(gene * 9) loops.
+
 Decoding repairs capacity: a dim whose chosen factor would overflow a buffer steps down to
 the next smaller divisor, in tile-priority order, so every decoded mapping fits its L1s, and
-fits L2 unless the array's own tile does not (then the cost model reports it invalid).
+fits L2 unless the array's own tile does not (then the cost model reports it invalid); a lift
+that would overflow steps down a loop at a time, W then I then O, L1 before L2.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from naas.cost.batched import StackedTargets
-from naas.cost.rules import tiles_fit
+from naas.cost.rules import FITS, buffer_overflow, operand_footprint, tiles_fit
 
 IMPORTANCE = 0
 INDEX = 1
@@ -43,8 +47,12 @@ def base_genes(encoding: int) -> tuple[int, int]:
     return (24, 40) if encoding == IMPORTANCE else (3, 19)
 
 
-def gene_count(n_axes: int, encoding: int) -> int:
-    return base_genes(encoding)[1] + n_axes
+#: genes of an uneven mapping's cuts: (L1, L2) lifts of W, I and O
+LIFT_GENES = 6
+
+
+def gene_count(n_axes: int, encoding: int, uneven: bool = False) -> int:
+    return base_genes(encoding)[1] + n_axes + (LIFT_GENES if uneven else 0)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -170,27 +178,63 @@ def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_w
 
 
 @numba.njit(cache=True, nogil=True)
+def _lifted_tiles(level, temporal, order, spatial_dim, lifts, geom, loops, tiles):
+    """Each operand's tile at ``level`` (0: L1, 1: L2) under its ``lifts`` into ``tiles``."""
+    for op in range(3):
+        for d in range(8):
+            loops[d] = temporal[0, d] if level == 0 else temporal[0, d] * spatial_dim[d] * temporal[1, d]
+        for j in range(lifts[op, level]):
+            d = order[level + 1, 7 - j]
+            loops[d] *= temporal[level + 1, d]
+        tiles[op] = operand_footprint(op, loops, geom[0], geom[1], geom[2], geom[3])
+
+
+@numba.njit(cache=True, nogil=True)
+def _decode_lifts(genes, start, geom, l1_words, l2_words, unified, temporal, order, spatial_dim, lifts,
+                  loops, tiles):
+    """The uneven cuts the genes ask for, each stepped down until its tiles fit."""
+    for op in range(3):
+        for level in range(2):
+            lifts[op, level] = min(8, int(_clip01(genes[start + 2 * op + level]) * 9.0))
+    for level in range(2):
+        words = l1_words if level == 0 else l2_words
+        for op in range(3):
+            while lifts[op, level] > 0:
+                _lifted_tiles(level, temporal, order, spatial_dim, lifts, geom, loops, tiles)
+                if buffer_overflow(tiles, words, unified and level == 1) == FITS:
+                    break
+                lifts[op, level] -= 1
+
+
+@numba.njit(cache=True, nogil=True)
 def _decode_stacked(genes, encoding, s_dims, s_geom, s_axis_dim, s_axis_size, s_l1, s_l2,
-                    s_unified, temporal, order, spatial):
+                    s_unified, temporal, order, spatial, lifts):
     divs = np.empty(_MAX_DIVISORS, np.int64)
     remaining = np.empty(8, np.int64)
     spatial_dim = np.empty(8, np.int64)
     priority = np.empty(8, np.int64)
     loops = np.empty(8, np.int64)
+    tiles = np.empty(3, np.int64)
+    lift_start = base_genes(encoding)[1] + s_axis_dim.shape[1]
     for k in range(genes.shape[0]):
         for p in range(genes.shape[1]):
             _decode_one(genes[k, p], encoding, s_dims[k], s_geom[k], s_axis_dim[k], s_axis_size[k],
                         s_l1[k], s_l2[k], s_unified[k], temporal[k, p], order[k, p], spatial[k, p],
                         divs, remaining, spatial_dim, priority, loops)
+            if lifts is not None:
+                _decode_lifts(genes[k, p], lift_start, s_geom[k], s_l1[k], s_l2[k], s_unified[k], temporal[k, p],
+                              order[k, p], spatial_dim, lifts[k, p], loops, tiles)
 
 
-def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = IMPORTANCE):
-    """(K, P, n) genes -> temporal (K, P, 3, 8), order (K, P, 3, 8), spatial (K, P, A)."""
+def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = IMPORTANCE, uneven: bool = False):
+    """(K, P, n) genes -> temporal (K, P, 3, 8), order (K, P, 3, 8), spatial (K, P, A) and the
+    uneven cuts (K, P, 3, 2), None unless ``uneven``."""
     k, p, _ = genes.shape
     temporal = np.empty((k, p, 3, 8), dtype=np.int64)
     order = np.empty((k, p, 3, 8), dtype=np.int64)
     spatial = np.empty((k, p, targets.n_axes), dtype=np.int64)
+    lifts = np.zeros((k, p, 3, 2), dtype=np.int64) if uneven else None
     _decode_stacked(np.ascontiguousarray(genes, dtype=np.float64), encoding, targets.layer_dims,
                     targets.geometry, targets.axis_dim, targets.axis_size, targets.l1_words,
-                    targets.l2_words, targets.l2_unified, temporal, order, spatial)
-    return temporal, order, spatial
+                    targets.l2_words, targets.l2_unified, temporal, order, spatial, lifts)
+    return temporal, order, spatial, lifts

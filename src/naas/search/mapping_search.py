@@ -44,6 +44,8 @@ class MappingSearchConfig:
     sigma0: float = 0.25
     encoding: str = "importance"
     objective: str = "edp"
+    #: search uneven mappings too (each operand its own memory-level cuts, ``Mapping.lifts``)
+    uneven: bool = False
     #: stop once no problem improved its best by more than this fraction for `patience` gens
     tolerance: float = 1e-4
     patience: int = 20
@@ -64,6 +66,9 @@ class MappingSearchConfig:
             raise NaasError(f"backend: unknown {self.backend!r}; choose one of {', '.join(BACKENDS)}")
         if self.backend == "numba" and self.device != "cpu":
             raise NaasError(f"device: the numba backend runs on the CPU; use --backend torch for {self.device!r}")
+        if self.uneven and self.backend == "torch":
+            raise NaasError("uneven: uneven mappings are searched on the numba backend only; drop --uneven or "
+                            "use --backend numba")
         if self.backend == "numba" and self.compile:
             raise NaasError("compile: torch.compile applies to the torch backend; add --backend torch or drop --compile on")
 
@@ -92,7 +97,7 @@ def search_mappings(
     targets = problems if isinstance(problems, StackedTargets) else stack_targets(
         [compile_target(layer, arch) for layer, arch in problems])
     encoding = ENCODINGS[config.encoding]
-    k, n = len(targets), gene_count(targets.n_axes, encoding)
+    k, n = len(targets), gene_count(targets.n_axes, encoding, config.uneven)
     rngs = rng.spawn(k) if isinstance(rng, np.random.Generator) else rng
     if config.backend == "torch":
         from naas.search.device_mapping_search import search_mappings_on_device
@@ -104,6 +109,7 @@ def search_mappings(
     best_temporal = np.ones((k, 3, 8), dtype=np.int64)
     best_order = np.tile(np.arange(8), (k, 3, 1))
     best_spatial = np.ones((k, targets.n_axes), dtype=np.int64)
+    best_lifts = np.zeros((k, 3, 2), dtype=np.int64)
     best_energy = np.full(k, np.inf)
     best_latency = np.full(k, np.inf)
     history = []
@@ -117,8 +123,8 @@ def search_mappings(
         rows = np.flatnonzero(active)
         clipped = np.clip(genes, 0.0, 1.0)
         sub = targets if len(rows) == k else targets.subset(rows)
-        temporal, order, spatial = decode_mappings(clipped[rows], sub, encoding)
-        cost = evaluate_stacked(sub, temporal, order, spatial)
+        temporal, order, spatial, lifts = decode_mappings(clipped[rows], sub, encoding, config.uneven)
+        cost = evaluate_stacked(sub, temporal, order, spatial, lifts)
         evaluations[rows] += config.popsize
         value = layer_objective(config.objective, cost.energy_pj, cost.latency_cycles, cost.valid)
         fitness = np.full(genes.shape[:2], INFEASIBLE)
@@ -135,6 +141,8 @@ def search_mappings(
             best_temporal[sel] = temporal[local[improved], pick]
             best_order[sel] = order[local[improved], pick]
             best_spatial[sel] = spatial[local[improved], pick]
+            if lifts is not None:
+                best_lifts[sel] = lifts[local[improved], pick]
             best_energy[sel] = cost.energy_pj[local[improved], pick]
             best_latency[sel] = cost.latency_cycles[local[improved], pick]
         history.append(best_value.copy())
@@ -145,7 +153,7 @@ def search_mappings(
             break
     generations = len(history)
     return MappingSearchResult(
-        best=MappingBatch(best_temporal, best_order, best_spatial),
+        best=MappingBatch(best_temporal, best_order, best_spatial, best_lifts),
         energy_pj=best_energy,
         latency_cycles=best_latency,
         valid=np.isfinite(best_value),
