@@ -1,7 +1,7 @@
 """Our cost model against ZigZag 3.9.1's on the same layer, design and mapping.
 
     python -m benchmarks.validate_zigzag [--mappings 100] [--loma] [--latency-model ports|roofline]
-                                         [--no-hold-operands]
+                                         [--no-hold-operands] [--uneven]
 
 For the five anchor layers (shared/anchors/zigzag) on two designs exported to ZigZag with our
 own technology table (naas.report.zigzag.hardware_dict: same per-word energies, sizes and link
@@ -10,10 +10,11 @@ CostModelEvaluation with the same spatial unrolling, loop order and memory-level
 energy, which ZigZag does not model, is left out of ours. Our designs use the "ports" latency
 model (ZigZag's memory-port rules) unless --latency-model roofline, and hold their operands in
 the MACs (ZigZag's access_same_data_considered_as_no_access) unless --no-hold-operands.
+With --uneven the random mappings are uneven ones (each operand cut at its own levels).
 Reported per layer and design:
 Spearman rank correlation of EDP, median relative difference of energy and of latency. With
---loma, our mapper's best mapping (LOMA_SEARCH: population 48, at most 300 generations, still
-well under LOMA's time) re-scored in ZigZag is set against ZigZag's own LOMA search (lpf_limit
+--loma, our mapper's best mapping (LOMA_SEARCH: uneven mappings, population 48, at most 300
+generations, still well under LOMA's time) re-scored in ZigZag is set against ZigZag's own LOMA search (lpf_limit
 6, opt EDP) on the same exported design.
 """
 
@@ -46,7 +47,7 @@ LAYERS = [
     Layer("mbv2_dw144", G=144, P=56, Q=56, R=3, S=3),
 ]
 DESIGNS = ["eyeriss", "nvdla256"]
-LOMA_SEARCH = MappingSearchConfig(popsize=48, generations=300)
+LOMA_SEARCH = MappingSearchConfig(popsize=48, generations=300, uneven=True)
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -54,13 +55,14 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def random_valid_mappings(layer: Layer, design, count: int, seed: int) -> MappingBatch:
+def random_valid_mappings(layer: Layer, design, count: int, seed: int, uneven: bool = False) -> MappingBatch:
     targets = stack_targets([compile_target(layer, design)])
-    genes = np.random.default_rng(seed).random((1, 4 * count, gene_count(targets.n_axes, 0)))
-    temporal, order, spatial, _ = decode_mappings(genes, targets, 0)
-    valid = evaluate_stacked(targets, temporal, order, spatial).valid[0]
+    genes = np.random.default_rng(seed).random((1, 4 * count, gene_count(targets.n_axes, 0, uneven)))
+    temporal, order, spatial, lifts = decode_mappings(genes, targets, 0, uneven)
+    valid = evaluate_stacked(targets, temporal, order, spatial, lifts).valid[0]
     keep = np.flatnonzero(valid)[:count]
-    return MappingBatch(temporal[0, keep], order[0, keep], spatial[0, keep][:, : len(design.axes)])
+    return MappingBatch(temporal[0, keep], order[0, keep], spatial[0, keep][:, : len(design.axes)],
+                        None if lifts is None else lifts[0, keep])
 
 
 def design_under(name: str, latency_model: str, hold_operands: bool):
@@ -68,14 +70,14 @@ def design_under(name: str, latency_model: str, hold_operands: bool):
 
 
 def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: list[str] = DESIGNS,
-            latency_model: str = "ports", hold_operands: bool = True) -> list[dict]:
+            latency_model: str = "ports", hold_operands: bool = True, uneven: bool = False) -> list[dict]:
     rows = []
     for design_name in designs:
         design = design_under(design_name, latency_model, hold_operands)
         with tempfile.TemporaryDirectory() as folder:
             scorer = ZigZagScorer(design, folder)
             for layer in layers:
-                batch = random_valid_mappings(layer, design, count, seed)
+                batch = random_valid_mappings(layer, design, count, seed, uneven)
                 ours_e, ours_l, zz_e, zz_l = [], [], [], []
                 for i in range(len(batch)):
                     mapping = batch.mapping(i)
@@ -163,9 +165,11 @@ def main() -> None:
                         help="our latency model for both designs (default: ports, ZigZag's own)")
     parser.add_argument("--hold-operands", action=argparse.BooleanOptionalAction, default=True,
                         help="our MACs hold their operands, as ZigZag's do (default: yes)")
+    parser.add_argument("--uneven", action="store_true", help="compare on random uneven mappings")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    rows = compare(args.mappings, latency_model=args.latency_model, hold_operands=args.hold_operands)
+    rows = compare(args.mappings, latency_model=args.latency_model, hold_operands=args.hold_operands,
+                   uneven=args.uneven)
     print("| design | layer | mappings | Spearman EDP | median abs energy diff | median abs latency diff | ours/ZigZag energy | ours/ZigZag latency |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:

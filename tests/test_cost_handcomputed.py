@@ -127,16 +127,19 @@ def test_ports_model_charges_each_operand_its_own_port_cycle():
     # delivers a new input word and reads a partial sum back (O is refilled: C is outside Q),
     # each a whole port cycle although the port is 4 words wide. W's second word, 7 input words
     # and 7 partial sums (the first transfer of each flow is the initial load, not counted) need
-    # 1 + 7 + 7 port cycles within 8 compute cycles: 7 stall cycles.
+    # 1 + 7 + 7 port cycles within 8 compute cycles: 7 stall cycles. Before the first MAC the
+    # first W and I words come down (each tile is loaded once or is one word: a port cycle per
+    # link; W's and I's share both links: 1 + max(1 + 1, 1) = 3), after the last the last
+    # output goes up (1 + 1): 5 cycles of load and drain.
     layer = Layer("q", C=2, Q=4)
     m = Mapping((ONES, factors(C=2, Q=4), ONES), (DIMS, DIMS, DIMS), (1,))
     arch = _ports_arch(2)
-    assert evaluate_mapping(layer, arch, m).latency_cycles == 8 + 7
+    assert evaluate_mapping(layer, arch, m).latency_cycles == 8 + 7 + 5
     # The roofline packs all 22 link words into 5.5 cycles of the 4-word link: compute-bound.
     roofline = evaluate_mapping(layer, toy_arch(axes=(ArrayAxis(1, "K"),), dram_words_per_cycle=4.0), m)
     assert roofline.latency_cycles == 8
     batched = evaluate_batch((layer, arch), MappingBatch.from_mappings([m]))
-    assert batched.latency_cycles[0] == 15
+    assert batched.latency_cycles[0] == 20
 
 
 def test_ports_model_overlaps_a_refill_only_with_room_for_a_second_tile():
@@ -144,10 +147,15 @@ def test_ports_model_overlaps_a_refill_only_with_room_for_a_second_tile():
     # 16 weights: 4 cycles of the 4-word global-buffer port. A 2-word L1 can take the next weight
     # while the current one is in use (a window of all 8 cycles); a 1-word L1 only during the
     # last pass of the resident Q loop (8 / 8 = 1 cycle), so the refill stalls 4 - 1 = 3 cycles.
+    # Both pay the same load and drain: W's first 16 weights take 4 cycles of the 4-word port
+    # and I's first 8 inputs 8 cycles of each PE's one-word register port, after the global
+    # buffer's own first tiles (loaded once: a cycle for W, 2 for I's 8 words); the better
+    # order is I's shared part first: 2 + max(1 + 4, 8) = 10. The 8 outputs of each PE then
+    # drain through its register port (8) and up to DRAM (2): 10.
     layer = Layer("k", K=16, C=2, Q=8)
     m = Mapping((factors(Q=8), factors(C=2), ONES), (DIMS, DIMS, DIMS), (16,))
-    assert evaluate_mapping(layer, _ports_arch(4, pes=16), m).latency_cycles == 16
-    assert evaluate_mapping(layer, _ports_arch(2, pes=16), m).latency_cycles == 16 + 3
+    assert evaluate_mapping(layer, _ports_arch(4, pes=16), m).latency_cycles == 16 + 10 + 10
+    assert evaluate_mapping(layer, _ports_arch(2, pes=16), m).latency_cycles == 16 + 3 + 10 + 10
 
 
 def test_held_operands_read_the_pe_buffer_once_per_run_of_the_same_word():

@@ -391,13 +391,53 @@ def memory_port_stall_cycles(cycles, l1_tiles, array_tiles, l2_tiles, l1_fills, 
 
 
 @register_jitable
+def edge_transfer_cycles(words, port_words, l1_tile, changes):
+    """Port cycles to move the first (or last) tile of ``words`` before (after) compute: all
+    of its transfer where the tile changes during the layer; where it moves only once, ZigZag
+    overlaps that move with compute and charges only a PE's own tile (``l1_tile``) of it."""
+    return pick(changes > 1, ceil_div(words, port_words), ceil_div(l1_tile, port_words))
+
+
+@register_jitable
+def load_and_drain_cycles(l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills, gb_port_words, dram_port_words,
+                          unified):
+    """Cycles before the first MAC and after the last one (ZigZag's data on- and off-loading):
+    loading the first W and I tiles down both links, each link as slow as its slower port, and
+    draining the last O tile up both. W and I share the global buffer's ports when it is unified
+    (else each part has its own) and always the DRAM port: the shared part of one operand's
+    load runs before the other's, the rest alongside; ZigZag takes the better of the two
+    orders. Per-PE registers move one word a cycle."""
+    down_w = larger(edge_transfer_cycles(l1_tiles[0], 1, l1_tiles[0], l1_fills[0]),
+                    edge_transfer_cycles(array_tiles[0], gb_port_words, l1_tiles[0], l1_fills[0]))
+    down_i = larger(edge_transfer_cycles(l1_tiles[1], 1, l1_tiles[1], l1_fills[1]),
+                    edge_transfer_cycles(array_tiles[1], gb_port_words, l1_tiles[1], l1_fills[1]))
+    in_w = larger(edge_transfer_cycles(l2_tiles[0], gb_port_words, l1_tiles[0], l2_fills[0]),
+                  edge_transfer_cycles(l2_tiles[0], dram_port_words, l1_tiles[0], l2_fills[0]))
+    in_i = larger(edge_transfer_cycles(l2_tiles[1], gb_port_words, l1_tiles[1], l2_fills[1]),
+                  edge_transfer_cycles(l2_tiles[1], dram_port_words, l1_tiles[1], l2_fills[1]))
+    # unified: the DRAM link is shared, the array link half-shared; partitioned: the DRAM link
+    # is half-shared, the array link each operand's own.
+    shared_w = pick(unified, in_w, 0)
+    shared_i = pick(unified, in_i, 0)
+    rest_w = pick(unified, down_w, in_w + down_w)
+    rest_i = pick(unified, down_i, in_i + down_i)
+    load = smaller(shared_w + larger(shared_i + rest_i, rest_w), shared_i + larger(shared_w + rest_w, rest_i))
+    drain = (larger(edge_transfer_cycles(l1_tiles[2], 1, l1_tiles[2], l1_fills[2]),
+                    edge_transfer_cycles(array_tiles[2], gb_port_words, l1_tiles[2], l1_fills[2]))
+             + larger(edge_transfer_cycles(l2_tiles[2], gb_port_words, l1_tiles[2], l2_fills[2]),
+                      edge_transfer_cycles(l2_tiles[2], dram_port_words, l1_tiles[2], l2_fills[2])))
+    return load + drain
+
+
+@register_jitable
 def nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, lifts, max_lift: int, compute, l1_tiles, array_tiles,
                            l2_tiles, l1_fills, l2_fills, o_l1_distinct, o_l2_distinct, macs, l1_words,
                            l2_words, l2_unified, port_words):
-    """``memory_port_stall_cycles`` of a mapping, from its loop nest (24 loops innermost first,
-    with the relevance flags of each operand), each operand's uneven ``lifts`` (L1, L2; none
-    above ``max_lift``, a number fixed by the caller), compute
-    cycles, tiles, fills, the distinct L1 and L2 output tiles (``distinct_tiles``) and MACs."""
+    """The cycles a mapping's memory ports add to its compute: ``memory_port_stall_cycles``
+    plus ``load_and_drain_cycles``. From its loop nest (24 loops innermost first, with the
+    relevance flags of each operand), each operand's uneven ``lifts`` (L1, L2; none above
+    ``max_lift``, a number fixed by the caller), compute cycles, tiles, fills, the distinct L1
+    and L2 output tiles (``distinct_tiles``) and MACs."""
     w = tile_timing(nest_relevant[0], nest_wholly[0], nest_bounds, l1_fills[0], l2_fills[0], compute,
                     8 + lifts[0][0], 16 + lifts[0][1], max_lift, l1_tiles[0], l2_tiles[0])
     i = tile_timing(nest_relevant[1], nest_wholly[1], nest_bounds, l1_fills[1], l2_fills[1], compute,
@@ -409,6 +449,8 @@ def nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, lifts, max_l
     i1, i2 = refill_windows(i, l1_words[1], pick(l2_unified, shared[1], has_room(i[5], l2_words[1])))
     o1, o2 = refill_windows(o, l1_words[2], pick(l2_unified, shared[2], has_room(o[5], l2_words[2])))
     psums = (macs > l2_tiles[2] * o_l2_distinct, l1_fills[2] > o_l1_distinct, l2_fills[2] > o_l2_distinct)
-    return memory_port_stall_cycles(compute, l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills,
-                                    (w[0], i[0], o[0]), (w[1], i[1], o[1]), (w1, i1, o1), (w2, i2, o2),
-                                    psums, port_words[0], port_words[1], l2_unified)
+    stall = memory_port_stall_cycles(compute, l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills,
+                                     (w[0], i[0], o[0]), (w[1], i[1], o[1]), (w1, i1, o1), (w2, i2, o2),
+                                     psums, port_words[0], port_words[1], l2_unified)
+    return stall + load_and_drain_cycles(l1_tiles, array_tiles, l2_tiles, l1_fills, l2_fills, port_words[0],
+                                         port_words[1], l2_unified)
