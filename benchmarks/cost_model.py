@@ -1,5 +1,6 @@
 """Mapping evaluations per second on one core: batched (numba) vs the scalar reference, and
-the batched path with the "ports" latency model and with held operands on the same mappings.
+the batched path with the "ports" latency model and with held operands on the same mappings, and
+on as many random uneven mappings (half of them uneven).
 
     python -m benchmarks.cost_model [--batch 200000] [--repeats 5]
 
@@ -42,22 +43,26 @@ def main() -> None:
     ports = dataclasses.replace(arch, latency_model="ports")
     held = dataclasses.replace(arch, hold_operands=True)
     print("| layer | batched evals/s (1 core) | reference evals/s | speed-up | batched, ports model | ports / roofline "
-          "| batched, held operands | held / roofline |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| batched, held operands | held / roofline | batched, uneven batch | uneven / roofline |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for net, name in LAYERS:
         layer = _layer(net, name)
         target = compile_target(layer, arch)
         port_target = compile_target(layer, ports)
         held_target = compile_target(layer, held)
         batch = random_mappings(layer, arch, args.batch, rng)
+        uneven = random_mappings(layer, arch, args.batch, rng, uneven=True)
         evaluate_batch(target, batch)  # compile / warm up
+        evaluate_batch(target, uneven)
         rates = []
         port_rates = []
         held_rates = []
+        uneven_rates = []
         for _ in range(args.repeats):
-            for t, got in ((target, rates), (port_target, port_rates), (held_target, held_rates)):
+            for t, mappings, got in ((target, batch, rates), (port_target, batch, port_rates),
+                                     (held_target, batch, held_rates), (target, uneven, uneven_rates)):
                 start = time.perf_counter()
-                evaluate_batch(t, batch)
+                evaluate_batch(t, mappings)
                 got.append(args.batch / (time.perf_counter() - start))
         small = random_mappings(layer, arch, args.reference, rng)
         mappings = [small.mapping(i) for i in range(len(small))]
@@ -68,8 +73,10 @@ def main() -> None:
         batched = statistics.median(rates)
         port_rate = statistics.median(port_rates)
         held_rate = statistics.median(held_rates)
+        uneven_rate = statistics.median(uneven_rates)
         print(f"| {net} {name} {layer.R}x{layer.S} | {batched:,.0f} | {ref_rate:,.0f} | {batched / ref_rate:,.0f}x "
-              f"| {port_rate:,.0f} | {port_rate / batched:.2f} | {held_rate:,.0f} | {held_rate / batched:.2f} |")
+              f"| {port_rate:,.0f} | {port_rate / batched:.2f} | {held_rate:,.0f} | {held_rate / batched:.2f} "
+              f"| {uneven_rate:,.0f} | {uneven_rate / batched:.2f} |")
 
 
 if __name__ == "__main__":

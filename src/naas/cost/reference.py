@@ -51,9 +51,9 @@ def cuts(mapping: Mapping, op: int) -> tuple[int, int]:
     return 8 + mapping.lifts[op][0], 16 + mapping.lifts[op][1]
 
 
-def loops_inside(mapping: Mapping, cut: int) -> list[int]:
-    """Per dim, the product of the nest's temporal loops below position ``cut``."""
-    dims, bounds = outer_loops(mapping, -1)
+def loops_inside(dims: list[int], bounds: list[int], cut: int) -> list[int]:
+    """Per dim, the product of the loops of the nest (``dims``, ``bounds``, innermost first)
+    below position ``cut``."""
     per_dim = [1] * len(DIMS)
     for d, bound in zip(dims[:cut], bounds[:cut]):
         per_dim[d] *= bound
@@ -65,13 +65,14 @@ def _tiles(layer: Layer, arch: Accelerator, mapping: Mapping):
     the L2 tile."""
     spatial = spatial_factors_per_dim(arch, mapping)
     geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
+    dims, bounds = outer_loops(mapping, -1)
     tiles = {}
     for op, name in enumerate(OPERANDS):
         cut1, cut2 = cuts(mapping, op)
-        l1_loops = loops_inside(mapping, cut1)
+        l1_loops = loops_inside(dims, bounds, cut1)
         array_loops = [l1_loops[d] * spatial[d] for d in range(len(DIMS))]
-        l2_loops = [loops * spatial[d] for d, loops in enumerate(loops_inside(mapping, cut2))]
-        tiles[name] = tuple(rules.footprints(loops, geometry)[op] for loops in (l1_loops, array_loops, l2_loops))
+        l2_loops = [loops * spatial[d] for d, loops in enumerate(loops_inside(dims, bounds, cut2))]
+        tiles[name] = tuple(rules.operand_footprint(op, loops, *geometry) for loops in (l1_loops, array_loops, l2_loops))
     l2_loops = [spatial[d] * mapping.temporal[0][d] * mapping.temporal[1][d] for d in range(len(DIMS))]
     return spatial, tiles, l2_loops
 
