@@ -103,15 +103,16 @@ def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: li
     return rows
 
 
-def loma_cross_check(latency_model: str = "ports", hold_operands: bool = True) -> list[dict]:
+def loma_cross_check(latency_model: str = "ports", hold_operands: bool = True, layers: list[Layer] = LAYERS,
+                     designs: list[str] = DESIGNS) -> list[dict]:
     from zigzag.api import get_hardware_performance_zigzag
 
     rows = []
-    warm_up = design_under(DESIGNS[0], latency_model, hold_operands)
-    search_mappings([(LAYERS[0], warm_up)], replace(LOMA_SEARCH, generations=1), np.random.default_rng(0))
-    for design_name in DESIGNS:
+    warm_up = design_under(designs[0], latency_model, hold_operands)
+    search_mappings([(layers[0], warm_up)], replace(LOMA_SEARCH, generations=1), np.random.default_rng(0))
+    for design_name in designs:
         design = design_under(design_name, latency_model, hold_operands)
-        for layer in LAYERS:
+        for layer in layers:
             start = time.perf_counter()
             runs = [search_mappings([(layer, design)], LOMA_SEARCH, np.random.default_rng(seed))
                     for seed in range(LOMA_SEEDS)]
