@@ -81,10 +81,14 @@ def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: li
             for layer in layers:
                 batch = random_valid_mappings(layer, design, count, seed, uneven)
                 ours_e, ours_l, zz_e, zz_l = [], [], [], []
+                parts = {part: [0.0, 0.0] for part in PARTS}
                 for i in range(len(batch)):
                     mapping = batch.mapping(i)
                     ours = evaluate_mapping(layer, design, mapping)
                     cme = scorer.score(layer, mapping)
+                    for part, (mine, theirs) in energy_parts(ours, cme).items():
+                        parts[part][0] += mine
+                        parts[part][1] += theirs
                     ours_e.append(ours.energy_pj - sum(ours.energy_breakdown_pj["NoC"].values()))
                     ours_l.append(ours.latency_cycles)
                     zz_e.append(float(cme.energy_total))
@@ -99,8 +103,40 @@ def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: li
                     "median_latency_ratio": float(np.median(ol / zl)),
                     "points": {"ours_energy": oe.tolist(), "zigzag_energy": ze.tolist(),
                                "ours_latency": ol.tolist(), "zigzag_latency": zl.tolist()},
+                    "parts": parts,
                 })
     return rows
+
+
+#: (level, operand) energy parts both tools report, and the MACs
+PARTS = [("MAC", "-")] + [(level, op) for level in ("L1", "L2", "DRAM") for op in "WIO"]
+
+
+def energy_parts(ours, cme) -> dict[tuple[str, str], tuple[float, float]]:
+    """Our energy and ZigZag's per memory level and operand (and MACs), pJ, for one mapping."""
+    theirs = {str(op): levels for op, levels in cme.mem_energy_breakdown.items()}
+    parts = {("MAC", "-"): (ours.mac_energy_pj, float(cme.mac_energy))}
+    for index, level in enumerate(("L1", "L2", "DRAM")):
+        for op in "WIO":
+            parts[(level, op)] = (ours.energy_breakdown_pj[level][op], float(theirs[op][index]))
+    return parts
+
+
+def parts_table(rows: list[dict]) -> str:
+    """Per design, our energy and ZigZag's summed over every layer and mapping, per memory
+    level and operand: the share of ZigZag's total each takes and our/ZigZag ratio."""
+    lines = ["| design | level | operand | ZigZag share of its total | ours / ZigZag |", "|---|---|---|---|---|"]
+    for design in dict.fromkeys(r["design"] for r in rows):
+        totals = {part: [0.0, 0.0] for part in PARTS}
+        for r in (r for r in rows if r["design"] == design):
+            for part in PARTS:
+                totals[part][0] += r["parts"][part][0]
+                totals[part][1] += r["parts"][part][1]
+        everything = sum(theirs for _, theirs in totals.values())
+        for (level, op), (mine, theirs) in totals.items():
+            ratio = f"{mine / theirs:.3f}" if theirs else "-"
+            lines.append(f"| {design} | {level} | {op} | {100 * theirs / everything:.1f}% | {ratio} |")
+    return "\n".join(lines)
 
 
 def loma_cross_check(latency_model: str = "ports", hold_operands: bool = True, layers: list[Layer] = LAYERS,
@@ -186,6 +222,8 @@ def main() -> None:
     print(f"\nmedian over layer x design: Spearman {statistics.median(r['spearman_edp'] for r in rows):.3f}, "
           f"energy diff {100 * statistics.median(r['median_energy_diff'] for r in rows):.1f}%, "
           f"latency diff {100 * statistics.median(r['median_latency_diff'] for r in rows):.1f}%")
+    print("\nEnergy per memory level and operand, summed over every layer and mapping:\n")
+    print(parts_table(rows))
     if args.plot:
         scatter(rows, args.plot)
     if args.loma:
