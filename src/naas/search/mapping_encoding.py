@@ -30,8 +30,8 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
-from naas.cost.batched import StackedTargets
-from naas.cost.rules import FITS, buffer_overflow, operand_footprint, tiles_fit
+from naas.cost.batched import StackedTargets, uneven_loops
+from naas.cost.rules import FITS, buffer_overflow, tiles_fit, uneven_footprints
 
 IMPORTANCE = 0
 INDEX = 1
@@ -167,8 +167,7 @@ def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_w
             pos = _pick_divisor(divs, count, genes[base_tiling + 8 * level + d], remaining[d], encoding)
             while True:
                 temporal[level, d] = divs[pos]
-                for j in range(8):
-                    loops[j] = temporal[0, j] if level == 0 else temporal[0, j] * spatial_dim[j] * temporal[1, j]
+                _level_loops(level, temporal, spatial_dim, loops)
                 if pos == 0 or tiles_fit(level, loops, geom, l1_words, l2_words, unified):
                     break
                 pos -= 1
@@ -177,30 +176,27 @@ def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_w
         temporal[2, i] = remaining[i]
 
 
-@numba.njit(cache=True, nogil=True)
-def _lifted_tiles(level, temporal, order, spatial_dim, lifts, geom, loops, tiles):
-    """Each operand's tile at ``level`` (0: L1, 1: L2) under its ``lifts`` into ``tiles``."""
-    for op in range(3):
-        for d in range(8):
-            loops[d] = temporal[0, d] if level == 0 else temporal[0, d] * spatial_dim[d] * temporal[1, d]
-        for j in range(lifts[op, level]):
-            d = order[level + 1, 7 - j]
-            loops[d] *= temporal[level + 1, d]
-        tiles[op] = operand_footprint(op, loops, geom[0], geom[1], geom[2], geom[3])
+@register_jitable
+def _level_loops(level, temporal, spatial_dim, loops):
+    """The per-dim loops inside a per-PE buffer (level 0) or the global buffer (level 1)."""
+    for j in range(8):
+        loops[j] = temporal[0, j] if level == 0 else temporal[0, j] * spatial_dim[j] * temporal[1, j]
 
 
 @numba.njit(cache=True, nogil=True)
 def _decode_lifts(genes, start, geom, l1_words, l2_words, unified, temporal, order, spatial_dim, lifts,
-                  loops, tiles):
+                  loops, uneven):
     """The uneven cuts the genes ask for, each stepped down until its tiles fit."""
     for op in range(3):
         for level in range(2):
             lifts[op, level] = min(8, int(_clip01(genes[start + 2 * op + level]) * 9.0))
     for level in range(2):
         words = l1_words if level == 0 else l2_words
+        _level_loops(level, temporal, spatial_dim, loops)
         for op in range(3):
             while lifts[op, level] > 0:
-                _lifted_tiles(level, temporal, order, spatial_dim, lifts, geom, loops, tiles)
+                uneven_loops(order, temporal, lifts, uneven)
+                tiles = uneven_footprints(loops, (uneven[0, level], uneven[1, level], uneven[2, level]), geom)
                 if buffer_overflow(tiles, words, unified and level == 1) == FITS:
                     break
                 lifts[op, level] -= 1
@@ -214,7 +210,7 @@ def _decode_stacked(genes, encoding, s_dims, s_geom, s_axis_dim, s_axis_size, s_
     spatial_dim = np.empty(8, np.int64)
     priority = np.empty(8, np.int64)
     loops = np.empty(8, np.int64)
-    tiles = np.empty(3, np.int64)
+    uneven = np.empty((3, 2, 9), np.int64)
     lift_start = base_genes(encoding)[1] + s_axis_dim.shape[1]
     for k in range(genes.shape[0]):
         for p in range(genes.shape[1]):
@@ -223,7 +219,7 @@ def _decode_stacked(genes, encoding, s_dims, s_geom, s_axis_dim, s_axis_size, s_
                         divs, remaining, spatial_dim, priority, loops)
             if lifts is not None:
                 _decode_lifts(genes[k, p], lift_start, s_geom[k], s_l1[k], s_l2[k], s_unified[k], temporal[k, p],
-                              order[k, p], spatial_dim, lifts[k, p], loops, tiles)
+                              order[k, p], spatial_dim, lifts[k, p], loops, uneven)
 
 
 def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = IMPORTANCE, uneven: bool = False):
