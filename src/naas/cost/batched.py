@@ -14,11 +14,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
-import naas.branchfree
-import naas.workload.dims
-import naas.workload.layer
+import naas
 from naas.arch.spec import Accelerator
-from naas.cost import mapping_cost as mapping_cost_module
 from naas.cost import rules
 from naas.cost.energy import energy_table
 from naas.cost.mapping_cost import mapping_cost
@@ -28,16 +25,16 @@ from naas.workload.layer import Layer
 
 
 def _use_source_keyed_cache() -> None:
-    """Point numba's on-disk cache at a folder named by a hash of every source the kernel
-    compiles. numba keys its cache on the kernel's own file only, so an edit to a rule in
-    another module would otherwise be served a stale compiled kernel. A user's own
-    NUMBA_CACHE_DIR is left alone."""
+    """Point numba's on-disk cache at a folder named by a hash of every naas source. numba
+    keys its cache on a kernel's own file only, so an edit to a rule in another module (the
+    search kernels compile in the cost model, the decoders and the optimiser) would otherwise be
+    served a stale compiled kernel. A user's own NUMBA_CACHE_DIR is left alone."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     digest = hashlib.sha256()
-    for source in (rules.__file__, mapping_cost_module.__file__, naas.branchfree.__file__,
-                   naas.workload.layer.__file__, naas.workload.dims.__file__, __file__):
-        digest.update(Path(source).read_bytes())
+    for source in sorted(Path(naas.__file__).parent.rglob("*.py")):
+        digest.update(source.relative_to(Path(naas.__file__).parent).as_posix().encode())
+        digest.update(source.read_bytes())
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     numba.config.CACHE_DIR = str(base / "naas" / f"numba-{digest.hexdigest()[:16]}")
 
@@ -217,6 +214,7 @@ class StackedTargets:
     layer_macs: np.ndarray   # (K,)
     axis_dim: np.ndarray     # (K, A)
     axis_size: np.ndarray    # (K, A)
+    axis_count: np.ndarray   # (K,) each problem's own axes, the first of its A
     l1_words: np.ndarray     # (K, 3)
     l2_words: np.ndarray     # (K, 3)
     l2_unified: np.ndarray   # (K,) bool
@@ -257,6 +255,7 @@ def stack_targets(targets: list[CompiledTarget]) -> StackedTargets:
         layer_macs=np.array([t.layer_macs for t in targets], dtype=np.int64),
         axis_dim=np.stack([padded(t, "axis_dim", 0) for t in targets]),
         axis_size=np.stack([padded(t, "axis_size", 1) for t in targets]),
+        axis_count=np.array([len(t.axis_dim) for t in targets], dtype=np.int64),
         l1_words=np.stack([t.l1_words for t in targets]),
         l2_words=np.stack([t.l2_words for t in targets]),
         l2_unified=np.array([t.l2_unified for t in targets]),

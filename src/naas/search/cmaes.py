@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from naas.search.cma_kernel import MAX_SIGMA, cma_constants, cma_weights
+
 
 def array_module(x: Any) -> ModuleType:
     """numpy, or torch for a torch tensor (imported only then: torch is optional)."""
@@ -47,21 +49,10 @@ class CMAParams:
 
     @classmethod
     def default(cls, n: int, popsize: int | None = None) -> "CMAParams":
-        lam = popsize or 4 + int(3 * np.log(n))
-        mu = lam // 2
-        w = np.log(mu + 0.5) - np.log(np.arange(1, mu + 1))
-        w /= w.sum()
-        mu_eff = 1.0 / np.sum(w**2)
-        c_sigma = (mu_eff + 2) / (n + mu_eff + 5)
-        d_sigma = 1 + 2 * max(0.0, np.sqrt((mu_eff - 1) / (n + 1)) - 1) + c_sigma
-        c_c = (4 + mu_eff / n) / (n + 4 + 2 * mu_eff / n)
-        c_1 = 2 / ((n + 1.3) ** 2 + mu_eff)
-        c_mu = min(1 - c_1, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff))
-        chi_n = np.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
-        # Lazy eigendecomposition (Hansen's tutorial, B.2): C changes little per generation,
-        # so re-decomposing every lambda / ((c1 + cmu) n 10) generations keeps O(n^2) per sample.
-        eigen_every = max(1, int(lam / ((c_1 + c_mu) * n * 10)))
-        return cls(lam, mu, w, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every)
+        lam, mu, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every = cma_constants(n, popsize or 0)
+        weights = np.empty(mu)
+        cma_weights(mu, weights)
+        return cls(lam, mu, weights, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every)
 
 
 @dataclass
@@ -162,7 +153,7 @@ class BatchedCMA:
         self.cov = decay[:, None, None] * self.cov + p.c_1 * rank_one + p.c_mu * rank_mu
         self.cov = 0.5 * (self.cov + xp.swapaxes(self.cov, 1, 2))
         self.sigma = self.sigma * xp.exp((p.c_sigma / p.d_sigma) * (norm_ps / p.chi_n - 1))
-        self.sigma = xp.where(self.sigma < 1e3, self.sigma, 1e3)
+        self.sigma = xp.where(self.sigma < MAX_SIGMA, self.sigma, MAX_SIGMA)
         if self.generation % p.eigen_every == 0:
             self._decompose()
         self._last_y = None

@@ -55,9 +55,35 @@ def gene_count(n_axes: int, encoding: int, uneven: bool = False) -> int:
     return base_genes(encoding)[1] + n_axes + (LIFT_GENES if uneven else 0)
 
 
+#: Divisors of every n below DIVISOR_TABLE_DIM, ascending: values[offsets[n]:offsets[n + 1]].
+#: Searches decode millions of tiles, and looking divisors up costs far less than finding them.
+DIVISOR_TABLE_DIM = 1 << 14
+
+
+def _divisor_table(largest: int) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.zeros(largest, dtype=np.int64)
+    for i in range(1, largest):
+        counts[i::i] += 1
+    offsets = np.zeros(largest + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    values = np.empty(offsets[-1], dtype=np.int64)
+    filled = offsets[:-1].copy()
+    for i in range(1, largest):
+        multiples = np.arange(i, largest, i)
+        values[filled[multiples]] = i
+        filled[multiples] += 1
+    return offsets, values
+
+
+DIVISOR_TABLE = _divisor_table(DIVISOR_TABLE_DIM)
+
+
 @numba.njit(cache=True, nogil=True)
-def _divisors(n, out):
-    """Divisors of n in ascending order into ``out``; returns how many."""
+def _divisors(n, offsets, values, out):
+    """Divisors of n in ascending order: a view of the table, or for n beyond it found by trial
+    division into ``out``."""
+    if n < offsets.shape[0] - 1:
+        return values[offsets[n]:offsets[n + 1]]
     count = 0
     i = 1
     while i * i <= n:
@@ -71,7 +97,7 @@ def _divisors(n, out):
         if partner != out[j]:
             out[count] = partner
             count += 1
-    return count
+    return out[:count]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -109,8 +135,9 @@ def _order_by_index(gene, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _pick_divisor(divs, count, gene, remaining, encoding):
+def _pick_divisor(divs, gene, remaining, encoding):
     """Position in ``divs`` of the divisor the gene asks for."""
+    count = divs.shape[0]
     g = _clip01(gene)
     if encoding == 1:
         pos = int(g * count)
@@ -128,7 +155,7 @@ def _pick_divisor(divs, count, gene, remaining, encoding):
 
 @numba.njit(cache=True, nogil=True)
 def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_words, unified,
-                temporal, order, spatial, divs, remaining, spatial_dim, priority, loops):
+                temporal, order, spatial, div_offsets, div_values, divs, remaining, spatial_dim, priority, loops):
     n_axes = axis_dim.shape[0]
     base_tiling, base_spatial = base_genes(encoding)
     if encoding == IMPORTANCE:
@@ -163,10 +190,10 @@ def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_w
     for level in range(2):
         for i in range(8):
             d = priority[i]
-            count = _divisors(remaining[d], divs)
-            pos = _pick_divisor(divs, count, genes[base_tiling + 8 * level + d], remaining[d], encoding)
+            choices = _divisors(remaining[d], div_offsets, div_values, divs)
+            pos = _pick_divisor(choices, genes[base_tiling + 8 * level + d], remaining[d], encoding)
             while True:
-                temporal[level, d] = divs[pos]
+                temporal[level, d] = choices[pos]
                 _level_loops(level, temporal, spatial_dim, loops)
                 if pos == 0 or tiles_fit(level, loops, geom, l1_words, l2_words, unified):
                     break
@@ -203,23 +230,33 @@ def _decode_lifts(genes, start, geom, l1_words, l2_words, unified, temporal, ord
 
 
 @numba.njit(cache=True, nogil=True)
-def _decode_stacked(genes, encoding, s_dims, s_geom, s_axis_dim, s_axis_size, s_l1, s_l2,
-                    s_unified, temporal, order, spatial, lifts):
+def decode_candidate(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_words, unified, temporal,
+                     order, spatial, lifts, lift_row, lift_col, lift_start, div_offsets, div_values, divs, work,
+                     uneven):
+    """One candidate's genes into its ``temporal``, ``order`` and ``spatial`` (over its array's own
+    axes) and, unless ``lifts`` is None, its cuts ``lifts[lift_row, lift_col]`` from the genes at
+    ``lift_start``. ``divs`` (1024,), ``work`` (4, 8) and ``uneven`` (3, 2, 9) are work space."""
+    _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_words, unified, temporal, order,
+                spatial, div_offsets, div_values, divs, work[0], work[1], work[2], work[3])
+    if lifts is not None:
+        _decode_lifts(genes, lift_start, geom, l1_words, l2_words, unified, temporal, order, work[1],
+                      lifts[lift_row, lift_col], work[3], uneven)
+
+
+@numba.njit(cache=True, nogil=True)
+def _decode_stacked(genes, encoding, s_dims, s_geom, s_axis_dim, s_axis_size, s_axis_count, s_l1, s_l2,
+                    s_unified, div_offsets, div_values, temporal, order, spatial, lifts):
     divs = np.empty(_MAX_DIVISORS, np.int64)
-    remaining = np.empty(8, np.int64)
-    spatial_dim = np.empty(8, np.int64)
-    priority = np.empty(8, np.int64)
-    loops = np.empty(8, np.int64)
+    work = np.empty((4, 8), np.int64)
     uneven = np.empty((3, 2, 9), np.int64)
-    lift_start = base_genes(encoding)[1] + s_axis_dim.shape[1]
     for k in range(genes.shape[0]):
+        n_axes = s_axis_count[k]
         for p in range(genes.shape[1]):
-            _decode_one(genes[k, p], encoding, s_dims[k], s_geom[k], s_axis_dim[k], s_axis_size[k],
-                        s_l1[k], s_l2[k], s_unified[k], temporal[k, p], order[k, p], spatial[k, p],
-                        divs, remaining, spatial_dim, priority, loops)
-            if lifts is not None:
-                _decode_lifts(genes[k, p], lift_start, s_geom[k], s_l1[k], s_l2[k], s_unified[k], temporal[k, p],
-                              order[k, p], spatial_dim, lifts[k, p], loops, uneven)
+            spatial[k, p, n_axes:] = 1
+            decode_candidate(genes[k, p], encoding, s_dims[k], s_geom[k], s_axis_dim[k, :n_axes],
+                             s_axis_size[k, :n_axes], s_l1[k], s_l2[k], s_unified[k], temporal[k, p], order[k, p],
+                             spatial[k, p, :n_axes], lifts, k, p, base_genes(encoding)[1] + n_axes, div_offsets,
+                             div_values, divs, work, uneven)
 
 
 def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = IMPORTANCE, uneven: bool = False):
@@ -231,6 +268,6 @@ def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = 
     spatial = np.empty((k, p, targets.n_axes), dtype=np.int64)
     lifts = np.zeros((k, p, 3, 2), dtype=np.int64) if uneven else None
     _decode_stacked(np.ascontiguousarray(genes, dtype=np.float64), encoding, targets.layer_dims,
-                    targets.geometry, targets.axis_dim, targets.axis_size, targets.l1_words,
-                    targets.l2_words, targets.l2_unified, temporal, order, spatial, lifts)
+                    targets.geometry, targets.axis_dim, targets.axis_size, targets.axis_count, targets.l1_words,
+                    targets.l2_words, targets.l2_unified, *DIVISOR_TABLE, temporal, order, spatial, lifts)
     return temporal, order, spatial, lifts

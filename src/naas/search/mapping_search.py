@@ -1,8 +1,8 @@
 """The inner level: per-layer mapping search on fixed accelerators, all problems at once.
 
-Every (layer, accelerator) problem runs its own CMA-ES over the mapping encoding; the K
-problems share one batched optimiser, one decoder call and one cost-model call per
-generation, so the optimiser's Python overhead is paid once per generation, not per layer.
+Every (layer, accelerator) problem runs its own CMA-ES over the mapping encoding. On the numba
+backend all K problems run in one compiled call (``naas.search.compiled_search``), spread over
+the cores; on the torch backend they share one batched optimiser on the device.
 """
 
 from __future__ import annotations
@@ -12,24 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from naas.arch.spec import Accelerator
-from naas.cost.batched import (
-    StackedTargets,
-    compile_target,
-    evaluate_stacked,
-    stack_targets,
-)
+from naas.cost.batched import StackedTargets, compile_target, stack_targets
 from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
-from naas.search.cmaes import BatchedCMA
-from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
-from naas.search.objective import (
-    INFEASIBLE,
-    box_penalty,
-    check_objective,
-    check_search_sizes,
-    layer_objective,
-    log_objective,
-)
+from naas.search.compiled_search import search_compiled
+from naas.search.mapping_encoding import ENCODINGS
+from naas.search.objective import check_objective, check_search_sizes
 from naas.workload.layer import Layer
 
 BACKENDS = ("numba", "torch")
@@ -97,69 +85,25 @@ def search_mappings(
     targets = problems if isinstance(problems, StackedTargets) else stack_targets(
         [compile_target(layer, arch) for layer, arch in problems])
     encoding = ENCODINGS[config.encoding]
-    k, n = len(targets), gene_count(targets.n_axes, encoding, config.uneven)
-    rngs = rng.spawn(k) if isinstance(rng, np.random.Generator) else rng
+    rngs = rng.spawn(len(targets)) if isinstance(rng, np.random.Generator) else rng
     if config.backend == "torch":
         from naas.search.device_mapping_search import search_mappings_on_device
 
         seed = np.random.default_rng([int(r.integers(2**31)) for r in rngs]).integers(2**62)
         return search_mappings_on_device(targets, config, int(seed))
-    es = BatchedCMA.start(np.full((k, n), 0.5), config.sigma0, rngs, config.popsize)
-    best_value = np.full(k, np.inf)
-    best_temporal = np.ones((k, 3, 8), dtype=np.int64)
-    best_order = np.tile(np.arange(8), (k, 3, 1))
-    best_spatial = np.ones((k, targets.n_axes), dtype=np.int64)
-    best_lifts = np.zeros((k, 3, 2), dtype=np.int64)
-    best_energy = np.full(k, np.inf)
-    best_latency = np.full(k, np.inf)
-    history = []
-    # Each problem stops on its own once it has not improved by `tolerance` for `patience`
-    # generations, so its result does not depend on which problems share the batch.
-    stalled = np.zeros(k, dtype=np.int64)
-    active = np.ones(k, dtype=bool)
-    evaluations = np.zeros(k, dtype=np.int64)
-    for _ in range(config.generations):
-        genes = es.ask()
-        rows = np.flatnonzero(active)
-        clipped = np.clip(genes, 0.0, 1.0)
-        sub = targets if len(rows) == k else targets.subset(rows)
-        temporal, order, spatial, lifts = decode_mappings(clipped[rows], sub, encoding, config.uneven)
-        cost = evaluate_stacked(sub, temporal, order, spatial, lifts)
-        evaluations[rows] += config.popsize
-        value = layer_objective(config.objective, cost.energy_pj, cost.latency_cycles, cost.valid)
-        fitness = np.full(genes.shape[:2], INFEASIBLE)
-        fitness[rows] = log_objective(value)
-        es.tell(fitness + box_penalty(genes, clipped))
-        local = np.arange(len(rows))
-        gen_best = np.argmin(value, axis=1)
-        gen_value = value[local, gen_best]
-        previous = best_value[rows]
-        improved = gen_value < previous
-        if improved.any():
-            sel, pick = rows[improved], gen_best[improved]
-            best_value[sel] = gen_value[improved]
-            best_temporal[sel] = temporal[local[improved], pick]
-            best_order[sel] = order[local[improved], pick]
-            best_spatial[sel] = spatial[local[improved], pick]
-            if lifts is not None:
-                best_lifts[sel] = lifts[local[improved], pick]
-            best_energy[sel] = cost.energy_pj[local[improved], pick]
-            best_latency[sel] = cost.latency_cycles[local[improved], pick]
-        history.append(best_value.copy())
-        significant = gen_value < previous * (1 - config.tolerance)
-        stalled[rows] = np.where(significant, 0, stalled[rows] + 1)
-        active &= stalled < config.patience
-        if not active.any():
-            break
-    generations = len(history)
+    seeds = np.array([r.integers(0, 2**64, dtype=np.uint64) for r in rngs], dtype=np.uint64)
+    out = search_compiled(targets, seeds, encoding, config.uneven, config.popsize, config.generations,
+                          config.sigma0, config.tolerance, config.patience, config.objective)
+    generations = int(out["generations"].max())
+    evaluations = out["generations"] * config.popsize
     return MappingSearchResult(
-        best=MappingBatch(best_temporal, best_order, best_spatial, best_lifts),
-        energy_pj=best_energy,
-        latency_cycles=best_latency,
-        valid=np.isfinite(best_value),
-        objective=best_value,
+        best=MappingBatch(out["temporal"], out["order"], out["spatial"], out["lifts"]),
+        energy_pj=out["energy_pj"],
+        latency_cycles=out["latency_cycles"],
+        valid=np.isfinite(out["objective"]),
+        objective=out["objective"],
         evaluations=int(evaluations.sum()),
         evaluations_per_problem=evaluations,
         generations=generations,
-        history=np.array(history),
+        history=out["history"][:generations],
     )

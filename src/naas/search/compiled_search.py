@@ -1,0 +1,190 @@
+"""Every problem's whole mapping search in one compiled call, the problems spread over the
+cores by numba's parallel loop.
+
+A problem runs its CMA-ES from start to stop inside one loop iteration: sample, decode, cost,
+keep the best, update, until it stalls for ``patience`` generations. Its state stays in cache,
+no generation returns to Python, and its result depends only on its own target and seed (its
+own random stream, its own gene width: base genes + its array's axes + the uneven cuts), so it
+is the same on any executor, in any batch, on any number of threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from naas.cost.batched import StackedTargets, _kernel
+from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
+from naas.search.mapping_encoding import DIVISOR_TABLE, LIFT_GENES, base_genes, decode_candidate
+from naas.search.objective import BOX_PENALTY, INFEASIBLE, OBJECTIVES
+from naas.search.rng_kernel import fill_normal, seed_state
+
+
+@numba.njit(cache=True, nogil=True)
+def _objective_value(objective, energy_pj, latency_cycles, valid):
+    """``objective.layer_objective`` for one candidate (inf where invalid)."""
+    if not valid:
+        return np.inf
+    if objective == 1:
+        return energy_pj
+    if objective == 2:
+        return latency_cycles
+    return energy_pj * latency_cycles
+
+
+@numba.njit(cache=True, nogil=True)
+def _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac, t_el1,
+                t_el2, t_enoc, t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words, t_hold, axis_count,
+                seed, encoding, lifts, popsize, generations, sigma0, tolerance, patience, objective,
+                div_offsets, div_values, best_temporal, best_order, best_spatial, best_lifts, best_energy,
+                best_latency, best_value, history):
+    """Problem k's search; ``lifts`` is (1, popsize, 3, 2) work space for uneven mappings, None
+    for even ones. Returns the generations it ran."""
+    n_axes = axis_count[k]
+    axis_dim = t_axis_dim[k, :n_axes]
+    axis_size = t_axis_size[k, :n_axes]
+    lift_start = base_genes(encoding)[1] + n_axes
+    n = lift_start + (0 if lifts is None else LIFT_GENES)
+    constants = cma_constants(n, popsize)
+    mu = constants[1]
+    weights = np.empty(mu)
+    cma_weights(mu, weights)
+    state = np.empty(4, np.uint64)
+    seed_state(seed, state)
+    mean = np.full(n, 0.5)
+    sigma = sigma0
+    cma_generation = 0
+    cov = np.eye(n)
+    eig_rows = np.eye(n)
+    eig_sqrt = np.ones(n)
+    p_sigma = np.zeros(n)
+    p_c = np.zeros(n)
+    normals = np.empty(popsize * n)
+    z = normals.reshape((popsize, n))
+    y = np.empty((popsize, n))
+    x = np.empty((popsize, n))
+    genes = np.empty(n)
+    fitness = np.empty(popsize)
+    y_sel = np.empty((mu, n))
+    scratch = np.empty((3, n, n))
+    temporal = np.empty((popsize, 3, 8), np.int64)
+    order = np.empty((popsize, 3, 8), np.int64)
+    spatial = np.empty((popsize, n_axes), np.int64)
+    energy = np.empty(popsize)
+    latency = np.empty(popsize)
+    edp = np.empty(popsize)
+    util = np.empty(popsize)
+    reason = np.empty(popsize, np.int8)
+    reason_arg = np.empty(popsize, np.int8)
+    breakdown = np.zeros((1, 4, 3))
+    work = np.empty((4, 8), np.int64)
+    uneven = np.empty((3, 2, 9), np.int64)
+    divs = np.empty(1024, np.int64)
+    best = np.inf
+    stalled = 0
+    ran = 0
+    for g in range(generations):
+        fill_normal(state, normals)
+        cma_sample(mean, sigma, eig_rows, eig_sqrt, z, y, x)
+        for p in range(popsize):
+            penalty = 0.0
+            for j in range(n):
+                v = x[p, j]
+                genes[j] = 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
+                penalty += (v - genes[j]) ** 2
+            fitness[p] = BOX_PENALTY * penalty
+            decode_candidate(genes, encoding, t_dims[k], t_geom[k], axis_dim, axis_size, t_l1[k], t_l2[k],
+                             t_unified[k], temporal[p], order[p], spatial[p], lifts, 0, p, lift_start, div_offsets,
+                             div_values, divs, work, uneven)
+        _kernel(t_dims[k], t_geom[k], t_macs[k], temporal, order, spatial, lifts, 0, axis_dim, axis_size,
+                t_l1[k], t_l2[k], t_unified[k], t_emac[k], t_el1[k], t_el2[k], t_enoc[k], t_edram[k], t_links[k],
+                t_pes[k], t_systolic[k], t_ports[k], t_port_words[k], t_hold[k], energy, latency, edp, util,
+                reason, reason_arg, breakdown, False)
+        pick = -1
+        gen_value = np.inf
+        for p in range(popsize):
+            value = _objective_value(objective, energy[p], latency[p], reason[p] == 0)
+            fitness[p] += np.log(value) if np.isfinite(value) else INFEASIBLE
+            if value < gen_value:
+                gen_value = value
+                pick = p
+        sigma, cma_generation = cma_update(mean, sigma, cma_generation, cov, p_sigma, p_c, eig_rows, eig_sqrt,
+                                           y, fitness, weights, constants, y_sel, scratch)
+        if gen_value < best:
+            best_temporal[k] = temporal[pick]
+            best_order[k] = order[pick]
+            best_spatial[k, :n_axes] = spatial[pick]
+            if lifts is not None:
+                best_lifts[k] = lifts[0, pick]
+            best_energy[k] = energy[pick]
+            best_latency[k] = latency[pick]
+            significant = gen_value < best * (1 - tolerance)
+            best = gen_value
+        else:
+            significant = False
+        best_value[k] = best
+        history[g, k] = best
+        ran = g + 1
+        stalled = 0 if significant else stalled + 1
+        if stalled >= patience:
+            break
+    for g in range(ran, generations):
+        history[g, k] = best
+    return ran
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _search_all(t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac, t_el1, t_el2,
+                t_enoc, t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words, t_hold, axis_count, seeds,
+                encoding, lift_buffers, popsize, generations, sigma0, tolerance, patience, objective, div_offsets,
+                div_values, best_temporal, best_order, best_spatial, best_lifts, best_energy, best_latency,
+                best_value, history, ran):
+    for k in numba.prange(t_dims.shape[0]):
+        if lift_buffers is None:
+            ran[k] = _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac,
+                                 t_el1, t_el2, t_enoc, t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words,
+                                 t_hold, axis_count, seeds[k], encoding, None, popsize, generations, sigma0,
+                                 tolerance, patience, objective, div_offsets, div_values, best_temporal, best_order,
+                                 best_spatial, best_lifts, best_energy, best_latency, best_value, history)
+        else:
+            ran[k] = _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac,
+                                 t_el1, t_el2, t_enoc, t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words,
+                                 t_hold, axis_count, seeds[k], encoding, lift_buffers[k:k + 1], popsize, generations,
+                                 sigma0, tolerance, patience, objective, div_offsets, div_values, best_temporal,
+                                 best_order, best_spatial, best_lifts, best_energy, best_latency, best_value,
+                                 history)
+
+
+def search_compiled(targets: StackedTargets, seeds: np.ndarray, encoding: int, uneven: bool, popsize: int,
+                    generations: int, sigma0: float, tolerance: float, patience: int, objective: str) -> dict:
+    """Run every problem's search; ``seeds`` (K,) uint64 is each problem's stream. Returns the
+    best mapping and cost of each problem, the generations each ran and the (generations, K)
+    history of the best objective so far."""
+    k = len(targets)
+    out = {
+        "temporal": np.ones((k, 3, 8), dtype=np.int64),
+        "order": np.tile(np.arange(8), (k, 3, 1)),
+        "spatial": np.ones((k, targets.n_axes), dtype=np.int64),
+        "lifts": np.zeros((k, 3, 2), dtype=np.int64),
+        "energy_pj": np.full(k, np.inf),
+        "latency_cycles": np.full(k, np.inf),
+        "objective": np.full(k, np.inf),
+        "history": np.empty((generations, k)),
+        "generations": np.zeros(k, dtype=np.int64),
+    }
+    t = targets
+    # a problem's run length varies with its landscape, so threads take problems one at a time
+    chunk = numba.get_parallel_chunksize()
+    numba.set_parallel_chunksize(1)
+    try:
+        _search_all(t.layer_dims, t.geometry, t.layer_macs, t.axis_dim, t.axis_size, t.l1_words, t.l2_words,
+                    t.l2_unified, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic,
+                    t.port_model, t.port_words, t.hold_operands, t.axis_count,
+                    np.ascontiguousarray(seeds, dtype=np.uint64), encoding,
+                    np.zeros((k, popsize, 3, 2), dtype=np.int64) if uneven else None, popsize, generations,
+                    float(sigma0), float(tolerance), int(patience), OBJECTIVES.index(objective), *DIVISOR_TABLE,
+                    out["temporal"], out["order"], out["spatial"], out["lifts"], out["energy_pj"],
+                    out["latency_cycles"], out["objective"], out["history"], out["generations"])
+    finally:
+        numba.set_parallel_chunksize(chunk)
+    return out
