@@ -36,6 +36,97 @@ def test_batched_cmaes_solves_independent_ellipsoids():
     assert np.all(np.abs(es.mean) < 1e-4)
 
 
+def test_compiled_cma_update_equals_the_batched_optimiser_on_the_same_samples():
+    """The compiled per-problem step and BatchedCMA are one rule: fed the same samples and
+    fitness, their states agree for many generations, eigendecompositions included."""
+    import numba
+
+    from naas.search import cma_kernel
+
+    cma_constants, cma_update, cma_weights = (numba.njit(f) for f in (
+        cma_kernel.cma_constants, cma_kernel.cma_update, cma_kernel.cma_weights))
+    n, popsize = 12, 10
+    es = BatchedCMA.start(np.full((1, n), 0.3), 0.4, [np.random.default_rng(5)], popsize)
+    constants = cma_constants(n, popsize)
+    weights = np.empty(constants[1])
+    cma_weights(constants[1], weights)
+    mean, cov, p_sigma, p_c = np.full(n, 0.3), np.eye(n), np.zeros(n), np.zeros(n)
+    eig_rows, eig_sqrt, sigma, generation = np.eye(n), np.ones(n), 0.4, 0
+    y_sel, scratch = np.empty((constants[1], n)), np.empty((3, n, n))
+    for _ in range(3 * constants[-1] + 1):
+        x = es.ask()
+        fitness = np.sum((x[0] - 0.7) ** 2 * np.arange(1, n + 1), axis=1)
+        y = es._last_y[0].copy()
+        es.tell(fitness[None])
+        sigma, generation = cma_update(mean, sigma, generation, cov, p_sigma, p_c, eig_rows, eig_sqrt, y,
+                                       fitness, weights, constants, y_sel, scratch)
+    assert generation == es.generation
+    for ours, theirs in ((mean, es.mean[0]), (cov, es.cov[0]), (p_sigma, es.p_sigma[0]), (p_c, es.p_c[0]),
+                         (sigma, es.sigma[0])):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    # the kept eigenbasis reconstructs C like LAPACK's
+    np.testing.assert_allclose((eig_rows.T * eig_sqrt**2) @ eig_rows, es._eig_vectors[0] @ np.diag(
+        es._eig_sqrt[0] ** 2) @ es._eig_vectors[0].T, rtol=1e-9, atol=1e-12)
+
+
+def test_jacobi_eigendecomposition_from_a_stale_basis_matches_lapack():
+    import numba
+
+    from naas.search import cma_kernel
+
+    eigh_update = numba.njit(cma_kernel.eigh_update)
+    rng = np.random.default_rng(1)
+    n = 20
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    cov = (q * np.exp(2 * rng.normal(size=n))) @ q.T
+    for start in (np.eye(n), np.linalg.eigh(cov + 0.05 * np.eye(n))[1].T.copy()):
+        rows, root = start.copy(), np.empty(n)
+        eigh_update(cov, rows, root, np.empty((n, n)), np.empty((n, n)))
+        np.testing.assert_allclose(rows @ rows.T, np.eye(n), atol=1e-12)
+        np.testing.assert_allclose(np.sort(root**2), np.linalg.eigvalsh(cov), rtol=1e-10)
+        np.testing.assert_allclose((rows.T * root**2) @ rows, cov, atol=1e-10 * np.abs(cov).max())
+
+
+def test_kernel_normals_are_standard_and_seeded():
+    import numba
+
+    from naas.search.rng_kernel import fill_normal, seed_state
+
+    @numba.njit
+    def draw(seed, count):
+        state, out = np.empty(4, np.uint64), np.empty(count)
+        seed_state(np.uint64(seed), state)
+        fill_normal(state, out)
+        return out
+
+    z = draw(3, 200_001)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01 and abs(np.mean(z**4) - 3) < 0.05
+    assert np.array_equal(draw(3, 1000), z[:1000]) and not np.array_equal(draw(4, 1000), z[:1000])
+
+
+@pytest.mark.parametrize("uneven", [False, True])
+def test_a_problems_search_ignores_its_batch_mates_and_the_thread_count(uneven):
+    import numba
+
+    layer = zoo_network("mobilenet_v2").layers[4].layer
+    wide = Accelerator(name="wide", axes=(ArrayAxis(4, "K"), ArrayAxis(4, "C"), ArrayAxis(2, "P"), ArrayAxis(2, "Q")),
+                       l1_bytes=OperandBytes(64, 64, 32), l2_bytes=64 * 1024, noc_words_per_cycle=8.0,
+                       dram_words_per_cycle=2.0)
+    config = replace(FAST_MAPPING, uneven=uneven)
+    alone = search_mappings([(layer, baseline("eyeriss"))], config, [np.random.default_rng(11)])
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        batched = search_mappings([(layer, wide), (layer, baseline("eyeriss")), (layer, wide)], config,
+                                  [np.random.default_rng(s) for s in (2, 11, 3)])
+    finally:
+        numba.set_num_threads(threads)
+    assert batched.objective[1] == alone.objective[0]
+    assert batched.best.mapping(1).for_axes(2) == alone.best.mapping(0).for_axes(2)
+    assert batched.evaluations_per_problem[1] == alone.evaluations_per_problem[0]
+    assert np.array_equal(batched.history[: alone.generations, 1], alone.history[:, 0])
+
+
 @pytest.mark.parametrize("encoding", list(ENCODINGS))
 @pytest.mark.parametrize("design,uneven", [("eyeriss", False), ("tpu", False), ("shidiannao", True),
                                            ("edge_tpu", False), ("nvdla256", True), ("eyeriss", True)])
