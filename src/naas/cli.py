@@ -172,8 +172,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
             if budget.name in BASELINES else None)
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
-    executor = make_executor(args.executor or ("pool" if config.mapping.backend == "numba" else "inprocess"),
-                             args.workers, args.address)
+    executor = make_executor(args.executor or "inprocess", args.workers, args.address)
     sizing_history = None
     try:
         baselines = {}
@@ -410,9 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="where to write the results and checkpoints")
     p.add_argument("--resume", metavar="DIR", help="continue the search checkpointed in DIR")
     p.add_argument("--executor", choices=["inprocess", "pool", "ray"],
-                   help="where mapping searches run (default: a local process pool; in-process with "
-                        "the torch backend, which batches every design of a generation on one device)")
-    p.add_argument("--workers", type=int, help="processes for the pool (default: all cores)")
+                   help="where mapping searches run (default: in-process, every design of a generation in "
+                        "one compiled call on all cores, or on one device with the torch backend)")
+    p.add_argument("--workers", type=int, help="processes for the pool (default: all cores; each runs one thread)")
     p.add_argument("--address", help="Ray cluster address (auto or HOST:PORT) for --executor ray")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Protocol
 
@@ -32,7 +33,7 @@ class InProcessExecutor:
 
 class PoolExecutor:
     """A local process pool. Workers start with 'forkserver' (no fork of a threaded parent)
-    and pin their BLAS to one thread so that N workers use N cores."""
+    and pin their BLAS and numba to one thread so that N workers use N cores."""
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
@@ -88,8 +89,12 @@ def _worker_init() -> None:
 
 
 def _one_thread() -> None:
+    """One thread per worker: N workers use N cores. numba reads its variable at import, so a
+    worker that has already imported it (a reused Ray worker) is told directly."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = "1"
+    if "numba" in sys.modules:
+        sys.modules["numba"].set_num_threads(1)
     try:
         from threadpoolctl import threadpool_limits
 

@@ -163,11 +163,10 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
         if fresh:
             configs = [pairs[i][0] for i in fresh.values()]
             accuracies = predictor.predict(configs)
-            for (key, i), net_config, accuracy in zip(fresh.items(), configs, accuracies):
-                network = nets.build(net_config)
-                # One pair per batch: a mapping search's gene count follows the widest array in
-                # its batch, so batching pairs of different array widths would change results.
-                score = score_pairs([(pairs[i][1], [network])], config.inner, [(config.seed, generation, i)])[0]
+            networks = [nets.build(net_config) for net_config in configs]
+            scores = score_pairs([(pairs[i][1], [network]) for i, network in zip(fresh.values(), networks)],
+                                 config.inner, [(config.seed, generation, i) for i in fresh.values()])
+            for key, net_config, network, score, accuracy in zip(fresh, configs, networks, scores, accuracies):
                 evaluations += score.evaluations
                 seen[key] = Candidate(net_config, network, score, float(accuracy))
         candidates = [seen[key] for key in keys]

@@ -27,6 +27,10 @@ from naas.search.objective import box_penalty, check_objective, check_search_siz
 from naas.workload.network import Network
 
 
+#: Bumped whenever the inner search scores a design differently for the same seed.
+INNER_SEARCH_VERSION = 2
+
+
 @dataclass(frozen=True)
 class ArchSearchConfig:
     popsize: int = 12
@@ -66,26 +70,35 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
     """Search every layer's mapping for every (design, networks) pair in one batched run and
     total each pair's networks.
 
-    ``seeds[i]`` seeds pair i's mapping searches, one stream per layer, so a pair's score does
-    not depend on which pairs it is batched with."""
+    ``seeds[i]`` seeds pair i's mapping searches, one stream per layer shape, so a pair's score
+    does not depend on which pairs it is batched with. A layer shape that recurs in a pair's
+    networks is searched once (with the stream of its first occurrence) and its best mapping
+    serves every occurrence."""
     problems, owners, rngs = [], [], []
     for i, (design, networks) in enumerate(pairs):
         layers = [(network.name, nl) for network in networks for nl in network.layers]
+        searched: dict[tuple, int] = {}
         for j, (network_name, nl) in enumerate(layers):
-            problems.append(compile_target(nl.layer, design))
-            owners.append((i, network_name, nl))
-            rngs.append(np.random.default_rng([*seeds[i], j]))
+            shape = nl.layer.shape
+            if shape not in searched:
+                searched[shape] = len(problems)
+                problems.append(compile_target(nl.layer, design))
+                rngs.append(np.random.default_rng([*seeds[i], j]))
+            owners.append((i, network_name, nl, searched[shape]))
     result = search_mappings(stack_targets(problems), config.mapping, rngs)
     energy = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     latency = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     mappings: list[dict[str, dict[str, Mapping]]] = [{n.name: {} for n in networks} for _, networks in pairs]
     evaluations = [0] * len(pairs)
-    for j, (i, network_name, nl) in enumerate(owners):
+    counted = set()
+    for i, network_name, nl, j in owners:
         energy[i][network_name] += nl.repeat * float(result.energy_pj[j])
         latency[i][network_name] += nl.repeat * float(result.latency_cycles[j])
         m = result.best.mapping(j)
         mappings[i][network_name][nl.layer.name] = m.for_axes(len(pairs[i][0].axes))
-        evaluations[i] += int(result.evaluations_per_problem[j])
+        if j not in counted:
+            counted.add(j)
+            evaluations[i] += int(result.evaluations_per_problem[j])
     scores = []
     for i, (design, networks) in enumerate(pairs):
         values = [network_objective(config.objective, energy[i][n.name], latency[i][n.name]) for n in networks]
@@ -132,7 +145,10 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
                                     (config_settings["mapping"], "uneven", False)):
         if settings[name] == default:
             del settings[name]
-    return {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings}
+    return {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings,
+            # the compiled inner search (own random streams, own gene widths) scores designs
+            # differently from the batched one before it: its checkpoints do not mix with theirs
+            "inner_search": INNER_SEARCH_VERSION}
 
 
 def search_accelerator(

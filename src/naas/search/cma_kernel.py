@@ -126,19 +126,12 @@ def cma_update(mean, sigma, generation, cov, p_sigma, p_c, eig_rows, eig_sqrt, y
 
 
 @register_jitable
-def _rotate(m, p, q, c, s, rows):
-    """Rows (or columns) p and q of ``m`` by the plane rotation (c, s)."""
-    n = m.shape[0]
-    if rows:
-        for k in range(n):
-            mp, mq = m[p, k], m[q, k]
-            m[p, k] = c * mp - s * mq
-            m[q, k] = s * mp + c * mq
-    else:
-        for k in range(n):
-            mp, mq = m[k, p], m[k, q]
-            m[k, p] = c * mp - s * mq
-            m[k, q] = s * mp + c * mq
+def _rotate(m, p, q, c, s):
+    """Rows p and q of ``m`` by the plane rotation (c, s)."""
+    for k in range(m.shape[1]):
+        mp, mq = m[p, k], m[q, k]
+        m[p, k] = c * mp - s * mq
+        m[q, k] = s * mp + c * mq
 
 
 @register_jitable
@@ -184,11 +177,17 @@ def eigh_update(cov, eig_rows, eig_sqrt, rotated, work):
                     t = (1.0 if theta >= 0 else -1.0) / (abs(theta) + np.sqrt(theta * theta + 1.0))
                 c = 1.0 / np.sqrt(t * t + 1.0)
                 s = t * c
-                _rotate(rotated, p, q, c, s, True)
-                _rotate(rotated, p, q, c, s, False)
+                a_pp, a_qq = rotated[p, p], rotated[q, q]
+                # rows p and q rotate in place; by symmetry they are also the new columns
+                _rotate(rotated, p, q, c, s)
+                for k in range(n):
+                    rotated[k, p] = rotated[p, k]
+                    rotated[k, q] = rotated[q, k]
+                rotated[p, p] = a_pp - t * a_pq
+                rotated[q, q] = a_qq + t * a_pq
                 rotated[p, q] = 0.0
                 rotated[q, p] = 0.0
-                _rotate(eig_rows, p, q, c, s, True)
+                _rotate(eig_rows, p, q, c, s)
     for i in range(n):
         value = rotated[i, i]
         eig_sqrt[i] = np.sqrt(value if value > 1e-20 else 1e-20)

@@ -19,7 +19,7 @@ Uneven mappings (both encodings, when asked for): six more genes after the spati
 L1 and L2 lift of W, I and O (``Mapping.lifts``), each floor(gene * 9) loops.
 
 Decoding repairs capacity: a dim whose chosen factor would overflow a buffer steps down to
-the next smaller divisor, in tile-priority order, so every decoded mapping fits its L1s, and
+the largest smaller divisor that fits, in tile-priority order, so every decoded mapping fits its L1s, and
 fits L2 unless the array's own tile does not (then the cost model reports it invalid); a lift
 that would overflow steps down a loop at a time, W then I then O, L1 before L2.
 """
@@ -136,21 +136,25 @@ def _order_by_index(gene, out):
 
 @numba.njit(cache=True, nogil=True)
 def _pick_divisor(divs, gene, remaining, encoding):
-    """Position in ``divs`` of the divisor the gene asks for."""
+    """Position in ``divs`` of the divisor the gene asks for: by index, or (importance) the one
+    nearest remaining**gene by ratio, the smaller on a tie. The ratio falls towards the target
+    and rises past it, so only the divisors either side of it compete."""
     count = divs.shape[0]
+    if count == 1:
+        return 0
     g = _clip01(gene)
     if encoding == 1:
         pos = int(g * count)
         return count - 1 if pos >= count else pos
     want = remaining ** g
-    best = 0
-    best_gap = 1e300
-    for i in range(count):
-        gap = divs[i] / want if divs[i] > want else want / divs[i]
-        if gap < best_gap:
-            best_gap = gap
-            best = i
-    return best
+    above = 0
+    while above < count and divs[above] <= want:
+        above += 1
+    if above == 0:
+        return 0
+    if above == count:
+        return count - 1
+    return above - 1 if want / divs[above - 1] <= divs[above] / want else above
 
 
 @numba.njit(cache=True, nogil=True)
@@ -192,12 +196,21 @@ def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_w
             d = priority[i]
             choices = _divisors(remaining[d], div_offsets, div_values, divs)
             pos = _pick_divisor(choices, genes[base_tiling + 8 * level + d], remaining[d], encoding)
-            while True:
-                temporal[level, d] = choices[pos]
-                _level_loops(level, temporal, spatial_dim, loops)
-                if pos == 0 or tiles_fit(level, loops, geom, l1_words, l2_words, unified):
-                    break
-                pos -= 1
+            # the largest divisor up to the pick whose tiles fit, 1 if none: a footprint only
+            # grows with a factor, so "fits" is monotone and a binary search finds it
+            temporal[level, d] = choices[pos]
+            _level_loops(level, temporal, spatial_dim, loops)
+            if pos > 0 and not tiles_fit(level, loops, geom, l1_words, l2_words, unified):
+                lo, hi = 0, pos - 1
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    temporal[level, d] = choices[mid]
+                    _level_loops(level, temporal, spatial_dim, loops)
+                    if tiles_fit(level, loops, geom, l1_words, l2_words, unified):
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                temporal[level, d] = choices[lo]
             remaining[d] //= temporal[level, d]
     for i in range(8):
         temporal[2, i] = remaining[i]

@@ -64,6 +64,12 @@ class Layer:
         return tuple(getattr(self, d) for d in DIMS)
 
     @property
+    def shape(self) -> tuple:
+        """What a layer's cost depends on besides the accelerator: its dims and geometry (two
+        layers of one shape differ only in name)."""
+        return (self.dims, self.stride_h, self.stride_w, self.dilation_h, self.dilation_w)
+
+    @property
     def input_rows(self) -> int:
         """Rows of the (padded) input the layer reads (see ``input_extent``)."""
         return input_extent(self.P, self.R, self.stride_h, self.dilation_h)

@@ -33,7 +33,7 @@ class Network:
         """Merge layers of identical shape into one entry with a repeat count, keeping first names."""
         merged: dict[tuple, list] = {}
         for layer in layers:
-            key = (layer.dims, layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
+            key = layer.shape
             if key in merged:
                 merged[key][1] += 1
             else:
