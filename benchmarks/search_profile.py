@@ -63,9 +63,9 @@ def _time_normals(n, popsize, generations):
 def _time_sample(n, popsize, generations):
     z = np.random.standard_normal((popsize, n))
     y, x = np.empty((popsize, n)), np.empty((popsize, n))
-    rows = np.eye(n)
+    rows, mean, root = np.eye(n), np.full(n, 0.5), np.ones(n)
     for _ in range(generations):
-        cma_sample(np.full(n, 0.5), 0.25, rows, np.ones(n), z, y, x)
+        cma_sample(mean, 0.25, rows, root, z, y, x)
     return x[0, 0]
 
 
@@ -81,9 +81,9 @@ def _time_update(n, popsize, generations, with_eigh):
     rows, root = np.eye(n), np.ones(n)
     y_sel, scratch = np.empty((mu, n)), np.empty((3, n, n))
     sigma, generation = 0.25, 0
+    y = np.random.standard_normal((popsize, n))
+    fitness = np.random.random(popsize)
     for _ in range(generations):
-        y = np.random.standard_normal((popsize, n))
-        fitness = np.random.random(popsize)
         sigma, generation = cma_update(mean, sigma, generation, cov, p_sigma, p_c, rows, root, y, fitness,
                                        weights, constants, y_sel, scratch)
     return sigma
@@ -167,7 +167,7 @@ def main() -> None:
     _time_decode(*decode_args, 3)
     stages["decoding"] = _per_eval_us(time.perf_counter() - start, 3 * genes.shape[0] * popsize)
     temporal, order, spatial, _ = decode_mappings(genes, targets, IMPORTANCE)
-    evaluate_stacked(targets, temporal[:1], order[:1], spatial[:1])
+    evaluate_stacked(targets, temporal, order, spatial)  # compile
     start = time.perf_counter()
     for _ in range(3):
         evaluate_stacked(targets, temporal, order, spatial)
