@@ -74,7 +74,7 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
     does not depend on which pairs it is batched with. A layer shape that recurs in a pair's
     networks is searched once (with the stream of its first occurrence) and its best mapping
     serves every occurrence."""
-    problems, owners, rngs = [], [], []
+    problems, problem_pair, owners, rngs = [], [], [], []
     for i, (design, networks) in enumerate(pairs):
         layers = [(network.name, nl) for network in networks for nl in network.layers]
         searched: dict[tuple, int] = {}
@@ -83,6 +83,7 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
             if shape not in searched:
                 searched[shape] = len(problems)
                 problems.append(compile_target(nl.layer, design))
+                problem_pair.append(i)
                 rngs.append(np.random.default_rng([*seeds[i], j]))
             owners.append((i, network_name, nl, searched[shape]))
     result = search_mappings(stack_targets(problems), config.mapping, rngs)
@@ -90,15 +91,13 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
     latency = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     mappings: list[dict[str, dict[str, Mapping]]] = [{n.name: {} for n in networks} for _, networks in pairs]
     evaluations = [0] * len(pairs)
-    counted = set()
+    for j, i in enumerate(problem_pair):
+        evaluations[i] += int(result.evaluations_per_problem[j])
     for i, network_name, nl, j in owners:
         energy[i][network_name] += nl.repeat * float(result.energy_pj[j])
         latency[i][network_name] += nl.repeat * float(result.latency_cycles[j])
         m = result.best.mapping(j)
         mappings[i][network_name][nl.layer.name] = m.for_axes(len(pairs[i][0].axes))
-        if j not in counted:
-            counted.add(j)
-            evaluations[i] += int(result.evaluations_per_problem[j])
     scores = []
     for i, (design, networks) in enumerate(pairs):
         values = [network_objective(config.objective, energy[i][n.name], latency[i][n.name]) for n in networks]

@@ -33,13 +33,14 @@ def _objective_value(objective, energy_pj, latency_cycles, valid):
 
 
 @numba.njit(cache=True, nogil=True)
-def _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac, t_el1,
-                t_el2, t_enoc, t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words, t_hold, axis_count,
-                seed, encoding, lifts, popsize, generations, sigma0, tolerance, patience, objective,
-                div_offsets, div_values, best_temporal, best_order, best_spatial, best_lifts, best_energy,
-                best_latency, best_value, history):
-    """Problem k's search; ``lifts`` is (1, popsize, 3, 2) work space for uneven mappings, None
-    for even ones. Returns the generations it ran."""
+def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0, tolerance, patience, objective,
+                div_offsets, div_values, best):
+    """Problem k's search; ``targets`` holds the stacked targets' arrays (``search_compiled``), ``lifts``
+    (1, popsize, 3, 2) work space for uneven mappings or None for even ones, ``best`` the
+    ``search_compiled`` outputs it writes its row of. Returns the generations it ran."""
+    (t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac, t_el1, t_el2, t_enoc,
+     t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words, t_hold, axis_count) = targets
+    best_temporal, best_order, best_spatial, best_lifts, best_energy, best_latency, best_value, history = best
     n_axes = axis_count[k]
     axis_dim = t_axis_dim[k, :n_axes]
     axis_size = t_axis_size[k, :n_axes]
@@ -80,7 +81,7 @@ def _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, 
     work = np.empty((4, 8), np.int64)
     uneven = np.empty((3, 2, 9), np.int64)
     divs = np.empty(1024, np.int64)
-    best = np.inf
+    best_so_far = np.inf
     stalled = 0
     ran = 0
     for g in range(generations):
@@ -110,7 +111,7 @@ def _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, 
                 pick = p
         sigma, cma_generation = cma_update(mean, sigma, cma_generation, cov, p_sigma, p_c, eig_rows, eig_sqrt,
                                            y, fitness, weights, constants, y_sel, scratch)
-        if gen_value < best:
+        if gen_value < best_so_far:
             best_temporal[k] = temporal[pick]
             best_order[k] = order[pick]
             best_spatial[k, :n_axes] = spatial[pick]
@@ -118,41 +119,31 @@ def _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, 
                 best_lifts[k] = lifts[0, pick]
             best_energy[k] = energy[pick]
             best_latency[k] = latency[pick]
-            significant = gen_value < best * (1 - tolerance)
-            best = gen_value
+            significant = gen_value < best_so_far * (1 - tolerance)
+            best_so_far = gen_value
         else:
             significant = False
-        best_value[k] = best
-        history[g, k] = best
+        history[g, k] = best_so_far
         ran = g + 1
         stalled = 0 if significant else stalled + 1
         if stalled >= patience:
             break
+    best_value[k] = best_so_far
     for g in range(ran, generations):
-        history[g, k] = best
+        history[g, k] = best_so_far
     return ran
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _search_all(t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac, t_el1, t_el2,
-                t_enoc, t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words, t_hold, axis_count, seeds,
-                encoding, lift_buffers, popsize, generations, sigma0, tolerance, patience, objective, div_offsets,
-                div_values, best_temporal, best_order, best_spatial, best_lifts, best_energy, best_latency,
-                best_value, history, ran):
-    for k in numba.prange(t_dims.shape[0]):
+def _search_all(targets, seeds, encoding, lift_buffers, popsize, generations, sigma0, tolerance, patience,
+                objective, div_offsets, div_values, best, ran):
+    for k in numba.prange(seeds.shape[0]):
         if lift_buffers is None:
-            ran[k] = _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac,
-                                 t_el1, t_el2, t_enoc, t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words,
-                                 t_hold, axis_count, seeds[k], encoding, None, popsize, generations, sigma0,
-                                 tolerance, patience, objective, div_offsets, div_values, best_temporal, best_order,
-                                 best_spatial, best_lifts, best_energy, best_latency, best_value, history)
+            ran[k] = _search_one(k, targets, seeds[k], encoding, None, popsize, generations, sigma0, tolerance,
+                                 patience, objective, div_offsets, div_values, best)
         else:
-            ran[k] = _search_one(k, t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac,
-                                 t_el1, t_el2, t_enoc, t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words,
-                                 t_hold, axis_count, seeds[k], encoding, lift_buffers[k:k + 1], popsize, generations,
-                                 sigma0, tolerance, patience, objective, div_offsets, div_values, best_temporal,
-                                 best_order, best_spatial, best_lifts, best_energy, best_latency, best_value,
-                                 history)
+            ran[k] = _search_one(k, targets, seeds[k], encoding, lift_buffers[k:k + 1], popsize, generations,
+                                 sigma0, tolerance, patience, objective, div_offsets, div_values, best)
 
 
 def search_compiled(targets: StackedTargets, seeds: np.ndarray, encoding: int, uneven: bool, popsize: int,
@@ -173,18 +164,19 @@ def search_compiled(targets: StackedTargets, seeds: np.ndarray, encoding: int, u
         "generations": np.zeros(k, dtype=np.int64),
     }
     t = targets
+    arrays = (t.layer_dims, t.geometry, t.layer_macs, t.axis_dim, t.axis_size, t.l1_words, t.l2_words, t.l2_unified,
+              t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic, t.port_model, t.port_words,
+              t.hold_operands, t.axis_count)
+    best = tuple(out[name] for name in ("temporal", "order", "spatial", "lifts", "energy_pj", "latency_cycles",
+                                        "objective", "history"))
     # a problem's run length varies with its landscape, so threads take problems one at a time
     chunk = numba.get_parallel_chunksize()
     numba.set_parallel_chunksize(1)
     try:
-        _search_all(t.layer_dims, t.geometry, t.layer_macs, t.axis_dim, t.axis_size, t.l1_words, t.l2_words,
-                    t.l2_unified, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic,
-                    t.port_model, t.port_words, t.hold_operands, t.axis_count,
-                    np.ascontiguousarray(seeds, dtype=np.uint64), encoding,
+        _search_all(arrays, np.ascontiguousarray(seeds, dtype=np.uint64), encoding,
                     np.zeros((k, popsize, 3, 2), dtype=np.int64) if uneven else None, popsize, generations,
                     float(sigma0), float(tolerance), int(patience), OBJECTIVES.index(objective), *DIVISOR_TABLE,
-                    out["temporal"], out["order"], out["spatial"], out["lifts"], out["energy_pj"],
-                    out["latency_cycles"], out["objective"], out["history"], out["generations"])
+                    best, out["generations"])
     finally:
         numba.set_parallel_chunksize(chunk)
     return out

@@ -16,7 +16,7 @@ import torch
 from naas.cost.rules import tiles_fit
 from naas.cost.torch_backend import DeviceTargets
 from naas.errors import NaasError
-from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes
+from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes, divisor_lists
 
 #: Largest layer dim the divisor table serves (2^17: about 40 MB of table).
 MAX_TABLE_DIM = 1 << 17
@@ -34,15 +34,11 @@ def divisor_table(largest: int, device: torch.device) -> tuple[torch.Tensor, tor
 
 @functools.lru_cache(maxsize=4)
 def _divisor_table(largest: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    counts = np.zeros(largest + 1, dtype=np.int64)
-    for i in range(1, largest + 1):
-        counts[i::i] += 1
+    offsets, values = divisor_lists(largest + 1)
+    counts = np.diff(offsets)
     table = np.zeros((largest + 1, int(counts.max())), dtype=np.int64)
-    filled = np.zeros(largest + 1, dtype=np.int64)
-    for i in range(1, largest + 1):
-        multiples = np.arange(i, largest + 1, i)
-        table[multiples, filled[multiples]] = i
-        filled[multiples] += 1
+    rows = np.repeat(np.arange(largest + 1), counts)
+    table[rows, np.arange(len(values)) - offsets[rows]] = values
     return torch.as_tensor(table, device=device), torch.as_tensor(counts, device=device)
 
 

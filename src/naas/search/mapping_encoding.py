@@ -60,7 +60,9 @@ def gene_count(n_axes: int, encoding: int, uneven: bool = False) -> int:
 DIVISOR_TABLE_DIM = 1 << 14
 
 
-def _divisor_table(largest: int) -> tuple[np.ndarray, np.ndarray]:
+def divisor_lists(largest: int) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, values): the divisors of every n below ``largest``, ascending, at
+    values[offsets[n]:offsets[n + 1]]."""
     counts = np.zeros(largest, dtype=np.int64)
     for i in range(1, largest):
         counts[i::i] += 1
@@ -75,7 +77,7 @@ def _divisor_table(largest: int) -> tuple[np.ndarray, np.ndarray]:
     return offsets, values
 
 
-DIVISOR_TABLE = _divisor_table(DIVISOR_TABLE_DIM)
+DIVISOR_TABLE = divisor_lists(DIVISOR_TABLE_DIM)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -264,12 +266,12 @@ def _decode_stacked(genes, encoding, s_dims, s_geom, s_axis_dim, s_axis_size, s_
     uneven = np.empty((3, 2, 9), np.int64)
     for k in range(genes.shape[0]):
         n_axes = s_axis_count[k]
+        lift_start = base_genes(encoding)[1] + n_axes
         for p in range(genes.shape[1]):
-            spatial[k, p, n_axes:] = 1
             decode_candidate(genes[k, p], encoding, s_dims[k], s_geom[k], s_axis_dim[k, :n_axes],
                              s_axis_size[k, :n_axes], s_l1[k], s_l2[k], s_unified[k], temporal[k, p], order[k, p],
-                             spatial[k, p, :n_axes], lifts, k, p, base_genes(encoding)[1] + n_axes, div_offsets,
-                             div_values, divs, work, uneven)
+                             spatial[k, p, :n_axes], lifts, k, p, lift_start, div_offsets, div_values, divs, work,
+                             uneven)
 
 
 def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = IMPORTANCE, uneven: bool = False):
@@ -278,7 +280,7 @@ def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = 
     k, p, _ = genes.shape
     temporal = np.empty((k, p, 3, 8), dtype=np.int64)
     order = np.empty((k, p, 3, 8), dtype=np.int64)
-    spatial = np.empty((k, p, targets.n_axes), dtype=np.int64)
+    spatial = np.ones((k, p, targets.n_axes), dtype=np.int64)  # padded axes unroll nothing
     lifts = np.zeros((k, p, 3, 2), dtype=np.int64) if uneven else None
     _decode_stacked(np.ascontiguousarray(genes, dtype=np.float64), encoding, targets.layer_dims,
                     targets.geometry, targets.axis_dim, targets.axis_size, targets.axis_count, targets.l1_words,
