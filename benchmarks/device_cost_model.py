@@ -20,7 +20,8 @@ import torch  # noqa: E402
 
 from benchmarks.cost_model import LAYERS, _layer  # noqa: E402
 from naas.arch import baseline  # noqa: E402
-from naas.cost.batched import compile_target, evaluate_stacked, stack_targets  # noqa: E402
+from naas.cost.batched import evaluate_stacked  # noqa: E402
+from naas.cost.target import compile_target, stack_targets  # noqa: E402
 from naas.cost.torch_backend import evaluate_device, resolve_device, to_device  # noqa: E402
 from naas.mapping.sampling import random_mappings  # noqa: E402
 

@@ -16,7 +16,8 @@ import time
 import numpy as np
 
 from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
-from naas.cost.batched import compile_target, evaluate_stacked, stack_targets
+from naas.cost.batched import evaluate_stacked
+from naas.cost.target import compile_target, stack_targets
 from naas.search.exhaustive import exhaustive_search
 from naas.search.mapping_encoding import IMPORTANCE, decode_mappings, gene_count
 from naas.search.mapping_search import MappingSearchConfig, search_mappings

@@ -29,7 +29,8 @@ import numba
 import numpy as np
 
 from naas.arch import Budget, baseline
-from naas.cost.batched import compile_target, evaluate_stacked, stack_targets
+from naas.cost.batched import evaluate_stacked
+from naas.cost.target import compile_target, stack_targets
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, _score_task, search_accelerator
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
@@ -90,19 +91,18 @@ def _time_update(n, popsize, generations, with_eigh):
 
 
 @numba.njit(cache=True)
-def _time_decode(genes, dims, geom, axis_dim, axis_size, count, l1, l2, unified, offsets, values, repeats):
+def _time_decode(genes, hw, offsets, values, repeats):
     k_all, popsize, _ = genes.shape
     temporal = np.empty((popsize, 3, 8), np.int64)
     order = np.empty((popsize, 3, 8), np.int64)
-    spatial = np.empty((popsize, axis_dim.shape[1]), np.int64)
+    spatial = np.empty((popsize, hw.axis_dim.shape[1]), np.int64)
     divs, work, uneven = np.empty(1024, np.int64), np.empty((4, 8), np.int64), np.empty((3, 2, 9), np.int64)
     total = 0
     for _ in range(repeats):
         for k in range(k_all):
             for p in range(popsize):
-                decode_candidate(genes[k, p], IMPORTANCE, dims[k], geom[k], axis_dim[k, :count[k]],
-                                 axis_size[k, :count[k]], l1[k], l2[k], unified[k], temporal[p], order[p],
-                                 spatial[p, :count[k]], None, 0, p, 0, offsets, values, divs, work, uneven)
+                decode_candidate(genes[k, p], IMPORTANCE, hw, k, temporal[p], order[p], spatial[p, :hw.axis_count[k]],
+                                 None, 0, p, 0, offsets, values, divs, work, uneven)
             total += temporal[0, 2, 0]
     return total
 
@@ -158,10 +158,8 @@ def main() -> None:
         fn(n, popsize, generations, *extra)
         stages[label] = _per_eval_us(time.perf_counter() - start, evaluations)
     stages["eigendecompositions"] = stages.pop("update + eigendecompositions") - stages["CMA-ES update"]
-    genes = np.clip(rng.normal(0.5, 0.25, (len(targets), popsize, n)), 0, 1)
-    t = targets
-    decode_args = (genes, t.layer_dims, t.geometry, t.axis_dim, t.axis_size, t.axis_count, t.l1_words, t.l2_words,
-                   t.l2_unified, *DIVISOR_TABLE)
+    genes = np.clip(rng.normal(0.5, 0.25, (targets.problems, popsize, n)), 0, 1)
+    decode_args = (genes, targets, *DIVISOR_TABLE)
     _time_decode(*decode_args, 1)
     start = time.perf_counter()
     _time_decode(*decode_args, 3)
@@ -174,7 +172,7 @@ def main() -> None:
     stages["cost model"] = _per_eval_us(time.perf_counter() - start, 3 * genes.shape[0] * popsize)
     kernel_us = cumulative["compiled inner searches"] * threads / result.evaluations * 1e6
     print(f"\n## inside the compiled call: each stage alone on one thread, microseconds per mapping evaluation "
-          f"({len(targets)} problems of one generation; gene width {n})\n")
+          f"({targets.problems} problems of one generation; gene width {n})\n")
     print("| stage | us per evaluation | share of the stages |\n|---|---|---|")
     total = sum(stages.values())
     for label, us in stages.items():

@@ -33,7 +33,8 @@ import numpy as np
 from naas.arch import baseline
 from naas.arch.spec import LATENCY_MODELS
 from naas.cost import evaluate_mapping
-from naas.cost.batched import compile_target, evaluate_stacked, stack_targets
+from naas.cost.batched import evaluate_stacked
+from naas.cost.target import compile_target, stack_targets
 from naas.mapping import MappingBatch
 from naas.report.zigzag import ZigZagScorer, export_zigzag
 from naas.search.mapping_encoding import decode_mappings, gene_count

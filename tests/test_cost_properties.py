@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from naas.arch import baseline
 from naas.arch.spec import LATENCY_MODELS, Accelerator, ArrayAxis, OperandBytes
 from naas.cost import rules
-from naas.cost.batched import compile_target, evaluate_batch
+from naas.cost.batched import evaluate_batch
+from naas.cost.target import compile_target
 from naas.cost.reference import evaluate_mapping, outer_loops, relevance
 from naas.mapping import Mapping
 from naas.mapping.sampling import random_mappings

@@ -10,7 +10,7 @@ from naas.arch import Budget, baseline, load_accelerator, parse_budget
 from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 from naas.cli import main
 from naas.cost import evaluate_mapping
-from naas.cost.batched import compile_target, stack_targets
+from naas.cost.target import compile_target, stack_targets
 from naas.errors import NaasError
 from naas.mapping.io import load_mappings
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator

@@ -12,7 +12,8 @@ torch = pytest.importorskip("torch")
 
 from naas.arch import baseline  # noqa: E402
 from naas.cli import main  # noqa: E402
-from naas.cost.batched import compile_target, evaluate_batch, evaluate_stacked, stack_targets  # noqa: E402
+from naas.cost.batched import evaluate_batch, evaluate_stacked  # noqa: E402
+from naas.cost.target import compile_target, stack_targets  # noqa: E402
 from naas.cost.torch_backend import evaluate_device, resolve_device, to_device  # noqa: E402
 from naas.errors import NaasError  # noqa: E402
 from naas.mapping.mapping import MappingBatch  # noqa: E402
@@ -197,11 +198,11 @@ def test_cuda_cost_and_decoder_equal_numba():
     got = evaluate_device(on_gpu, *(torch.from_numpy(x).cuda() for x in (temporal, order, spatial))).to_numpy()
     np.testing.assert_array_equal(got.reason, want.reason)
     np.testing.assert_allclose(got.edp, want.edp, rtol=1e-12)
-    genes = np.random.default_rng(3).uniform(0, 1, (len(targets), 50, gene_count(targets.n_axes, 0)))
+    genes = np.random.default_rng(3).uniform(0, 1, (targets.problems, 50, gene_count(targets.n_axes, 0)))
     decoded = decode_device(torch.from_numpy(genes).cuda(), on_gpu, 0)
     # CUDA's pow may round differently from the CPU's in the last bit, so allow rare ties to differ.
     same = np.mean([np.array_equal(g.cpu().numpy()[k, p], w[k, p]) for g, w in zip(decoded, decode_mappings(genes, targets, 0))
-                    for k in range(len(targets)) for p in range(50)])
+                    for k in range(targets.problems) for p in range(50)])
     assert same > 0.999
 
 

@@ -25,33 +25,31 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 
 
 @register_jitable
-def mapping_cost(
-    layer_dims, geometry, temporal, spatial, axis_dim, axis_size, n_axes: int,
-    l1_words, l2_words, l2_unified, systolic, nest_bounds, nest_relevant, nest_wholly, uneven,
-    e_mac, e_l1, e_l2, e_noc, e_dram, links, port_model, port_words, hold_operands, any_of,
-    loops, parts,
-):
+def mapping_cost(hw, k, temporal, spatial, n_axes: int, nest_bounds, nest_relevant, nest_wholly, uneven, any_of,
+                 loops, parts):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
     operand written into ``parts[level][op]`` (levels L1, L2, DRAM, NoC).
 
-    ``temporal[level][dim]`` are the L1, L2 and DRAM tiling factors and ``spatial[axis]`` the
-    unrolling of each array axis (of parallel dim ``axis_dim[axis]``). ``nest_bounds`` are the
+    ``hw`` is the ``naas.cost.target.Targets`` of the problem(s) and ``k`` which: ``hw.f[k]`` is
+    field f (numba passes a problem's index, torch ``...`` over its whole batch, whose fields are
+    laid out to broadcast). ``temporal[level][dim]`` are the L1, L2 and DRAM tiling factors and
+    ``spatial[axis]`` the unrolling of each of the first ``n_axes`` array axes. ``nest_bounds`` are the
     24 temporal loops innermost first (the L1, L2 and DRAM blocks in their orders);
     ``nest_relevant[op][i]`` / ``nest_wholly[op][i]`` are 1 where loop i is relevant / wholly
     relevant to operand op. ``uneven`` is None for an even mapping; for an uneven one
     (``Mapping.lifts``), ``uneven[op][level][dim]`` is the product per dim of the loops operand
     op's cut lifts into its L1 (level 0) or L2 (level 1) tile and ``uneven[op][level][8]`` how
     many loops that is. Being None or not is a type, so numba compiles the even path without
-    the uneven code. ``systolic`` is the stationary operand of a systolic array, -1 for a
-    broadcast array. ``port_model`` selects the memory-port latency (else the roofline over
-    ``links``), with the global buffer's and DRAM's port widths ``port_words`` (words/cycle);
-    ``hold_operands`` says whether the MACs hold their input operands (``rules.held_run``).
-    ``any_of`` = (any candidate uses the port model, any holds operands), fixed by the caller,
-    so that a batch without them does not pay for them. ``code``/``arg`` are the first validity
+    the uneven code. ``any_of`` = (any candidate uses the port model, any holds operands),
+    fixed by the caller, so that a batch without them does not pay for them. ``code``/``arg`` are the first validity
     rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still gets numbers here,
     which the caller discards.
     """
     any_port_model, any_hold = any_of[0], any_of[1]
+    layer_dims, geometry, axis_dim, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_dim[k], hw.axis_size[k]
+    l1_words, l2_words, l2_unified = hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
+    e_l1, e_l2, e_noc, e_dram = hw.e_l1[k], hw.e_l2[k], hw.e_noc[k], hw.e_dram[k]
+    systolic, port_model, hold_operands = hw.systolic[k], hw.port_model[k], hw.hold_operands[k]
     code = rules.VALID
     arg = 0
     for level in range(3):
@@ -96,7 +94,7 @@ def mapping_cost(
     code, arg = _first_failure(code, arg, over != rules.FITS, rules.L2_OVERFLOW, over)
 
     macs = compute * pes_used
-    energy = e_mac * macs
+    energy = hw.e_mac[k] * macs
     array_words = 0
     dram_words = 0
     outer = nest_bounds[8:]
@@ -126,13 +124,13 @@ def mapping_cost(
         array_words = array_words + rules.array_traffic_words(op, l1_fills, array_tiles[op], l1_distinct)
         dram_words = dram_words + c[rules.DRAM_READS] + c[rules.DRAM_WRITES]
     fill_drain = rules.systolic_fill_drain_cycles(axis_size, n_axes, systolic, l1_fills_by_op)
-    cycles = rules.latency_cycles(compute, array_words, dram_words, links[0], links[1], fill_drain)
+    cycles = rules.latency_cycles(compute, array_words, dram_words, hw.links[k][0], hw.links[k][1], fill_drain)
     if any_port_model:
         # the operand loop ended on O: l1_distinct and l2_distinct are the output's
         stall = rules.nest_port_stall_cycles(nest_bounds, nest_relevant, nest_wholly, lifts, max_lift, compute, l1_tiles,
                                              array_tiles, l2_tiles, l1_fills_by_op, l2_fills_by_op,
                                              l1_distinct, l2_distinct, macs, l1_words, l2_words, l2_unified,
-                                             port_words)
+                                             hw.port_words[k])
         cycles = pick(port_model, compute + fill_drain + stall, cycles)
     return energy, cycles, code, arg
 

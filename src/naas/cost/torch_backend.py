@@ -9,14 +9,15 @@ only where the caller asked for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from naas.cost import rules
-from naas.cost.batched import BatchCost, StackedTargets
+from naas.cost.batched import BatchCost
 from naas.cost.mapping_cost import mapping_cost
+from naas.cost.target import Targets
 from naas.errors import NaasError
 from naas.workload.dims import RELEVANT, WHOLLY_RELEVANT
 
@@ -36,28 +37,11 @@ def resolve_device(name: str) -> torch.device:
 
 @dataclass(frozen=True)
 class DeviceTargets:
-    """``StackedTargets`` on a device, laid out [index][problem][1] so that per-problem values
-    broadcast against per-candidate (K, P) tensors."""
+    """``Targets`` on a device, each field laid out [index][problem][1] ((K, 1) for a scalar) so
+    that per-problem values broadcast against per-candidate (K, P) tensors, with the tables and
+    host-side facts the torch paths need."""
 
-    layer_dims: torch.Tensor   # (8, K, 1)
-    geometry: torch.Tensor     # (4, K, 1)
-    layer_macs: torch.Tensor   # (K, 1)
-    axis_dim: torch.Tensor     # (A, K, 1)
-    axis_size: torch.Tensor    # (A, K, 1)
-    l1_words: torch.Tensor     # (3, K, 1)
-    l2_words: torch.Tensor     # (3, K, 1)
-    l2_unified: torch.Tensor   # (K, 1) bool
-    e_mac: torch.Tensor        # (K, 1)
-    e_l1: torch.Tensor         # (3, K, 1)
-    e_l2: torch.Tensor         # (3, K, 1)
-    e_noc: torch.Tensor        # (K, 1)
-    e_dram: torch.Tensor       # (K, 1)
-    links: torch.Tensor        # (2, K, 1)
-    num_pes: torch.Tensor      # (K, 1)
-    systolic: torch.Tensor     # (K, 1)
-    port_model: torch.Tensor   # (K, 1) bool
-    port_words: torch.Tensor   # (2, K, 1)
-    hold_operands: torch.Tensor  # (K, 1) bool
+    hw: Targets
     relevant: torch.Tensor     # (3, 8) RELEVANT, on the device
     wholly_relevant: torch.Tensor  # (3, 8) WHOLLY_RELEVANT, on the device
     largest_dim: int           # the largest layer dim, kept on the host
@@ -65,24 +49,27 @@ class DeviceTargets:
     any_hold: bool             # whether any problem's MACs hold their operands, kept on the host
 
     @property
+    def problems(self) -> int:
+        return self.hw.layer_dims.shape[1]
+
+    @property
     def n_axes(self) -> int:
-        return self.axis_dim.shape[0]
+        return self.hw.axis_dim.shape[0]
 
     @property
     def device(self) -> torch.device:
-        return self.layer_dims.device
+        return self.hw.layer_dims.device
 
 
-def to_device(targets: StackedTargets, device: torch.device | str) -> DeviceTargets:
-    def moved(name: str) -> torch.Tensor:
-        values = torch.as_tensor(np.asarray(getattr(targets, name)), device=device)
+def to_device(targets: Targets, device: torch.device | str) -> DeviceTargets:
+    def moved(values: np.ndarray) -> torch.Tensor:
+        values = torch.as_tensor(np.asarray(values), device=device)
         if values.ndim == 1:
             return values[:, None]
         return values.T.contiguous()[:, :, None]
 
-    tables = ("relevant", "wholly_relevant", "largest_dim", "any_port_model", "any_hold")
-    per_problem = {f.name: moved(f.name) for f in fields(DeviceTargets) if f.name not in tables}
-    return DeviceTargets(**per_problem, relevant=torch.tensor(RELEVANT.tolist(), device=device),
+    return DeviceTargets(Targets(*(moved(values) for values in targets)),
+                         relevant=torch.tensor(RELEVANT.tolist(), device=device),
                          wholly_relevant=torch.tensor(WHOLLY_RELEVANT.tolist(), device=device),
                          largest_dim=int(targets.layer_dims.max()),
                          any_port_model=bool(targets.port_model.any()),
@@ -152,11 +139,8 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     nest_bounds, nest_relevant, nest_wholly = loop_nest(temporal, order, t.relevant, t.wholly_relevant)
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
-        t.layer_dims, t.geometry, temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1),
-        t.axis_dim, t.axis_size, t.n_axes, t.l1_words, t.l2_words, t.l2_unified, t.systolic,
-        nest_bounds, nest_relevant, nest_wholly, uneven, t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links,
-        t.port_model, t.port_words, t.hold_operands, (t.any_port_model, t.any_hold),
-        [[None] * 8 for _ in range(3)], parts)
+        t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_axes, nest_bounds, nest_relevant,
+        nest_wholly, uneven, (t.any_port_model, t.any_hold), [[None] * 8 for _ in range(3)], parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
     arg = torch.as_tensor(arg, device=temporal.device).expand(shape)
@@ -165,7 +149,7 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     energy = torch.where(bad, inf, energy)
     latency = torch.where(bad, inf, cycles)
     edp = torch.where(code == rules.VALID, energy * latency, inf)
-    utilization = torch.where(bad, 0.0, t.layer_macs / (t.num_pes * cycles))
+    utilization = torch.where(bad, 0.0, t.hw.layer_macs / (t.hw.num_pes * cycles))
     table = None
     if breakdown:
         table = torch.stack([torch.stack([torch.broadcast_to(x, shape) for x in level], -1) for level in parts], -2)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from naas.arch.spec import Accelerator
 from naas.cost import rules
-from naas.cost.batched import compile_target, evaluate_batch
+from naas.cost.batched import evaluate_batch
+from naas.cost.target import compile_target
 from naas.errors import NaasError
 from naas.mapping.mapping import LEVELS, Mapping, MappingBatch
 from naas.workload.dims import DIM_INDEX, DIMS

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from naas.arch.spec import Accelerator
-from naas.cost.batched import compile_target, stack_targets
+from naas.cost.target import compile_target, stack_targets
 from naas.errors import NaasError
 from naas.exec.executors import Executor, InProcessExecutor
 from naas.mapping.mapping import Mapping

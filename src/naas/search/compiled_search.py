@@ -13,7 +13,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from naas.cost.batched import StackedTargets, _kernel
+from naas.cost.batched import _kernel
+from naas.cost.target import Targets
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
 from naas.search.mapping_encoding import DIVISOR_TABLE, LIFT_GENES, base_genes, decode_candidate
 from naas.search.objective import BOX_PENALTY, INFEASIBLE, OBJECTIVES
@@ -35,15 +36,11 @@ def _objective_value(objective, energy_pj, latency_cycles, valid):
 @numba.njit(cache=True, nogil=True)
 def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0, tolerance, patience, objective,
                 div_offsets, div_values, best):
-    """Problem k's search; ``targets`` holds the stacked targets' arrays (``search_compiled``), ``lifts``
+    """Problem k's search of ``targets`` (``naas.cost.target.Targets``); ``lifts``
     (1, popsize, 3, 2) work space for uneven mappings or None for even ones, ``best`` the
     ``search_compiled`` outputs it writes its row of. Returns the generations it ran."""
-    (t_dims, t_geom, t_macs, t_axis_dim, t_axis_size, t_l1, t_l2, t_unified, t_emac, t_el1, t_el2, t_enoc,
-     t_edram, t_links, t_pes, t_systolic, t_ports, t_port_words, t_hold, axis_count) = targets
     best_temporal, best_order, best_spatial, best_lifts, best_energy, best_latency, best_value, history = best
-    n_axes = axis_count[k]
-    axis_dim = t_axis_dim[k, :n_axes]
-    axis_size = t_axis_size[k, :n_axes]
+    n_axes = targets.axis_count[k]
     lift_start = base_genes(encoding)[1] + n_axes
     n = lift_start + (0 if lifts is None else LIFT_GENES)
     constants = cma_constants(n, popsize)
@@ -94,13 +91,10 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
                 genes[j] = 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
                 penalty += (v - genes[j]) ** 2
             fitness[p] = BOX_PENALTY * penalty
-            decode_candidate(genes, encoding, t_dims[k], t_geom[k], axis_dim, axis_size, t_l1[k], t_l2[k],
-                             t_unified[k], temporal[p], order[p], spatial[p], lifts, 0, p, lift_start, div_offsets,
-                             div_values, divs, work, uneven)
-        _kernel(t_dims[k], t_geom[k], t_macs[k], temporal, order, spatial, lifts, 0, axis_dim, axis_size,
-                t_l1[k], t_l2[k], t_unified[k], t_emac[k], t_el1[k], t_el2[k], t_enoc[k], t_edram[k], t_links[k],
-                t_pes[k], t_systolic[k], t_ports[k], t_port_words[k], t_hold[k], energy, latency, edp, util,
-                reason, reason_arg, breakdown, False)
+            decode_candidate(genes, encoding, targets, k, temporal[p], order[p], spatial[p], lifts, 0, p, lift_start,
+                             div_offsets, div_values, divs, work, uneven)
+        _kernel(targets, k, temporal, order, spatial, lifts, 0, energy, latency, edp, util, reason, reason_arg,
+                breakdown, False)
         pick = -1
         gen_value = np.inf
         for p in range(popsize):
@@ -146,12 +140,12 @@ def _search_all(targets, seeds, encoding, lift_buffers, popsize, generations, si
                                  sigma0, tolerance, patience, objective, div_offsets, div_values, best)
 
 
-def search_compiled(targets: StackedTargets, seeds: np.ndarray, encoding: int, uneven: bool, popsize: int,
+def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: bool, popsize: int,
                     generations: int, sigma0: float, tolerance: float, patience: int, objective: str) -> dict:
     """Run every problem's search; ``seeds`` (K,) uint64 is each problem's stream. Returns the
     best mapping and cost of each problem, the generations each ran and the (generations, K)
     history of the best objective so far."""
-    k = len(targets)
+    k = targets.problems
     out = {
         "temporal": np.ones((k, 3, 8), dtype=np.int64),
         "order": np.tile(np.arange(8), (k, 3, 1)),
@@ -163,17 +157,13 @@ def search_compiled(targets: StackedTargets, seeds: np.ndarray, encoding: int, u
         "history": np.empty((generations, k)),
         "generations": np.zeros(k, dtype=np.int64),
     }
-    t = targets
-    arrays = (t.layer_dims, t.geometry, t.layer_macs, t.axis_dim, t.axis_size, t.l1_words, t.l2_words, t.l2_unified,
-              t.e_mac, t.e_l1, t.e_l2, t.e_noc, t.e_dram, t.links, t.num_pes, t.systolic, t.port_model, t.port_words,
-              t.hold_operands, t.axis_count)
     best = tuple(out[name] for name in ("temporal", "order", "spatial", "lifts", "energy_pj", "latency_cycles",
                                         "objective", "history"))
     # a problem's run length varies with its landscape, so threads take problems one at a time
     chunk = numba.get_parallel_chunksize()
     numba.set_parallel_chunksize(1)
     try:
-        _search_all(arrays, np.ascontiguousarray(seeds, dtype=np.uint64), encoding,
+        _search_all(targets, np.ascontiguousarray(seeds, dtype=np.uint64), encoding,
                     np.zeros((k, popsize, 3, 2), dtype=np.int64) if uneven else None, popsize, generations,
                     float(sigma0), float(tolerance), int(patience), OBJECTIVES.index(objective), *DIVISOR_TABLE,
                     best, out["generations"])

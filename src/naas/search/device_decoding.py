@@ -74,11 +74,12 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
         """(X, K, 1) per-problem values -> (X, B)."""
         return values[:, problem, 0]
 
-    dims = per_candidate(targets.layer_dims).T.contiguous()        # (B, 8)
-    geometry = tuple(per_candidate(targets.geometry))
-    l1_words, l2_words = per_candidate(targets.l1_words), per_candidate(targets.l2_words)
-    unified = targets.l2_unified[problem, 0]
-    axis_dim, axis_size = per_candidate(targets.axis_dim), per_candidate(targets.axis_size)
+    hw = targets.hw
+    dims = per_candidate(hw.layer_dims).T.contiguous()        # (B, 8)
+    geometry = tuple(per_candidate(hw.geometry))
+    l1_words, l2_words = per_candidate(hw.l1_words), per_candidate(hw.l2_words)
+    unified = hw.l2_unified[problem, 0]
+    axis_dim, axis_size = per_candidate(hw.axis_dim), per_candidate(hw.axis_size)
     base_tiling, base_spatial = base_genes(encoding)
 
     order = torch.empty(b, 3, 8, dtype=torch.long, device=device)

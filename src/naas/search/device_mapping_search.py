@@ -22,7 +22,7 @@ import functools
 import numpy as np
 import torch
 
-from naas.cost.batched import StackedTargets
+from naas.cost.target import Targets
 from naas.cost.torch_backend import DeviceTargets, evaluate_device, resolve_device, to_device
 from naas.mapping.mapping import MappingBatch
 from naas.search.cmaes import BatchedCMA
@@ -63,18 +63,18 @@ def compiles(config, device: torch.device) -> bool:
     return config.compile if config.compile is not None else device.type == "cuda"
 
 
-def search_mappings_on_device(targets: StackedTargets | DeviceTargets, config, seed: int):
+def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: int):
     """``search_mappings`` with ``config`` (a MappingSearchConfig) on ``config.device`` (or the
     device of ``targets`` already there); returns its MappingSearchResult with numpy arrays."""
     from naas.search.mapping_search import MappingSearchResult
 
-    if isinstance(targets, StackedTargets):
+    if isinstance(targets, Targets):
         targets = to_device(targets, resolve_device(config.device))
     device = targets.device
     encoding = ENCODINGS[config.encoding]
     score = compiled_score_candidates() if compiles(config, device) else score_candidates
     table = divisor_table(targets.largest_dim, device)
-    k, n = targets.layer_dims.shape[1], gene_count(targets.n_axes, encoding)
+    k, n = targets.problems, gene_count(targets.n_axes, encoding)
     generator = torch.Generator(device=device).manual_seed(seed)
     es = BatchedCMA.start(torch.full((k, n), 0.5, dtype=torch.float64, device=device), config.sigma0,
                           generator, config.popsize)

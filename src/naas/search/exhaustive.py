@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from naas.arch.spec import Accelerator
-from naas.cost.batched import compile_target, evaluate_batch
+from naas.cost.batched import evaluate_batch
+from naas.cost.target import compile_target
 from naas.mapping.mapping import Mapping, MappingBatch
 from naas.search.objective import layer_objective
 from naas.workload.dims import DIM_INDEX

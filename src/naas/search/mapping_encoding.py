@@ -30,8 +30,9 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
-from naas.cost.batched import StackedTargets, uneven_loops
+from naas.cost.batched import uneven_loops
 from naas.cost.rules import FITS, buffer_overflow, tiles_fit, uneven_footprints
+from naas.cost.target import Targets
 
 IMPORTANCE = 0
 INDEX = 1
@@ -160,9 +161,11 @@ def _pick_divisor(divs, gene, remaining, encoding):
 
 
 @numba.njit(cache=True, nogil=True)
-def _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_words, unified,
-                temporal, order, spatial, div_offsets, div_values, divs, remaining, spatial_dim, priority, loops):
-    n_axes = axis_dim.shape[0]
+def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, divs, remaining,
+                spatial_dim, priority, loops):
+    n_axes = spatial.shape[0]
+    dims, geom, axis_dim, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_dim[k], hw.axis_size[k]
+    l1_words, l2_words, unified = hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
     base_tiling, base_spatial = base_genes(encoding)
     if encoding == IMPORTANCE:
         _order_by_importance(genes, 0, priority)
@@ -226,9 +229,9 @@ def _level_loops(level, temporal, spatial_dim, loops):
 
 
 @numba.njit(cache=True, nogil=True)
-def _decode_lifts(genes, start, geom, l1_words, l2_words, unified, temporal, order, spatial_dim, lifts,
-                  loops, uneven):
+def _decode_lifts(genes, start, hw, k, temporal, order, spatial_dim, lifts, loops, uneven):
     """The uneven cuts the genes ask for, each stepped down until its tiles fit."""
+    geom, l1_words, l2_words, unified = hw.geometry[k], hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
     for op in range(3):
         for level in range(2):
             lifts[op, level] = min(8, int(_clip01(genes[start + 2 * op + level]) * 9.0))
@@ -245,36 +248,32 @@ def _decode_lifts(genes, start, geom, l1_words, l2_words, unified, temporal, ord
 
 
 @numba.njit(cache=True, nogil=True)
-def decode_candidate(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_words, unified, temporal,
-                     order, spatial, lifts, lift_row, lift_col, lift_start, div_offsets, div_values, divs, work,
-                     uneven):
-    """One candidate's genes into its ``temporal``, ``order`` and ``spatial`` (over its array's own
-    axes) and, unless ``lifts`` is None, its cuts ``lifts[lift_row, lift_col]`` from the genes at
-    ``lift_start``. ``divs`` (1024,), ``work`` (4, 8) and ``uneven`` (3, 2, 9) are work space."""
-    _decode_one(genes, encoding, dims, geom, axis_dim, axis_size, l1_words, l2_words, unified, temporal, order,
-                spatial, div_offsets, div_values, divs, work[0], work[1], work[2], work[3])
+def decode_candidate(genes, encoding, hw, k, temporal, order, spatial, lifts, lift_row, lift_col, lift_start,
+                     div_offsets, div_values, divs, work, uneven):
+    """One candidate's genes for problem ``k`` of targets ``hw`` into its ``temporal``, ``order``
+    and ``spatial`` (over its array's own axes) and, unless ``lifts`` is None, its cuts
+    ``lifts[lift_row, lift_col]`` from the genes at ``lift_start``. ``divs`` (1024,), ``work``
+    (4, 8) and ``uneven`` (3, 2, 9) are work space."""
+    _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, divs, work[0], work[1],
+                work[2], work[3])
     if lifts is not None:
-        _decode_lifts(genes, lift_start, geom, l1_words, l2_words, unified, temporal, order, work[1],
-                      lifts[lift_row, lift_col], work[3], uneven)
+        _decode_lifts(genes, lift_start, hw, k, temporal, order, work[1], lifts[lift_row, lift_col], work[3], uneven)
 
 
 @numba.njit(cache=True, nogil=True)
-def _decode_stacked(genes, encoding, s_dims, s_geom, s_axis_dim, s_axis_size, s_axis_count, s_l1, s_l2,
-                    s_unified, div_offsets, div_values, temporal, order, spatial, lifts):
+def _decode_stacked(genes, encoding, hw, div_offsets, div_values, temporal, order, spatial, lifts):
     divs = np.empty(_MAX_DIVISORS, np.int64)
     work = np.empty((4, 8), np.int64)
     uneven = np.empty((3, 2, 9), np.int64)
     for k in range(genes.shape[0]):
-        n_axes = s_axis_count[k]
+        n_axes = hw.axis_count[k]
         lift_start = base_genes(encoding)[1] + n_axes
         for p in range(genes.shape[1]):
-            decode_candidate(genes[k, p], encoding, s_dims[k], s_geom[k], s_axis_dim[k, :n_axes],
-                             s_axis_size[k, :n_axes], s_l1[k], s_l2[k], s_unified[k], temporal[k, p], order[k, p],
-                             spatial[k, p, :n_axes], lifts, k, p, lift_start, div_offsets, div_values, divs, work,
-                             uneven)
+            decode_candidate(genes[k, p], encoding, hw, k, temporal[k, p], order[k, p], spatial[k, p, :n_axes], lifts,
+                             k, p, lift_start, div_offsets, div_values, divs, work, uneven)
 
 
-def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = IMPORTANCE, uneven: bool = False):
+def decode_mappings(genes: np.ndarray, targets: Targets, encoding: int = IMPORTANCE, uneven: bool = False):
     """(K, P, n) genes -> temporal (K, P, 3, 8), order (K, P, 3, 8), spatial (K, P, A) and the
     uneven cuts (K, P, 3, 2), None unless ``uneven``."""
     k, p, _ = genes.shape
@@ -282,7 +281,6 @@ def decode_mappings(genes: np.ndarray, targets: StackedTargets, encoding: int = 
     order = np.empty((k, p, 3, 8), dtype=np.int64)
     spatial = np.ones((k, p, targets.n_axes), dtype=np.int64)  # padded axes unroll nothing
     lifts = np.zeros((k, p, 3, 2), dtype=np.int64) if uneven else None
-    _decode_stacked(np.ascontiguousarray(genes, dtype=np.float64), encoding, targets.layer_dims,
-                    targets.geometry, targets.axis_dim, targets.axis_size, targets.axis_count, targets.l1_words,
-                    targets.l2_words, targets.l2_unified, *DIVISOR_TABLE, temporal, order, spatial, lifts)
+    _decode_stacked(np.ascontiguousarray(genes, dtype=np.float64), encoding, targets, *DIVISOR_TABLE, temporal,
+                    order, spatial, lifts)
     return temporal, order, spatial, lifts

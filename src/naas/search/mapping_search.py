@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from naas.arch.spec import Accelerator
-from naas.cost.batched import StackedTargets, compile_target, stack_targets
+from naas.cost.target import Targets, compile_target, stack_targets
 from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
 from naas.search.compiled_search import search_compiled
@@ -77,15 +77,15 @@ class MappingSearchResult:
 
 
 def search_mappings(
-    problems: list[tuple[Layer, Accelerator]] | StackedTargets,
+    problems: list[tuple[Layer, Accelerator]] | Targets,
     config: MappingSearchConfig,
     rng: np.random.Generator | list[np.random.Generator],
 ) -> MappingSearchResult:
     """``rng`` is one generator per problem, or one generator to spawn them from."""
-    targets = problems if isinstance(problems, StackedTargets) else stack_targets(
+    targets = problems if isinstance(problems, Targets) else stack_targets(
         [compile_target(layer, arch) for layer, arch in problems])
     encoding = ENCODINGS[config.encoding]
-    rngs = rng.spawn(len(targets)) if isinstance(rng, np.random.Generator) else rng
+    rngs = rng.spawn(targets.problems) if isinstance(rng, np.random.Generator) else rng
     if config.backend == "torch":
         from naas.search.device_mapping_search import search_mappings_on_device
 

@@ -1,0 +1,121 @@
+"""The hardware target: every per-(layer, accelerator) number the cost model reads, declared once.
+
+A field's name, type, shape, unit and the rule that computes it from a layer and an accelerator
+live in ``FIELDS`` and nowhere else. ``Targets`` (a named tuple of arrays with the problem
+first) is built from it for one problem or many stacked, and the numba kernels, the decoders
+and the torch backend all take that one tuple, reading field ``f`` of problem ``k`` as
+``targets.f[k]``. A new hardware field is one entry here plus the rule that reads it.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from naas.arch.spec import Accelerator
+from naas.cost.energy import EnergyTable, energy_table
+from naas.workload.dims import DIM_INDEX, OPERANDS
+from naas.workload.layer import Layer
+
+#: A field with one value per array axis; stacked arrays are padded to the widest array.
+AXES = "axes"
+
+
+@dataclass(frozen=True)
+class TargetField:
+    """One number (or vector) of a target. ``width`` is None for a scalar per problem, an int
+    for a vector of that length, ``AXES`` for one value per array axis (padded with ``pad``,
+    which must make a padded axis unroll nothing)."""
+
+    name: str
+    dtype: type
+    width: int | str | None
+    unit: str
+    doc: str
+    value: Callable[[Layer, Accelerator, EnergyTable], Any]
+    pad: int = 0
+
+
+FIELDS: tuple[TargetField, ...] = (
+    TargetField("layer_dims", np.int64, 8, "iterations", "the layer's loop bounds in DIMS order",
+                lambda layer, arch, e: layer.dims),
+    TargetField("geometry", np.int64, 4, "", "stride_h, stride_w, dilation_h, dilation_w",
+                lambda layer, arch, e: (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)),
+    TargetField("layer_macs", np.int64, None, "MACs", "the layer's multiply-accumulates",
+                lambda layer, arch, e: layer.macs),
+    TargetField("axis_dim", np.int64, AXES, "", "index of the dim each array axis unrolls",
+                lambda layer, arch, e: [DIM_INDEX[a.parallel_dim] for a in arch.axes], pad=0),
+    TargetField("axis_size", np.int64, AXES, "PEs", "PEs along each array axis",
+                lambda layer, arch, e: [a.size for a in arch.axes], pad=1),
+    TargetField("axis_count", np.int64, None, "axes", "the array's own axes (the first of the padded width)",
+                lambda layer, arch, e: len(arch.axes)),
+    TargetField("l1_words", np.int64, 3, "words", "per-PE buffer per operand (W, I, O)",
+                lambda layer, arch, e: arch.l1_words()),
+    TargetField("l2_words", np.int64, 3, "words", "global-buffer part per operand (W, I, O); all three the "
+                "whole buffer when unified", lambda layer, arch, e: arch.l2_words()),
+    TargetField("l2_unified", np.bool_, None, "", "the operands share one global buffer",
+                lambda layer, arch, e: arch.l2_unified),
+    TargetField("e_mac", np.float64, None, "pJ/MAC", "energy of one MAC", lambda layer, arch, e: e.mac_pj),
+    TargetField("e_l1", np.float64, 3, "pJ/word", "per-PE buffer access energy per operand",
+                lambda layer, arch, e: e.l1_pj),
+    TargetField("e_l2", np.float64, 3, "pJ/word", "global-buffer access energy per operand",
+                lambda layer, arch, e: e.l2_pj),
+    TargetField("e_noc", np.float64, None, "pJ/word", "delivering one word between the global buffer and a PE",
+                lambda layer, arch, e: e.noc_pj),
+    TargetField("e_dram", np.float64, None, "pJ/word", "one DRAM word", lambda layer, arch, e: e.dram_pj),
+    TargetField("links", np.float64, 2, "words/cycle", "global buffer <-> array and DRAM <-> global buffer "
+                "bandwidth", lambda layer, arch, e: (arch.noc_words_per_cycle, arch.dram_words_per_cycle)),
+    TargetField("num_pes", np.int64, None, "PEs", "PEs in the array", lambda layer, arch, e: arch.num_pes),
+    TargetField("systolic", np.int64, None, "", "stationary operand of a systolic array, -1 for a broadcast one",
+                lambda layer, arch, e: -1 if arch.systolic is None else OPERANDS.index(arch.systolic)),
+    TargetField("port_model", np.bool_, None, "", "the memory-port latency model, else the roofline",
+                lambda layer, arch, e: arch.latency_model == "ports"),
+    TargetField("port_words", np.int64, 2, "words/cycle", "port widths of the global buffer (each part's) and "
+                "DRAM", lambda layer, arch, e: arch.port_words()),
+    TargetField("hold_operands", np.bool_, None, "", "the MACs hold their input operands (rules.held_run)",
+                lambda layer, arch, e: arch.hold_operands),
+)
+
+
+class Targets(namedtuple("Targets", [f.name for f in FIELDS])):
+    """K (layer, accelerator) problems, each field an array with the problem first (``FIELDS``
+    says what each holds). numba passes it to a kernel as one argument."""
+
+    __slots__ = ()
+
+    @property
+    def problems(self) -> int:
+        return self.layer_dims.shape[0]
+
+    @property
+    def n_axes(self) -> int:
+        """The padded axis width: the widest array's axes."""
+        return self.axis_dim.shape[1]
+
+    def subset(self, rows: np.ndarray) -> "Targets":
+        """The problems at ``rows``, in that order."""
+        return Targets(*(values[rows] for values in self))
+
+
+def compile_target(layer: Layer, arch: Accelerator) -> Targets:
+    """One problem's target (K = 1). Build it once per (layer, accelerator) and evaluate many
+    mapping batches against it."""
+    energies = energy_table(arch)
+    return Targets(*(np.array([f.value(layer, arch, energies)], dtype=f.dtype) for f in FIELDS))
+
+
+def stack_targets(targets: list[Targets]) -> Targets:
+    """Problems stacked for one kernel call; arrays with fewer axes than the widest are padded
+    with axes that unroll nothing."""
+    width = max(t.n_axes for t in targets)
+
+    def stacked(i: int, field: TargetField) -> np.ndarray:
+        parts = [t[i] for t in targets]
+        if field.width == AXES:
+            parts = [np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=field.pad) for p in parts]
+        return np.concatenate(parts)
+
+    return Targets(*(stacked(i, field) for i, field in enumerate(FIELDS)))

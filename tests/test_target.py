@@ -1,0 +1,30 @@
+"""The declared hardware target: one field list, stacked and padded by its declaration."""
+
+import numpy as np
+
+from naas.arch import baseline
+from naas.cost.target import AXES, FIELDS, Targets, compile_target, stack_targets
+from naas.workload import zoo_network
+
+
+def test_targets_hold_the_declared_fields_each_with_its_unit_and_doc():
+    assert Targets._fields == tuple(f.name for f in FIELDS)
+    for f in FIELDS:
+        assert f.doc, f.name
+        assert f.dtype in (np.int64, np.float64, np.bool_)
+
+
+def test_stacking_pads_per_axis_fields_and_subset_recovers_each_problem():
+    layer = zoo_network("vgg16").layers[3].layer
+    small, wide = compile_target(layer, baseline("eyeriss")), compile_target(layer, baseline("edge_tpu"))
+    stacked = stack_targets([small, wide])
+    assert stacked.problems == 2 and stacked.n_axes == wide.n_axes == 4
+    first = stacked.subset(np.array([0]))
+    for field, got, want in zip(FIELDS, first, small):
+        if field.width == AXES:
+            assert got[0, :small.n_axes].tolist() == want[0].tolist()
+            assert set(got[0, small.n_axes:].tolist()) == {field.pad}
+        else:
+            np.testing.assert_array_equal(got, want)
+    for got, want in zip(stacked.subset(np.array([1])), wide):
+        np.testing.assert_array_equal(got, want)
