@@ -44,7 +44,7 @@ LAYERS = [
 
 def random_search(layer: Layer, arch: Accelerator, evaluations: int, seed: int) -> float:
     targets = stack_targets([compile_target(layer, arch)])
-    genes = np.random.default_rng(seed).random((1, evaluations, gene_count(targets.n_axes, IMPORTANCE)))
+    genes = np.random.default_rng(seed).random((1, evaluations, gene_count(targets.n_slots, IMPORTANCE)))
     cost = evaluate_stacked(targets, *decode_mappings(genes, targets, IMPORTANCE))
     return float(layer_objective("edp", cost.energy_pj, cost.latency_cycles, cost.valid).min())
 

@@ -51,7 +51,7 @@ def run_budget(name: str, config: ArchSearchConfig, ablation: bool, random_basel
     max_axes = max(2, len(hand.axes))  # NAAS's space must contain the hand design's
     runs = {"naas": ArchSpace(budget, max_axes=max_axes),
             "sizing_only": ArchSpace(budget, max_axes=len(hand.axes),
-                                     fixed_dataflow=tuple(a.parallel_dim for a in hand.axes))}
+                                     fixed_dataflow=tuple(a.parallel_dims for a in hand.axes))}
     if ablation:
         runs["index_encoding"] = ArchSpace(budget, max_axes=max_axes, encoding="index")
     for label, space in runs.items():

@@ -60,11 +60,11 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 def random_valid_mappings(layer: Layer, design, count: int, seed: int, uneven: bool = False) -> MappingBatch:
     targets = stack_targets([compile_target(layer, design)])
-    genes = np.random.default_rng(seed).random((1, 4 * count, gene_count(targets.n_axes, 0, uneven)))
+    genes = np.random.default_rng(seed).random((1, 4 * count, gene_count(targets.n_slots, 0, uneven)))
     temporal, order, spatial, lifts = decode_mappings(genes, targets, 0, uneven)
     valid = evaluate_stacked(targets, temporal, order, spatial, lifts).valid[0]
     keep = np.flatnonzero(valid)[:count]
-    return MappingBatch(temporal[0, keep], order[0, keep], spatial[0, keep][:, : len(design.axes)],
+    return MappingBatch(temporal[0, keep], order[0, keep], spatial[0, keep][:, : len(design.spatial_slots)],
                         None if lifts is None else lifts[0, keep])
 
 
@@ -155,7 +155,7 @@ def loma_cross_check(latency_model: str = "ports", hold_operands: bool = True, l
                     for seed in range(LOMA_SEEDS)]
             ours_s = time.perf_counter() - start
             found = min(runs, key=lambda run: run.objective[0])
-            best = found.best.mapping(0).for_axes(len(design.axes))
+            best = found.best.mapping(0).for_slots(len(design.spatial_slots))
             with tempfile.TemporaryDirectory() as folder:
                 cme = ZigZagScorer(design, folder).score(layer, best)
                 export_zigzag(design, Network.from_layers("one", [layer]), {layer.name: best}, folder)

@@ -57,7 +57,7 @@ def _spec():
 @pytest.mark.parametrize("mutate,message", [
     (lambda d: d.pop("global_buffer"), "global_buffer: missing"),
     (lambda d: d["pe_buffers_bytes"].update(W=-4), "buffer bytes W: must be >= 1"),
-    (lambda d: d["array"][0].update(parallel_dim="Z"), "parallel_dim: unknown dimension 'Z'"),
+    (lambda d: d["array"][0].update(parallel_dims=["Z"]), "parallel_dims: unknown dimension 'Z'"),
     (lambda d: d["array"][1].update(size=0), "array axis size: must be >= 1"),
     (lambda d: d.update(word_bits=12), "word_bits: must be a multiple of 8"),
     (lambda d: d.update(technology="tsmc3"), "technology: unknown table 'tsmc3'"),

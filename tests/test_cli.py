@@ -55,7 +55,7 @@ def test_bad_input_is_one_line_without_traceback(args, message):
 
 def test_a_mapping_that_does_not_fit_is_reported(tmp_path):
     (tmp_path / "m.yaml").write_text(
-        "layers:\n  conv1:\n    spatial: [7, 14]\n    temporal:\n      L1: {K: 64, C: 3, S: 7}\n      L2: {Q: 112, P: 8}\n"
+        "layers:\n  conv1:\n    spatial: [7, 1, 1, 1, 14]\n    temporal:\n      L1: {K: 64, C: 3, S: 7}\n      L2: {Q: 112, P: 8}\n"
     )
     result = run_cli("evaluate", "--network", "resnet18", "--arch", "eyeriss", "--mapping", str(tmp_path / "m.yaml"))
     assert result.returncode == 2

@@ -21,7 +21,7 @@ def f(**kw):
 
 @pytest.mark.parametrize("mapping,reason", [
     (Mapping((f(C=2), f(P=2), ONES), (DIMS,) * 3, (1,)), "factors of K multiply to less than its size 2"),
-    (Mapping((f(C=2), f(P=2), ONES), (DIMS,) * 3, (3,)), "spatial factor of axis 0 \\(K\\) exceeds its 2 PEs"),
+    (Mapping((f(C=2), f(P=2), ONES), (DIMS,) * 3, (3,)), "spatial factors of axis 0 \\(K, G\\) multiply to more than its 2 PEs"),
     (Mapping((f(C=2, P=2, K=2), ONES, ONES), (DIMS,) * 3, (1,)), None),
 ])
 def test_validity_names_the_rule(mapping, reason):

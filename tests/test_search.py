@@ -122,7 +122,8 @@ def test_a_problems_search_ignores_its_batch_mates_and_the_thread_count(uneven):
     finally:
         numba.set_num_threads(threads)
     assert batched.objective[1] == alone.objective[0]
-    assert batched.best.mapping(1).for_axes(2) == alone.best.mapping(0).for_axes(2)
+    slots = len(baseline("eyeriss").spatial_slots)
+    assert batched.best.mapping(1).for_slots(slots) == alone.best.mapping(0).for_slots(slots)
     assert batched.evaluations_per_problem[1] == alone.evaluations_per_problem[0]
     assert np.array_equal(batched.history[: alone.generations, 1], alone.history[:, 0])
 
@@ -134,7 +135,7 @@ def test_decoded_mappings_cover_every_dim_and_fit_l1(encoding, design, uneven):
     arch = baseline(design)
     layers = [nl.layer for nl in zoo_network("mobilenet_v2").layers[:8]]
     targets = stack_targets([compile_target(layer, arch) for layer in layers])
-    genes = np.random.default_rng(3).random((len(layers), 50, gene_count(targets.n_axes, ENCODINGS[encoding], uneven)))
+    genes = np.random.default_rng(3).random((len(layers), 50, gene_count(targets.n_slots, ENCODINGS[encoding], uneven)))
     genes[:, :5] = 0.0
     genes[:, 5:10] = 1.0
     temporal, order, spatial, lifts = decode_mappings(genes, targets, ENCODINGS[encoding], uneven)
@@ -145,7 +146,7 @@ def test_decoded_mappings_cover_every_dim_and_fit_l1(encoding, design, uneven):
         for p in range(genes.shape[1]):
             assert sorted(order[k, p, 1]) == list(range(8)) and sorted(order[k, p, 2]) == list(range(8))
             from naas.mapping import MappingBatch
-            batch = MappingBatch(temporal[k], order[k], spatial[k][:, : len(arch.axes)],
+            batch = MappingBatch(temporal[k], order[k], spatial[k][:, : len(arch.spatial_slots)],
                                  None if lifts is None else lifts[k])
             m = batch.mapping(p)
             c = evaluate_mapping(layer, arch, m)
@@ -164,7 +165,7 @@ def test_mapping_search_is_reproducible_and_beats_random_and_greedy():
     assert np.all(a.objective <= greedy * 1.0001)
     targets = stack_targets([compile_target(layer, arch) for layer in layers])
     per_layer = a.evaluations // len(layers)
-    genes = np.random.default_rng(7).random((len(layers), per_layer, gene_count(targets.n_axes, 0)))
+    genes = np.random.default_rng(7).random((len(layers), per_layer, gene_count(targets.n_slots, 0)))
     from naas.cost.batched import evaluate_stacked
     cost = evaluate_stacked(targets, *decode_mappings(genes, targets, 0))
     random_best = np.where(cost.valid, cost.energy_pj * cost.latency_cycles, np.inf).min(axis=1)
@@ -195,7 +196,7 @@ def test_decoded_designs_always_meet_the_budget(budget, genes, encoding, axes):
     assert design.onchip_bytes <= budget.max_onchip_bytes
     assert 1 <= len(design.axes) <= axes
     if encoding == "importance":
-        assert len({a.parallel_dim for a in design.axes}) == len(design.axes)
+        assert len({a.parallel_dims for a in design.axes}) == len(design.axes)
 
 
 def test_sizing_only_space_keeps_the_hand_connectivity():
@@ -203,7 +204,7 @@ def test_sizing_only_space_keeps_the_hand_connectivity():
     space = ArchSpace(Budget.of(hand), fixed_dataflow=("C", "K"))
     for seed in range(20):
         d = decode_accelerator(np.random.default_rng(seed).random(GENES), space)
-        assert [a.parallel_dim for a in d.axes] == ["C", "K"]
+        assert [a.parallel_dims for a in d.axes] == [("C",), ("K",)]
 
 
 def test_accelerator_search_is_reproducible_and_in_budget():
@@ -290,7 +291,7 @@ def test_uneven_search_finds_what_one_cut_per_level_cannot():
     even = search_mappings([(layer, arch)], config, np.random.default_rng(0))
     uneven = search_mappings([(layer, arch)], replace(config, uneven=True), np.random.default_rng(0))
     assert uneven.objective[0] < 0.99 * even.objective[0]
-    best = uneven.best.mapping(0).for_axes(2)
+    best = uneven.best.mapping(0).for_slots(len(arch.spatial_slots))
     assert best.uneven and evaluate_mapping(layer, arch, best).edp == pytest.approx(uneven.objective[0])
     with pytest.raises(NaasError, match="uneven: uneven mappings are searched on the numba backend only"):
         MappingSearchConfig(backend="torch", uneven=True)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from naas.arch import baseline
-from naas.cost.target import AXES, FIELDS, Targets, compile_target, stack_targets
+from naas.cost.target import AXES, FIELDS, SLOTS, Targets, compile_target, stack_targets
 from naas.workload import zoo_network
 
 
@@ -19,11 +19,13 @@ def test_stacking_pads_per_axis_fields_and_subset_recovers_each_problem():
     small, wide = compile_target(layer, baseline("eyeriss")), compile_target(layer, baseline("edge_tpu"))
     stacked = stack_targets([small, wide])
     assert stacked.problems == 2 and stacked.n_axes == wide.n_axes == 4
+    assert stacked.n_slots == wide.n_slots == 6  # K and C each also unroll G
     first = stacked.subset(np.array([0]))
     for field, got, want in zip(FIELDS, first, small):
-        if field.width == AXES:
-            assert got[0, :small.n_axes].tolist() == want[0].tolist()
-            assert set(got[0, small.n_axes:].tolist()) == {field.pad}
+        if field.width in (AXES, SLOTS):
+            own = small.n_axes if field.width == AXES else small.n_slots
+            assert got[0, :own].tolist() == want[0].tolist()
+            assert set(got[0, own:].tolist()) == {field.pad}
         else:
             np.testing.assert_array_equal(got, want)
     for got, want in zip(stacked.subset(np.array([1])), wide):

@@ -42,7 +42,7 @@ def _random_batch(problems, per_problem, rng):
     shape = (len(problems), per_problem)
     temporal = np.empty(shape + (3, 8), np.int64)
     order = np.empty_like(temporal)
-    spatial = np.ones(shape + (targets.n_axes,), np.int64)
+    spatial = np.ones(shape + (targets.n_slots,), np.int64)
     for k, (layer, arch) in enumerate(problems):
         batch = random_mappings(layer, arch, per_problem, rng)
         temporal[k], order[k] = batch.temporal, batch.order
@@ -88,7 +88,7 @@ def test_torch_decoder_equals_numba_decoder(encoding):
     targets = stack_targets([compile_target(layer, arch) for layer, arch in problems])
     code = ENCODINGS[encoding]
     rng = np.random.default_rng(5)
-    genes = np.clip(rng.normal(0.5, 0.4, (len(problems), 60, gene_count(targets.n_axes, code))), 0, 1)
+    genes = np.clip(rng.normal(0.5, 0.4, (len(problems), 60, gene_count(targets.n_slots, code))), 0, 1)
     genes[:, :3] = np.round(genes[:, :3])  # corners of the box, where ties and caps bite
     want = decode_mappings(genes, targets, code)
     got = decode_device(torch.from_numpy(genes), to_device(targets, "cpu"), code)
@@ -152,7 +152,7 @@ def test_torch_search_matches_numba_search_quality_and_repeats():
     # The best mapping it reports costs what it says, under the numba model.
     best = first.best
     for j, (layer, arch) in enumerate(problems):
-        one = MappingBatch(best.temporal[j : j + 1], best.order[j : j + 1], best.spatial[j : j + 1, : len(arch.axes)])
+        one = MappingBatch(best.temporal[j : j + 1], best.order[j : j + 1], best.spatial[j : j + 1, : len(arch.spatial_slots)])
         assert evaluate_batch((layer, arch), one).edp[0] == pytest.approx(first.objective[j], rel=1e-12)
     ratio = first.objective / numba_result.objective
     assert np.exp(np.mean(np.log(ratio))) < 1.1
@@ -198,7 +198,7 @@ def test_cuda_cost_and_decoder_equal_numba():
     got = evaluate_device(on_gpu, *(torch.from_numpy(x).cuda() for x in (temporal, order, spatial))).to_numpy()
     np.testing.assert_array_equal(got.reason, want.reason)
     np.testing.assert_allclose(got.edp, want.edp, rtol=1e-12)
-    genes = np.random.default_rng(3).uniform(0, 1, (targets.problems, 50, gene_count(targets.n_axes, 0)))
+    genes = np.random.default_rng(3).uniform(0, 1, (targets.problems, 50, gene_count(targets.n_slots, 0)))
     decoded = decode_device(torch.from_numpy(genes).cuda(), on_gpu, 0)
     # CUDA's pow may round differently from the CPU's in the last bit, so allow rare ties to differ.
     same = np.mean([np.array_equal(g.cpu().numpy()[k, p], w[k, p]) for g, w in zip(decoded, decode_mappings(genes, targets, 0))
@@ -218,7 +218,7 @@ def test_compiled_scoring_traces_as_one_graph_and_equals_eager():
     table = divisor_table(max(max(layer.dims) for layer, _ in problems), torch.device("cpu"))  # one network's
     for some, seed in ((problems, 4), (problems[:3], 5)):
         targets = to_device(stack_targets([compile_target(layer, arch) for layer, arch in some]), "cpu")
-        genes = torch.rand((len(some), 16, gene_count(targets.n_axes, 0)), dtype=torch.float64,
+        genes = torch.rand((len(some), 16, gene_count(targets.n_slots, 0)), dtype=torch.float64,
                            generator=torch.Generator().manual_seed(seed)) * 1.2 - 0.1
         for got, want in zip(traced(genes, targets, 0, "edp", table), score_candidates(genes, targets, 0, "edp", table)):
             torch.testing.assert_close(got, want, rtol=0, atol=0)

@@ -128,7 +128,7 @@ def _cmd_map(args: argparse.Namespace) -> None:
     mappings = {}
     for i, layer in enumerate(layers):
         m = result.best.mapping(i)
-        mappings[layer.name] = m.for_axes(len(arch.axes))
+        mappings[layer.name] = m.for_slots(len(arch.spatial_slots))
     cost = evaluate_network(network, arch, mappings)
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), mappings searched by "
           f"CMA-ES ({args.encoding} encoding): {result.evaluations:,} evaluations, {result.generations} generations")
@@ -184,7 +184,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
                                     executor, out / "checkpoint-naas.json", resume=bool(args.resume))
         if hand is not None and args.sizing_baseline and not result.interrupted:
             fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
-                              fixed_dataflow=tuple(a.parallel_dim for a in hand.axes))
+                              fixed_dataflow=tuple(a.parallel_dims for a in hand.axes))
             sizing = search_accelerator(networks, fixed, config,
                                         _progress_printer(args, "sizing-only", _search_progress(steps)), executor,
                                         out / "checkpoint-sizing.json", resume=bool(args.resume))

@@ -2,7 +2,9 @@
 
 All designs use 16-bit words and the same technology table, so that comparisons between them
 measure dataflow and sizing, not process or precision. Figures we had to assume (a bandwidth
-a paper does not state) are marked 'assumed' here and in docs/baselines.md.
+a paper does not state) are marked 'assumed' here and in docs/baselines.md. Each array is
+wired as its paper runs it: an axis lists every dim the paper spreads over it, and an axis that
+spreads channels (C or K) spreads a depthwise layer's channels (G) too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ MIB = 1024 * KIB
 def eyeriss() -> Accelerator:
     return Accelerator(
         name="eyeriss",
-        axes=(ArrayAxis(12, "R"), ArrayAxis(14, "P")),
+        axes=(ArrayAxis(12, ("R", "K", "C")), ArrayAxis(14, ("P",))),
         l1_bytes=OperandBytes(W=224 * 2, I=12 * 2, O=24 * 2),
         l2_bytes=108 * KIB,
         noc_words_per_cycle=12.0,
@@ -25,8 +27,11 @@ def eyeriss() -> Accelerator:
         clock_mhz=200.0,
         source=(
             "Chen et al., 'Eyeriss', JSSC 2017 / ISCA 2016: 12x14 PEs, 108 KB global buffer, "
-            "spads of 12 (ifmap) / 224 (filter) / 24 (psum) 16-bit words; row-stationary: filter "
-            "rows along the 12-PE axis, output rows along the 14-PE axis. NoC: three 64-bit "
+            "spads of 12 (ifmap) / 224 (filter) / 24 (psum) 16-bit words; row-stationary: a logical "
+            "PE set of filter rows (R) x output rows (E, our P) on the 12 x 14 array, the set "
+            "replicated down the 12 rows for more filters (K) or channels (C) when R < 12 "
+            "(JSSC 2017 Sec. V-B: e.g. AlexNet CONV3-5's 3 x 13 sets four times), so the 12-PE "
+            "axis unrolls R, K and C and the 14-PE axis P. NoC: three 64-bit "
             "buses (filter/ifmap/psum) = 12 words/cycle; DRAM: 64-bit link = 4 words/cycle; 200 MHz."
         ),
     )
@@ -52,7 +57,9 @@ def nvdla(macs: int) -> Accelerator:
             f"NVDLA open-source hardware, spec configuration {config}: atomic-C {atomic_c} x "
             f"atomic-K {atomic_k} MAC array (C x K parallel), {cbuf // KIB} KiB convolution "
             "buffer, 1 GHz (nvdla.org primer). One weight and one input register per MAC; "
-            "accumulation in CACC counted at the buffer level. Bandwidths assumed: one atomic "
+            "accumulation in CACC counted at the buffer level. A depthwise layer spreads its "
+            "channels (G) over the channel lanes, as MAESTRO's NVDLA-style depthwise dataflow "
+            "does (Kwon et al., MICRO 2019). Bandwidths assumed: one atomic "
             "cube of inputs and of weights per cycle; 8 words/cycle DRAM."
         ),
     )
@@ -70,7 +77,7 @@ def shidiannao() -> Accelerator:
         clock_mhz=1000.0,
         source=(
             "Du et al., 'ShiDianNao', ISCA 2015: 8x8 output-stationary PEs (one output neuron "
-            "each, output rows x cols parallel), NBin 64 KB, NBout 64 KB, SB 128 KB, 1 GHz; "
+            "each, output rows x cols parallel, the paper's own mapping of every layer), NBin 64 KB, NBout 64 KB, SB 128 KB, 1 GHz; "
             "per-PE weight and output registers and FIFO-H/FIFO-V input registers. Bandwidths "
             "assumed: 16 words/cycle buffers->array, 4 words/cycle DRAM."
         ),
@@ -110,7 +117,8 @@ def tpu_v1_like() -> Accelerator:
         systolic="W",
         source=(
             "Jouppi et al., 'In-Datacenter Performance Analysis of a TPU', ISCA 2017: 256x256 "
-            "weight-stationary systolic array (inputs flow along C rows, sums along K columns), "
+            "weight-stationary systolic array (inputs flow along C rows, sums along K columns; a "
+            "grouped layer's channels G on either), "
             "24 MiB unified buffer, 4 MiB accumulators, weight FIFO of four 64 KiB tiles, "
             "double-buffered weight register per MAC, 700 MHz, 30 GB/s weight DRAM = 21 16-bit "
             "words/cycle; 256 words/cycle in and out of the array."

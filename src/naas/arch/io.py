@@ -27,7 +27,7 @@ def accelerator_to_dict(arch: Accelerator) -> dict:
     return {
         "name": arch.name,
         "source": arch.source,
-        "array": [{"size": a.size, "parallel_dim": a.parallel_dim} for a in arch.axes],
+        "array": [{"size": a.size, "parallel_dims": list(a.parallel_dims)} for a in arch.axes],
         "pe_buffers_bytes": dict(zip("WIO", arch.l1_bytes.as_tuple())),
         "global_buffer": gb,
         "noc_words_per_cycle": arch.noc_words_per_cycle,
@@ -64,6 +64,22 @@ def _technology(raw: object) -> Technology:
         raise field_error("technology", f"incomplete or unknown field ({exc})") from None
 
 
+def _array_axis(axis: dict, where: str) -> ArrayAxis:
+    """An axis from ``{size, parallel_dims: [R, K, C]}``; ``parallel_dim: K`` is the one-dim form."""
+    unknown = set(axis) - {"size", "parallel_dims", "parallel_dim"}
+    if unknown:
+        raise field_error(f"{where} {sorted(unknown)[0]}", "unknown key; an axis has size and parallel_dims")
+    if "size" not in axis or ("parallel_dims" in axis) == ("parallel_dim" in axis):
+        raise field_error(where, "needs 'size' and one of 'parallel_dims' (a list) or 'parallel_dim'")
+    dims = axis.get("parallel_dims", [axis.get("parallel_dim")])
+    if not isinstance(dims, list) or not all(isinstance(d, str) for d in dims):
+        raise field_error(f"{where} parallel_dims", f"give a list of dim names such as [R, K, C], got {dims!r}")
+    try:
+        return ArrayAxis(axis["size"], tuple(d.upper() for d in dims))
+    except NaasError as exc:
+        raise NaasError(f"{where}: {exc}") from None
+
+
 def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
     if not isinstance(data, dict):
         raise NaasError(f"{source}: expected a mapping with fields {', '.join(_REQUIRED)}")
@@ -72,17 +88,15 @@ def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
             raise field_error(f"{source} {key}", "missing; see docs/specs.md for the format")
     array = data["array"]
     if not isinstance(array, list) or not all(isinstance(a, dict) for a in array):
-        raise field_error(f"{source} array", "give a list of {size, parallel_dim} axes")
-    for i, axis in enumerate(array):
-        if "size" not in axis or "parallel_dim" not in axis:
-            raise field_error(f"{source} array[{i}]", "needs 'size' and 'parallel_dim'")
+        raise field_error(f"{source} array", "give a list of {size, parallel_dims} axes")
+    axes = tuple(_array_axis(axis, f"{source} array[{i}]") for i, axis in enumerate(array))
     gb = data["global_buffer"]
     if not isinstance(gb, dict) or "bytes" not in gb:
         raise field_error(f"{source} global_buffer", "needs 'bytes' (and optionally 'partition')")
     partition = gb.get("partition")
     return Accelerator(
         name=str(data["name"]),
-        axes=tuple(ArrayAxis(a["size"], str(a["parallel_dim"]).upper()) for a in array),
+        axes=axes,
         l1_bytes=_operand_bytes(data["pe_buffers_bytes"], f"{source} pe_buffers_bytes"),
         l2_bytes=gb["bytes"],
         l2_partition=None if partition is None else _operand_bytes(partition, f"{source} global_buffer partition"),

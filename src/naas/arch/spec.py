@@ -12,20 +12,47 @@ from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 LATENCY_MODELS = ("roofline", "ports")
 
 
+#: Dims that share a channel network: a depthwise layer's channels are its groups G (C = K =
+#: 1), so an axis wired to spread C or K over its PEs spreads G the same way.
+CHANNEL_DIMS = ("C", "K")
+
+
 @dataclass(frozen=True)
 class ArrayAxis:
-    """One axis of the PE array: its size and the loop dimension unrolled along it."""
+    """One axis of the PE array: its size in PEs and the loop dims it may unroll. A mapping
+    gives each of them a spatial factor, and their product is at most ``size``: several dims
+    per axis are how the hand designs fill their arrays (Eyeriss's replication of filter rows,
+    filters and channels along its 12 rows; Timeloop's several spatial factors per level;
+    MAESTRO's Cluster directive). A string of dim letters ("RKC") stands for the tuple."""
 
     size: int
-    parallel_dim: str
+    parallel_dims: tuple[str, ...]
 
     def __post_init__(self) -> None:
         require_positive_int(self.size, "array axis size")
-        if self.parallel_dim not in DIM_INDEX:
-            raise field_error(
-                "array axis parallel_dim",
-                f"unknown dimension {self.parallel_dim!r}; use one of {', '.join(DIMS)}",
-            )
+        if isinstance(self.parallel_dims, str):
+            object.__setattr__(self, "parallel_dims", tuple(self.parallel_dims))
+        dims = self.parallel_dims
+        if not isinstance(dims, tuple) or not dims:
+            raise field_error("array axis parallel_dims", f"give a non-empty list of dims from {', '.join(DIMS)}, "
+                              f"got {dims!r}")
+        for d in dims:
+            if d not in DIM_INDEX:
+                raise field_error("array axis parallel_dims", f"unknown dimension {d!r}; use one of {', '.join(DIMS)}")
+        if len(set(dims)) != len(dims):
+            raise field_error("array axis parallel_dims", f"{''.join(dims)} repeats a dim; list each once")
+
+    @property
+    def unrolled_dims(self) -> tuple[str, ...]:
+        """The parallel dims, with G after them where a channel dim is parallel (CHANNEL_DIMS)."""
+        if "G" in self.parallel_dims or not set(CHANNEL_DIMS) & set(self.parallel_dims):
+            return self.parallel_dims
+        return self.parallel_dims + ("G",)
+
+    @property
+    def label(self) -> str:
+        """'RKC12': the parallel dims and the size."""
+        return f"{''.join(self.parallel_dims)}{self.size}"
 
 
 @dataclass(frozen=True)
@@ -137,8 +164,14 @@ class Accelerator:
 
     @property
     def dataflow(self) -> str:
-        """The connectivity as 'K16 x C16'-style text: parallel dim and size per axis."""
-        return " x ".join(f"{a.parallel_dim}{a.size}" for a in self.axes)
+        """The connectivity as 'RKC12 x P14'-style text: parallel dims and size per axis."""
+        return " x ".join(a.label for a in self.axes)
+
+    @property
+    def spatial_slots(self) -> tuple[tuple[int, str], ...]:
+        """(axis, dim) of every spatial factor a mapping gives, axis by axis in each axis's
+        ``unrolled_dims`` order: ``Mapping.spatial`` lists the factors in this order."""
+        return tuple((a, d) for a, axis in enumerate(self.axes) for d in axis.unrolled_dims)
 
     def l1_words(self) -> tuple[int, int, int]:
         return tuple(b // self.word_bytes for b in self.l1_bytes.as_tuple())  # type: ignore[return-value]

@@ -76,7 +76,7 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
             breakdown, want_breakdown):
     """Problem ``k`` of targets ``hw`` under each candidate b of temporal, order and spatial
     (B, ...); its uneven cuts are ``lifts[lift_row, b]`` (None: even mappings)."""
-    n_axes = spatial.shape[1]
+    n_slots = spatial.shape[1]
     port_model, hold_operands = hw.port_model[k], hw.hold_operands[k]
     loops = np.empty((3, 8), np.int64)
     nest_bounds = np.empty(24, np.int64)
@@ -100,7 +100,7 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
                     nest_wholly[op, i] = WHOLLY_RELEVANT[op, d]
         if lifts is not None:
             uneven_loops(order[b], temporal[b], lifts[lift_row, b], uneven)
-        total, cycles, code, arg = mapping_cost(hw, k, temporal[b], spatial[b], n_axes, nest_bounds, nest_relevant,
+        total, cycles, code, arg = mapping_cost(hw, k, temporal[b], spatial[b], n_slots, nest_bounds, nest_relevant,
                                                 nest_wholly, uneven, (port_model, hold_operands), loops, parts)
         reason[b] = code
         reason_arg[b] = arg

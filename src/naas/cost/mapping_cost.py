@@ -25,7 +25,7 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 
 
 @register_jitable
-def mapping_cost(hw, k, temporal, spatial, n_axes: int, nest_bounds, nest_relevant, nest_wholly, uneven, any_of,
+def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relevant, nest_wholly, uneven, any_of,
                  loops, parts):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
     operand written into ``parts[level][op]`` (levels L1, L2, DRAM, NoC).
@@ -33,7 +33,9 @@ def mapping_cost(hw, k, temporal, spatial, n_axes: int, nest_bounds, nest_releva
     ``hw`` is the ``naas.cost.target.Targets`` of the problem(s) and ``k`` which: ``hw.f[k]`` is
     field f (numba passes a problem's index, torch ``...`` over its whole batch, whose fields are
     laid out to broadcast). ``temporal[level][dim]`` are the L1, L2 and DRAM tiling factors and
-    ``spatial[axis]`` the unrolling of each of the first ``n_axes`` array axes. ``nest_bounds`` are the
+    ``spatial[s]`` the factor of each of the first ``n_slots`` spatial slots (dim
+    ``hw.slot_dim``, along axis ``hw.slot_axis``; an axis's factors multiply to at most its
+    size). ``nest_bounds`` are the
     24 temporal loops innermost first (the L1, L2 and DRAM blocks in their orders);
     ``nest_relevant[op][i]`` / ``nest_wholly[op][i]`` are 1 where loop i is relevant / wholly
     relevant to operand op. ``uneven`` is None for an even mapping; for an uneven one
@@ -46,7 +48,9 @@ def mapping_cost(hw, k, temporal, spatial, n_axes: int, nest_bounds, nest_releva
     which the caller discards.
     """
     any_port_model, any_hold = any_of[0], any_of[1]
-    layer_dims, geometry, axis_dim, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_dim[k], hw.axis_size[k]
+    layer_dims, geometry, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_size[k]
+    slot_dim, slot_axis = hw.slot_dim[k], hw.slot_axis[k]
+    n_axes = axis_size.shape[0]
     l1_words, l2_words, l2_unified = hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
     e_l1, e_l2, e_noc, e_dram = hw.e_l1[k], hw.e_l2[k], hw.e_noc[k], hw.e_dram[k]
     systolic, port_model, hold_operands = hw.systolic[k], hw.port_model[k], hw.hold_operands[k]
@@ -55,14 +59,14 @@ def mapping_cost(hw, k, temporal, spatial, n_axes: int, nest_bounds, nest_releva
     for level in range(3):
         for d in range(8):
             code, arg = _first_failure(code, arg, temporal[level][d] < 1, rules.BAD_FACTOR, d)
-    for a in range(n_axes):
-        code, arg = _first_failure(code, arg, spatial[a] < 1, rules.BAD_FACTOR, axis_dim[a])
+    for s in range(n_slots):
+        code, arg = _first_failure(code, arg, spatial[s] < 1, rules.BAD_FACTOR, slot_dim[s])
     compute = 1
     pes_used = 1
     for d in range(8):
         unroll = 1
-        for a in range(n_axes):
-            unroll = unroll * pick(axis_dim[a] == d, spatial[a], 1)
+        for s in range(n_slots):
+            unroll = unroll * pick(slot_dim[s] == d, spatial[s], 1)
         loops[0][d] = temporal[0][d]
         loops[1][d] = temporal[0][d] * unroll
         loops[2][d] = loops[1][d] * temporal[1][d]
@@ -72,7 +76,10 @@ def mapping_cost(hw, k, temporal, spatial, n_axes: int, nest_bounds, nest_releva
         code, arg = _first_failure(code, arg, loops[2][d] * temporal[2][d] < layer_dims[d],
                                    rules.NOT_COVERED, d)
     for a in range(n_axes):
-        code, arg = _first_failure(code, arg, spatial[a] > axis_size[a], rules.SPATIAL_OVERFLOW, a)
+        used = 1
+        for s in range(n_slots):
+            used = used * pick(slot_axis[s] == a, spatial[s], 1)
+        code, arg = _first_failure(code, arg, used > axis_size[a], rules.SPATIAL_OVERFLOW, a)
     if uneven is None:
         lifts = ((0, 0), (0, 0), (0, 0))
         max_lift = 0

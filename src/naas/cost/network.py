@@ -23,10 +23,11 @@ def network_mappings(
     out = {}
     for nl in network.layers:
         m = given.get(nl.layer.name)
-        if m is not None and len(m.spatial) != len(arch.axes):
+        slots = arch.spatial_slots
+        if m is not None and len(m.spatial) != len(slots):
             raise NaasError(
-                f"mapping {nl.layer.name} spatial: {len(m.spatial)} factors for a {len(arch.axes)}-axis array; "
-                "give one per axis"
+                f"mapping {nl.layer.name} spatial: {len(m.spatial)} factors for an array of {len(slots)} spatial "
+                f"slots ({', '.join(f'axis {a} {d}' for a, d in slots)}); give one per slot"
             )
         out[nl.layer.name] = m if m is not None else default_mapping(nl.layer, arch)
     return out

@@ -17,9 +17,17 @@ from naas.workload.layer import Layer
 def spatial_factors_per_dim(arch: Accelerator, mapping: Mapping) -> list[int]:
     """Product of the spatial factors unrolling each dim (1 where no axis unrolls it)."""
     per_dim = [1] * len(DIMS)
-    for axis, factor in zip(arch.axes, mapping.spatial):
-        per_dim[DIM_INDEX[axis.parallel_dim]] *= factor
+    for (_, dim), factor in zip(arch.spatial_slots, mapping.spatial):
+        per_dim[DIM_INDEX[dim]] *= factor
     return per_dim
+
+
+def spatial_factors_per_axis(arch: Accelerator, mapping: Mapping) -> list[int]:
+    """Product of the spatial factors along each array axis: the PEs it keeps busy."""
+    per_axis = [1] * len(arch.axes)
+    for (axis, _), factor in zip(arch.spatial_slots, mapping.spatial):
+        per_axis[axis] *= factor
+    return per_axis
 
 
 def invalid_reason(layer: Layer, arch: Accelerator, mapping: Mapping) -> str:
@@ -38,7 +46,8 @@ def describe_violation(code: int, arg: int, layer: Layer, arch: Accelerator) -> 
                 "raise a tiling factor")
     if code == rules.SPATIAL_OVERFLOW:
         axis = arch.axes[arg]
-        return f"spatial factor of axis {arg} ({axis.parallel_dim}) exceeds its {axis.size} PEs"
+        return (f"spatial factors of axis {arg} ({', '.join(axis.unrolled_dims)}) multiply to more than its "
+                f"{axis.size} PEs")
     if code == rules.L1_OVERFLOW:
         return f"L1 tile of {OPERANDS[arg]} does not fit the {arch.l1_bytes.as_tuple()[arg]} B per-PE buffer"
     if arg < 0:
@@ -82,15 +91,15 @@ def _validity(layer: Layer, arch: Accelerator, mapping: Mapping) -> tuple[int, i
         for d, factor in enumerate(level):
             if factor < 1:
                 return rules.BAD_FACTOR, d
-    for a, factor in enumerate(mapping.spatial):
+    for (_, dim), factor in zip(arch.spatial_slots, mapping.spatial):
         if factor < 1:
-            return rules.BAD_FACTOR, DIM_INDEX[arch.axes[a].parallel_dim]
+            return rules.BAD_FACTOR, DIM_INDEX[dim]
     spatial, tiles, l2_loops = _tiles(layer, arch, mapping)
     for d in range(len(DIMS)):
         if l2_loops[d] * mapping.temporal[2][d] < layer.dims[d]:
             return rules.NOT_COVERED, d
-    for a, (axis, factor) in enumerate(zip(arch.axes, mapping.spatial)):
-        if factor > axis.size:
+    for a, (axis, used) in enumerate(zip(arch.axes, spatial_factors_per_axis(arch, mapping))):
+        if used > axis.size:
             return rules.SPATIAL_OVERFLOW, a
     over = rules.buffer_overflow([tiles[name][0] for name in OPERANDS], arch.l1_words(), False)
     if over != rules.FITS:

@@ -20,15 +20,17 @@ from naas.cost.energy import EnergyTable, energy_table
 from naas.workload.dims import DIM_INDEX, OPERANDS
 from naas.workload.layer import Layer
 
-#: A field with one value per array axis; stacked arrays are padded to the widest array.
+#: A field with one value per array axis / per spatial slot (``Accelerator.spatial_slots``: an
+#: axis and a dim it may unroll); stacked arrays are padded to the widest.
 AXES = "axes"
+SLOTS = "slots"
 
 
 @dataclass(frozen=True)
 class TargetField:
     """One number (or vector) of a target. ``width`` is None for a scalar per problem, an int
-    for a vector of that length, ``AXES`` for one value per array axis (padded with ``pad``,
-    which must make a padded axis unroll nothing)."""
+    for a vector of that length, ``AXES`` or ``SLOTS`` for one value per array axis or spatial
+    slot (padded with ``pad``, which with a padded slot's factor of 1 unrolls nothing)."""
 
     name: str
     dtype: type
@@ -46,8 +48,12 @@ FIELDS: tuple[TargetField, ...] = (
                 lambda layer, arch, e: (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)),
     TargetField("layer_macs", np.int64, None, "MACs", "the layer's multiply-accumulates",
                 lambda layer, arch, e: layer.macs),
-    TargetField("axis_dim", np.int64, AXES, "", "index of the dim each array axis unrolls",
-                lambda layer, arch, e: [DIM_INDEX[a.parallel_dim] for a in arch.axes], pad=0),
+    TargetField("slot_dim", np.int64, SLOTS, "", "index of the dim each spatial factor unrolls",
+                lambda layer, arch, e: [DIM_INDEX[d] for _, d in arch.spatial_slots], pad=0),
+    TargetField("slot_axis", np.int64, SLOTS, "", "the array axis each spatial factor unrolls along",
+                lambda layer, arch, e: [a for a, _ in arch.spatial_slots], pad=0),
+    TargetField("slot_count", np.int64, None, "factors", "the array's own spatial slots (the first of the "
+                "padded width)", lambda layer, arch, e: len(arch.spatial_slots)),
     TargetField("axis_size", np.int64, AXES, "PEs", "PEs along each array axis",
                 lambda layer, arch, e: [a.size for a in arch.axes], pad=1),
     TargetField("axis_count", np.int64, None, "axes", "the array's own axes (the first of the padded width)",
@@ -93,7 +99,12 @@ class Targets(namedtuple("Targets", [f.name for f in FIELDS])):
     @property
     def n_axes(self) -> int:
         """The padded axis width: the widest array's axes."""
-        return self.axis_dim.shape[1]
+        return self.axis_size.shape[1]
+
+    @property
+    def n_slots(self) -> int:
+        """The padded spatial width: the most spatial factors of any array."""
+        return self.slot_dim.shape[1]
 
     def subset(self, rows: np.ndarray) -> "Targets":
         """The problems at ``rows``, in that order."""
@@ -110,11 +121,12 @@ def compile_target(layer: Layer, arch: Accelerator) -> Targets:
 def stack_targets(targets: list[Targets]) -> Targets:
     """Problems stacked for one kernel call; arrays with fewer axes than the widest are padded
     with axes that unroll nothing."""
-    width = max(t.n_axes for t in targets)
+    widths = {AXES: max(t.n_axes for t in targets), SLOTS: max(t.n_slots for t in targets)}
 
     def stacked(i: int, field: TargetField) -> np.ndarray:
         parts = [t[i] for t in targets]
-        if field.width == AXES:
+        if field.width in widths:
+            width = widths[field.width]
             parts = [np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=field.pad) for p in parts]
         return np.concatenate(parts)
 

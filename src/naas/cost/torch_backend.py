@@ -53,8 +53,8 @@ class DeviceTargets:
         return self.hw.layer_dims.shape[1]
 
     @property
-    def n_axes(self) -> int:
-        return self.hw.axis_dim.shape[0]
+    def n_slots(self) -> int:
+        return self.hw.slot_dim.shape[0]
 
     @property
     def device(self) -> torch.device:
@@ -132,14 +132,14 @@ def uneven_loops(temporal: torch.Tensor, order: torch.Tensor, lifts: torch.Tenso
 def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch.Tensor,
                     spatial: torch.Tensor, breakdown: bool = False, lifts: torch.Tensor | None = None) -> DeviceCost:
     """Cost of P candidate mappings for each of K problems: int64 tensors temporal (K, P, 3, 8),
-    order (K, P, 3, 8), spatial (K, P, A) and uneven cuts ``lifts`` (K, P, 3, 2; None: even) on
+    order (K, P, 3, 8), spatial (K, P, S slots) and uneven cuts ``lifts`` (K, P, 3, 2; None: even) on
     the targets' device, results (K, P)."""
     t = targets
     uneven = None if lifts is None or not bool(lifts.any()) else uneven_loops(temporal, order, lifts)
     nest_bounds, nest_relevant, nest_wholly = loop_nest(temporal, order, t.relevant, t.wholly_relevant)
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
-        t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_axes, nest_bounds, nest_relevant,
+        t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_slots, nest_bounds, nest_relevant,
         nest_wholly, uneven, (t.any_port_model, t.any_hold), [[None] * 8 for _ in range(3)], parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)

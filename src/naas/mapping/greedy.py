@@ -31,14 +31,17 @@ def _divisors_desc(n: int) -> list[int]:
 
 
 def _spatial_factors(layer: Layer, arch: Accelerator) -> tuple[list[int], list[int]]:
-    """Unroll each axis as far as needed with the least padding; returns (spatial, remaining)."""
+    """Unroll each spatial slot in turn as far as its axis's free PEs allow, with the least
+    padding; returns (spatial, remaining)."""
     remaining = list(layer.dims)
+    used = [1] * len(arch.axes)
     spatial = []
-    for axis in arch.axes:
-        d = DIM_INDEX[axis.parallel_dim]
-        steps = -(-remaining[d] // axis.size)
+    for a, dim in arch.spatial_slots:
+        d = DIM_INDEX[dim]
+        steps = -(-remaining[d] // (arch.axes[a].size // used[a]))
         factor = -(-remaining[d] // steps)
         spatial.append(factor)
+        used[a] *= factor
         remaining[d] = -(-remaining[d] // factor)
     return spatial, remaining
 
@@ -59,8 +62,8 @@ def greedy_mapping(layer: Layer, arch: Accelerator, preset: str) -> Mapping:
     priority, order = PRESETS[preset]
     spatial, remaining = _spatial_factors(layer, arch)
     per_dim_spatial = [1] * len(DIMS)
-    for axis, factor in zip(arch.axes, spatial):
-        per_dim_spatial[DIM_INDEX[axis.parallel_dim]] *= factor
+    for (_, dim), factor in zip(arch.spatial_slots, spatial):
+        per_dim_spatial[DIM_INDEX[dim]] *= factor
     temporal = [[1] * len(DIMS) for _ in LEVELS]
     for level in (0, 1):
         for name in priority:

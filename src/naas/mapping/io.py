@@ -1,6 +1,7 @@
 """Per-layer mappings of a network to and from YAML (one file per network and design).
 
-Format, per layer name: ``spatial`` (one factor per array axis), ``temporal`` (per level, the
+Format, per layer name: ``spatial`` (one factor per spatial slot of the array, in
+``Accelerator.spatial_slots`` order: each axis's parallel dims, then G after C or K), ``temporal`` (per level, the
 factors other than 1), ``order`` (per level, dims outermost first as one string), and for an
 uneven mapping ``lifts`` (per operand W/I/O, its [L1, L2] lifts; absent: even)."""
 
@@ -49,7 +50,7 @@ def mapping_from_dict(data: object, where: str) -> Mapping:
         orders.append(tuple(order))
     spatial = data["spatial"]
     if not isinstance(spatial, list) or not all(isinstance(s, int) and s >= 1 for s in spatial):
-        raise field_error(f"{where} spatial", "give a list of positive integers, one per array axis")
+        raise field_error(f"{where} spatial", "give a list of positive integers, one per spatial slot of the array")
     raw_lifts = data.get("lifts") or {}
     if not isinstance(raw_lifts, dict) or set(raw_lifts) - set(OPERANDS):
         raise field_error(f"{where} lifts", "give {W|I|O: [L1 lift, L2 lift]}")

@@ -1,5 +1,5 @@
 """A compiler mapping of one layer: tiling factors and loop order per temporal level, and a
-spatial factor per array axis; plus the array form the batched cost model consumes."""
+spatial factor per spatial slot (an array axis and a dim it unrolls); plus the array form the batched cost model consumes."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ LEVELS: tuple[str, ...] = ("L1", "L2", "DRAM")
 class Mapping:
     """``temporal[l][d]`` is the tiling factor of dim d (DIMS order) at level l (LEVELS order).
     ``orders[l]`` lists the dims of level l from outermost to innermost loop.
-    ``spatial[a]`` is the factor of array axis a's parallel dim unrolled along that axis.
+    ``spatial[s]`` is the factor of spatial slot s (``Accelerator.spatial_slots``: an array axis
+    and one of the dims it unrolls), so an axis unrolls the product of its slots' factors.
 
     The loop nest, outermost first: DRAM loops, L2 loops, spatial loops, L1 loops, MAC.
 
@@ -50,16 +51,16 @@ class Mapping:
     def uneven(self) -> bool:
         return any(any(pair) for pair in self.lifts)
 
-    def for_axes(self, n_axes: int) -> "Mapping":
-        """This mapping with the spatial factors of the first ``n_axes`` axes only (a batch of
-        problems stacked together pads every array to the widest)."""
-        return replace(self, spatial=self.spatial[:n_axes])
+    def for_slots(self, n_slots: int) -> "Mapping":
+        """This mapping with the first ``n_slots`` spatial factors only (a batch of problems
+        stacked together pads every array to the most slots)."""
+        return replace(self, spatial=self.spatial[:n_slots])
 
 
 @dataclass(frozen=True)
 class MappingBatch:
     """B mappings of one layer as arrays: temporal (B,3,8) factors, order (B,3,8) dim indices
-    outermost first, spatial (B,A) factors, lifts (B,3,2) uneven cuts (None: all even)."""
+    outermost first, spatial (B,S) factors per spatial slot, lifts (B,3,2) uneven cuts (None: all even)."""
 
     temporal: np.ndarray
     order: np.ndarray
@@ -76,7 +77,7 @@ class MappingBatch:
             raise ValueError(f"mapping batch: temporal and order must be (B, 3, 8), got "
                              f"{self.temporal.shape} and {self.order.shape}")
         if self.spatial.ndim != 2 or self.spatial.shape[0] != b:
-            raise ValueError(f"mapping batch: spatial must be (B, axes), got {self.spatial.shape}")
+            raise ValueError(f"mapping batch: spatial must be (B, slots), got {self.spatial.shape}")
 
     def __len__(self) -> int:
         return self.temporal.shape[0]

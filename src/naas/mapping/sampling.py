@@ -13,18 +13,21 @@ from naas.workload.layer import Layer
 def random_mappings(layer: Layer, arch: Accelerator, count: int, rng: np.random.Generator,
                     uneven: bool = False) -> MappingBatch:
     """``count`` mappings whose factors cover every dim (ceil splits, log-uniform per level),
-    with spatial factors within the axes and uniformly random loop orders; with ``uneven``,
+    with spatial factors within the axes (slot by slot, each up to what its axis has left) and uniformly random loop orders; with ``uneven``,
     half of them get uniformly random uneven cuts (``Mapping.lifts``). Capacity is not
     enforced: some candidates overflow a buffer, as a search's would."""
     dims = np.array(layer.dims, dtype=np.int64)
-    spatial = np.ones((count, len(arch.axes)), dtype=np.int64)
+    slots = arch.spatial_slots
+    spatial = np.ones((count, len(slots)), dtype=np.int64)
     unrolled = np.ones((count, len(DIMS)), dtype=np.int64)
-    for a, axis in enumerate(arch.axes):
-        d = DIM_INDEX[axis.parallel_dim]
+    used = np.ones((count, len(arch.axes)), dtype=np.int64)
+    for s, (a, dim) in enumerate(slots):
+        d = DIM_INDEX[dim]
         remaining = -(-dims[d] // unrolled[:, d])
-        hi = np.minimum(axis.size, remaining)
-        spatial[:, a] = rng.integers(1, hi + 1)
-        unrolled[:, d] *= spatial[:, a]
+        hi = np.minimum(arch.axes[a].size // used[:, a], remaining)
+        spatial[:, s] = rng.integers(1, hi + 1)
+        unrolled[:, d] *= spatial[:, s]
+        used[:, a] *= spatial[:, s]
     remaining = -(-dims[None, :] // unrolled)
     temporal = np.ones((count, len(LEVELS), len(DIMS)), dtype=np.int64)
     for level in range(len(LEVELS) - 1):

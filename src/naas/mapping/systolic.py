@@ -44,8 +44,11 @@ def systolic_mapping(gemm: Layer, design: Accelerator, dataflow: str) -> Mapping
     first, second, streamed = DATAFLOWS[dataflow]
     sizes = dict(zip(DIMS, gemm.dims))
     spatial, folds = [], {}
-    for axis, dim in zip(design.axes, (first, second)):
-        steps = -(-sizes[dim] // axis.size)
+    for a, dim in design.spatial_slots:
+        if dim != (first, second)[a]:
+            spatial.append(1)  # the G a channel axis could unroll: the GEMM's groups stay outside
+            continue
+        steps = -(-sizes[dim] // design.axes[a].size)
         spatial.append(-(-sizes[dim] // steps))
         folds[dim] = steps
     l2 = [1] * 8

@@ -28,7 +28,9 @@ from naas.workload.network import Network
 SLOTS = ofa_mbv3.STAGES * ofa_mbv3.MAX_DEPTH
 NETWORK_GENES = 2 * SLOTS + ofa_mbv3.STAGES + 1
 #: fitness added per percentage point of accuracy below the floor (or per e-fold over the EDP
-#: budget): large enough that any feasible candidate ranks above any infeasible one nearby.
+#: budget). A smooth penalty gives CMA-ES a slope back to the feasible region; the reported best
+#: is still ranked feasible-first (``_rank``), since a finite penalty can let a slightly
+#: infeasible candidate out-score a feasible one.
 _PENALTY = 10.0
 
 
@@ -129,6 +131,10 @@ def _feasible(candidate: Candidate, config: CoSearchConfig) -> bool:
     return candidate.edp <= config.edp_budget
 
 
+def _rank(candidate: Candidate, config: CoSearchConfig) -> tuple[bool, float]:
+    return (not _feasible(candidate, config), _fitness(candidate, config))
+
+
 def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
     """Candidates no other beats on both accuracy (higher) and EDP (lower), by EDP."""
     ordered = sorted(candidates, key=lambda c: (c.edp, -c.accuracy))
@@ -172,8 +178,8 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
         candidates = [seen[key] for key in keys]
         fitness = np.array([_fitness(c, config) for c in candidates])
         es.tell((fitness + box_penalty(genes, clipped))[None, :])
-        for c, f in zip(candidates, fitness):
-            if best is None or f < _fitness(best, config):
+        for c in candidates:
+            if best is None or _rank(c, config) < _rank(best, config):
                 best = c
         record = {"generation": generation, "evaluations": evaluations, "seconds": time.perf_counter() - start,
                   "best_edp": best.edp, "best_accuracy": best.accuracy, "feasible": _feasible(best, config)}

@@ -113,13 +113,13 @@ def pe_array_drawing(design: Accelerator) -> bytes:
     buffer_width = max(shown_cols, 6) - 0.2
     ax.add_patch(plt.Rectangle((0, 1.3), buffer_width, 0.8, facecolor="#fce5cd", edgecolor="#e69138"))
     ax.text(buffer_width / 2, 1.7, f"global buffer {design.l2_bytes / 1024:,.1f} KiB", ha="center", va="center")
-    ax.text(-0.5, -(shown_rows - 1) / 2 + 0.4, f"{design.axes[0].parallel_dim} x{rows}", rotation=90,
+    ax.text(-0.5, -(shown_rows - 1) / 2 + 0.4, f"{'·'.join(design.axes[0].parallel_dims)} x{rows}", rotation=90,
             ha="center", va="center", fontsize=12)
     if len(design.axes) > 1:
-        ax.text((shown_cols - 0.2) / 2, -shown_rows - 0.1, f"{design.axes[1].parallel_dim} x{cols}", ha="center",
+        ax.text((shown_cols - 0.2) / 2, -shown_rows - 0.1, f"{'·'.join(design.axes[1].parallel_dims)} x{cols}", ha="center",
                 fontsize=12)
     extra = "" if len(design.axes) <= 2 else "  (further axes: " + ", ".join(
-        f"{a.parallel_dim} x{a.size}" for a in design.axes[2:]) + ")"
+        f"{'·'.join(a.parallel_dims)} x{a.size}" for a in design.axes[2:]) + ")"
     l1 = design.l1_bytes
     ax.set_title(f"{design.name}: {design.num_pes} PEs{extra}\nper PE: W {l1.W} B, I {l1.I} B, O {l1.O} B"
                  + ("" if (shown_rows, shown_cols) == (rows, cols) else "  (first 16 x 16 drawn)"), fontsize=9)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from naas.arch.spec import Accelerator
+from naas.cost.reference import spatial_factors_per_dim
 from naas.errors import NaasError
 from naas.files import write_text_atomic
 from naas.mapping.mapping import Mapping
@@ -99,17 +100,15 @@ def _factors(values) -> str:
 
 def mapping_yaml(design: Accelerator, mapping: Mapping) -> str:
     """Timeloop permutations list loops innermost first; ours list them outermost first."""
-    spatial = [1] * len(DIMS)
-    for axis, factor in zip(design.axes, mapping.spatial):
-        spatial[DIMS.index(axis.parallel_dim)] *= factor
-    x_dims = [a.parallel_dim for a in design.axes[1:]]
-    y_dim = design.axes[0].parallel_dim
-    spatial_order = [d for d in x_dims if d != y_dim] + [y_dim]
+    spatial = spatial_factors_per_dim(design, mapping)
+    y_dims = list(design.axes[0].unrolled_dims)
+    x_dims = list(dict.fromkeys(d for a, d in design.spatial_slots if a > 0 and d not in y_dims))
+    spatial_order = x_dims + y_dims
     rest = [d for d in DIMS if d not in spatial_order]
     entries = [
         ("DRAM", "temporal", _factors(mapping.temporal[2]), "".join(reversed(mapping.orders[2])), None),
         ("global_buffer", "temporal", _factors(mapping.temporal[1]), "".join(reversed(mapping.orders[1])), None),
-        ("global_buffer", "spatial", _factors(spatial), "".join(spatial_order + rest), len(spatial_order) - 1),
+        ("global_buffer", "spatial", _factors(spatial), "".join(spatial_order + rest), len(x_dims)),
         ("psum_spad", "temporal", _factors(mapping.temporal[0]), "".join(reversed(mapping.orders[0])), None),
         ("inputs_spad", "temporal", _factors([1] * 8), "".join(DIMS), None),
         ("weights_spad", "temporal", _factors([1] * 8), "".join(DIMS), None),

@@ -90,9 +90,20 @@ def layer_dict(layer: Layer, layer_id: int, bits: int) -> dict:
     }
 
 
+def spatial_mapping(design: Accelerator, mapping: Mapping) -> dict:
+    """ZigZag's spatial mapping: per array dimension, the dims unrolled along it and their
+    factors (its mixed unrolling when several); an axis that unrolls nothing lists its first
+    dim with factor 1."""
+    spatial: dict[str, list[str]] = {}
+    for (a, dim), factor in zip(design.spatial_slots, mapping.spatial):
+        entries = spatial.setdefault(f"D{a + 1}", [])
+        if factor > 1 or not entries:
+            entries.append(f"{ZIGZAG_DIMS[dim]}, {factor}")
+    return {name: [e for e in entries if not e.endswith(", 1")] or entries[:1] for name, entries in spatial.items()}
+
+
 def mapping_entry(layer: Layer, design: Accelerator, mapping: Mapping) -> dict:
-    spatial = {f"D{i + 1}": [f"{ZIGZAG_DIMS[a.parallel_dim]}, {f}"]
-               for i, (a, f) in enumerate(zip(design.axes, mapping.spatial))}
+    spatial = spatial_mapping(design, mapping)
     ordering = []
     for level in range(3):
         for dim in reversed(mapping.orders[level]):
@@ -181,9 +192,7 @@ class ZigZagScorer:
             SpatialMappingGeneratorStage,
         )
 
-        spatial = {f"D{i + 1}": [f"{ZIGZAG_DIMS[a.parallel_dim]}, {f}"]
-                   for i, (a, f) in enumerate(zip(self.design.axes, mapping.spatial))}
-        mapping_data = [{"name": "default", "spatial_mapping": spatial, "memory_operand_links": dict(OPERAND_LINKS)}]
+        mapping_data = [{"name": "default", "spatial_mapping": spatial_mapping(self.design, mapping), "memory_operand_links": dict(OPERAND_LINKS)}]
         mv = MappingValidator(mapping_data)
         wv = WorkloadValidator([layer_dict(layer, 0, self.design.word_bits)])
         if not (mv.validate() and wv.validate()):

@@ -36,13 +36,14 @@ GENES = 18
 
 @dataclass(frozen=True)
 class ArchSpace:
-    """What the accelerator search may choose. ``fixed_dataflow`` (parallel dims per axis) pins
-    the connectivity, for the sizing-only baseline."""
+    """What the accelerator search may choose. ``fixed_dataflow`` (each axis's parallel dims, a
+    tuple of dims or a string such as ``"RKC"``, as ``ArrayAxis`` takes them) pins the
+    connectivity, for the sizing-only baseline."""
 
     budget: Budget
     max_axes: int = 2
     encoding: str = "importance"
-    fixed_dataflow: tuple[str, ...] | None = None
+    fixed_dataflow: tuple[tuple[str, ...], ...] | None = None
 
     def __post_init__(self) -> None:
         if self.fixed_dataflow is None and not 1 <= self.max_axes <= 4:
@@ -50,11 +51,14 @@ class ArchSpace:
         if self.encoding not in ("importance", "index"):
             raise field_error("search encoding", "choose importance or index")
         if self.fixed_dataflow is not None:
+            object.__setattr__(self, "fixed_dataflow", tuple(
+                tuple(dims) if isinstance(dims, str) else dims for dims in self.fixed_dataflow))
             if not 1 <= len(self.fixed_dataflow) <= 4:
-                raise field_error("search fixed_dataflow", "give 1 to 4 parallel dims")
-            for d in self.fixed_dataflow:
-                if d not in DIM_INDEX:
-                    raise field_error("search fixed_dataflow", f"unknown dim {d!r}")
+                raise field_error("search fixed_dataflow", "give the parallel dims of 1 to 4 axes")
+            for dims in self.fixed_dataflow:
+                if not isinstance(dims, tuple) or not dims or any(d not in DIM_INDEX for d in dims):
+                    raise field_error("search fixed_dataflow", f"each axis needs a tuple of dims from {''.join(DIMS)}, "
+                                      f"got {dims!r}")
 
 
 def _round_step(value: float, step: int) -> int:
@@ -79,13 +83,13 @@ def _axis_sizes(pes: int, k: int, shape_genes: np.ndarray) -> list[int]:
     return sizes
 
 
-def _parallel_dims(genes: np.ndarray, k: int, space: ArchSpace) -> tuple[str, ...]:
+def _parallel_dims(genes: np.ndarray, k: int, space: ArchSpace) -> tuple[tuple[str, ...], ...]:
     if space.fixed_dataflow is not None:
         return space.fixed_dataflow
     if space.encoding == "index":
-        return tuple(DIMS[min(7, int(g * 8))] for g in genes[1:1 + k])
+        return tuple((DIMS[min(7, int(g * 8))],) for g in genes[1:1 + k])
     order = sorted(range(8), key=lambda d: -genes[1 + d])
-    return tuple(DIMS[d] for d in order[:k])
+    return tuple((DIMS[d],) for d in order[:k])
 
 
 def decode_accelerator(genes: np.ndarray, space: ArchSpace, name: str = "naas") -> Accelerator:

@@ -97,7 +97,7 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
         energy[i][network_name] += nl.repeat * float(result.energy_pj[j])
         latency[i][network_name] += nl.repeat * float(result.latency_cycles[j])
         m = result.best.mapping(j)
-        mappings[i][network_name][nl.layer.name] = m.for_axes(len(pairs[i][0].axes))
+        mappings[i][network_name][nl.layer.name] = m.for_slots(len(pairs[i][0].spatial_slots))
     scores = []
     for i, (design, networks) in enumerate(pairs):
         values = [network_objective(config.objective, energy[i][n.name], latency[i][n.name]) for n in networks]
@@ -123,7 +123,7 @@ class ArchSearchResult:
 
 
 def design_key(design: Accelerator) -> str:
-    axes = ",".join(f"{a.parallel_dim}{a.size}" for a in design.axes)
+    axes = ",".join(a.label for a in design.axes)
     return f"{axes}|{design.l1_bytes.as_tuple()}|{design.l2_bytes}"
 
 

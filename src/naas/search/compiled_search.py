@@ -4,7 +4,7 @@ cores by numba's parallel loop.
 A problem runs its CMA-ES from start to stop inside one loop iteration: sample, decode, cost,
 keep the best, update, until it stalls for ``patience`` generations. Its state stays in cache,
 no generation returns to Python, and its result depends only on its own target and seed (its
-own random stream, its own gene width: base genes + its array's axes + the uneven cuts), so it
+own random stream, its own gene width: base genes + its array's spatial slots + the uneven cuts), so it
 is the same on any executor, in any batch, on any number of threads.
 """
 
@@ -40,8 +40,8 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     (1, popsize, 3, 2) work space for uneven mappings or None for even ones, ``best`` the
     ``search_compiled`` outputs it writes its row of. Returns the generations it ran."""
     best_temporal, best_order, best_spatial, best_lifts, best_energy, best_latency, best_value, history = best
-    n_axes = targets.axis_count[k]
-    lift_start = base_genes(encoding)[1] + n_axes
+    n_slots = targets.slot_count[k]
+    lift_start = base_genes(encoding)[1] + n_slots
     n = lift_start + (0 if lifts is None else LIFT_GENES)
     constants = cma_constants(n, popsize)
     mu = constants[1]
@@ -67,7 +67,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     scratch = np.empty((3, n, n))
     temporal = np.empty((popsize, 3, 8), np.int64)
     order = np.empty((popsize, 3, 8), np.int64)
-    spatial = np.empty((popsize, n_axes), np.int64)
+    spatial = np.empty((popsize, n_slots), np.int64)
     energy = np.empty(popsize)
     latency = np.empty(popsize)
     edp = np.empty(popsize)
@@ -75,7 +75,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     reason = np.empty(popsize, np.int8)
     reason_arg = np.empty(popsize, np.int8)
     breakdown = np.zeros((1, 4, 3))
-    work = np.empty((4, 8), np.int64)
+    work = np.empty((5, 8), np.int64)
     uneven = np.empty((3, 2, 9), np.int64)
     divs = np.empty(1024, np.int64)
     best_so_far = np.inf
@@ -108,7 +108,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
         if gen_value < best_so_far:
             best_temporal[k] = temporal[pick]
             best_order[k] = order[pick]
-            best_spatial[k, :n_axes] = spatial[pick]
+            best_spatial[k, :n_slots] = spatial[pick]
             if lifts is not None:
                 best_lifts[k] = lifts[0, pick]
             best_energy[k] = energy[pick]
@@ -149,7 +149,7 @@ def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: 
     out = {
         "temporal": np.ones((k, 3, 8), dtype=np.int64),
         "order": np.tile(np.arange(8), (k, 3, 1)),
-        "spatial": np.ones((k, targets.n_axes), dtype=np.int64),
+        "spatial": np.ones((k, targets.n_slots), dtype=np.int64),
         "lifts": np.zeros((k, 3, 2), dtype=np.int64),
         "energy_pj": np.full(k, np.inf),
         "latency_cycles": np.full(k, np.inf),

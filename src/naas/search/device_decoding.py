@@ -61,7 +61,7 @@ def _order_by_index(genes: torch.Tensor) -> torch.Tensor:
 def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = IMPORTANCE,
                   table: tuple[torch.Tensor, torch.Tensor] | None = None):
     """(K, P, n) genes in [0, 1] -> int64 temporal (K, P, 3, 8), order (K, P, 3, 8) and spatial
-    (K, P, A), on the genes' device. ``table`` is ``divisor_table(targets.largest_dim, device)``,
+    (K, P, S slots), on the genes' device. ``table`` is ``divisor_table(targets.largest_dim, device)``,
     passed in by a compiled caller (torch.compile does not trace into a cached function)."""
     k, p, _ = genes.shape
     device = genes.device
@@ -79,7 +79,8 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
     geometry = tuple(per_candidate(hw.geometry))
     l1_words, l2_words = per_candidate(hw.l1_words), per_candidate(hw.l2_words)
     unified = hw.l2_unified[problem, 0]
-    axis_dim, axis_size = per_candidate(hw.axis_dim), per_candidate(hw.axis_size)
+    slot_dim, slot_axis = per_candidate(hw.slot_dim), per_candidate(hw.slot_axis)
+    axis_size = per_candidate(hw.axis_size).T.contiguous()  # (B, A)
     base_tiling, base_spatial = base_genes(encoding)
 
     order = torch.empty(b, 3, 8, dtype=torch.long, device=device)
@@ -93,12 +94,13 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
 
     remaining = dims.clone()
     spatial_dim = torch.ones_like(dims)
-    spatial = torch.empty(b, targets.n_axes, dtype=torch.long, device=device)
-    for a in range(targets.n_axes):
-        d = axis_dim[a]
+    axis_used = torch.ones_like(axis_size)
+    spatial = torch.empty(b, targets.n_slots, dtype=torch.long, device=device)
+    for s in range(targets.n_slots):
+        d, a = slot_dim[s], slot_axis[s]
         left = remaining[rows, d]
-        cap = torch.minimum(axis_size[a], left)
-        g = flat[:, base_spatial + a]
+        cap = torch.minimum(axis_size[rows, a] // axis_used[rows, a], left)
+        g = flat[:, base_spatial + s]
         if encoding == IMPORTANCE:
             want = torch.floor(cap.double() ** g + 0.5).long()
         else:
@@ -106,7 +108,8 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
         want = torch.clamp(torch.minimum(want, cap), min=1)
         steps = (left + want - 1) // want
         factor = (left + steps - 1) // steps
-        spatial[:, a] = factor
+        spatial[:, s] = factor
+        axis_used[rows, a] *= factor
         spatial_dim[rows, d] *= factor
         remaining[rows, d] = (left + factor - 1) // factor
 
@@ -139,4 +142,4 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
             remaining[rows, d] = left // divs[rows, lo]
     temporal[:, 2] = remaining
     return (temporal.reshape(k, p, 3, 8), order.reshape(k, p, 3, 8),
-            spatial.reshape(k, p, targets.n_axes))
+            spatial.reshape(k, p, targets.n_slots))

@@ -74,7 +74,7 @@ def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: in
     encoding = ENCODINGS[config.encoding]
     score = compiled_score_candidates() if compiles(config, device) else score_candidates
     table = divisor_table(targets.largest_dim, device)
-    k, n = targets.problems, gene_count(targets.n_axes, encoding)
+    k, n = targets.problems, gene_count(targets.n_slots, encoding)
     generator = torch.Generator(device=device).manual_seed(seed)
     es = BatchedCMA.start(torch.full((k, n), 0.5, dtype=torch.float64, device=device), config.sigma0,
                           generator, config.popsize)
@@ -85,7 +85,7 @@ def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: in
         "value": unset, "energy": unset, "latency": unset,
         "temporal": torch.ones((k, 3, 8), dtype=torch.long, device=device),
         "order": torch.arange(8, device=device).repeat(k, 3, 1),
-        "spatial": torch.ones((k, targets.n_axes), dtype=torch.long, device=device),
+        "spatial": torch.ones((k, targets.n_slots), dtype=torch.long, device=device),
     }
     stalled = torch.zeros(k, dtype=torch.long, device=device)
     active = torch.ones(k, dtype=torch.bool, device=device)

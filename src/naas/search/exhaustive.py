@@ -19,7 +19,7 @@ from naas.cost.batched import evaluate_batch
 from naas.cost.target import compile_target
 from naas.mapping.mapping import Mapping, MappingBatch
 from naas.search.objective import layer_objective
-from naas.workload.dims import DIM_INDEX
+from naas.workload.dims import DIM_INDEX, DIMS
 from naas.workload.layer import Layer
 
 
@@ -28,15 +28,22 @@ def _divisors(n: int) -> list[int]:
 
 
 def _dim_options(layer: Layer, arch: Accelerator) -> tuple[list[list[tuple[int, int, int, int]]], list[int]]:
-    """Per dim: (spatial, L1, L2, DRAM) factor options; and the dim each axis unrolls."""
-    axis_dims = [DIM_INDEX[a.parallel_dim] for a in arch.axes]
-    if len(set(axis_dims)) != len(axis_dims):
-        raise ValueError("exhaustive search supports one array axis per parallel dim")
+    """Per dim: (spatial, L1, L2, DRAM) factor options; and the dim of each spatial slot. A
+    slot's factors go up to its axis's size; where slots share an axis the cost model refuses
+    the combinations that overflow it. A dim's spatial factor goes to its first slot: a dim
+    unrolled on several axes (G beside C and K) is enumerated only where the layer's size of
+    it is 1, so that every other slot of it is 1 too."""
+    slot_dims = [DIM_INDEX[d] for _, d in arch.spatial_slots]
+    shared = {d for d in slot_dims if slot_dims.count(d) > 1 and layer.dims[d] > 1}
+    if shared:
+        names = ", ".join(sorted(DIMS[d] for d in shared))
+        raise ValueError(f"exhaustive search enumerates one spatial slot per dim; {names} is unrolled "
+                         "on several axes")
     options = []
     for d, size in enumerate(layer.dims):
         spatial = [1]
-        if d in axis_dims:
-            cap = min(arch.axes[axis_dims.index(d)].size, size)
+        if d in slot_dims:
+            cap = min(arch.axes[arch.spatial_slots[slot_dims.index(d)][0]].size, size)
             spatial = sorted({-(-size // -(-size // w)) for w in range(1, cap + 1)})
         per_dim = []
         for s in spatial:
@@ -45,7 +52,7 @@ def _dim_options(layer: Layer, arch: Accelerator) -> tuple[list[list[tuple[int, 
                 for f1 in _divisors(rem // f0):
                     per_dim.append((s, f0, f1, rem // (f0 * f1)))
         options.append(per_dim)
-    return options, axis_dims
+    return options, slot_dims
 
 
 def space_size(layer: Layer, arch: Accelerator) -> int:
@@ -73,7 +80,7 @@ def _orders(active: list[int]) -> np.ndarray:
 
 
 def exhaustive_search(layer: Layer, arch: Accelerator, objective: str = "edp") -> ExhaustiveResult:
-    options, axis_dims = _dim_options(layer, arch)
+    options, slot_dims = _dim_options(layer, arch)
     target = compile_target(layer, arch)
     best_value, best_mapping, evaluations = np.inf, None, 0
     order_cache: dict[tuple[int, ...], np.ndarray] = {}
@@ -90,7 +97,8 @@ def exhaustive_search(layer: Layer, arch: Accelerator, objective: str = "edp") -
         order[:, 0] = np.arange(8)
         order[:, 1] = np.repeat(l2_orders, len(dram_orders), axis=0)
         order[:, 2] = np.tile(dram_orders, (len(l2_orders), 1))
-        spatial = np.array([[combo[d][0] for d in axis_dims]] * count, dtype=np.int64)
+        spatial = np.array([[combo[d][0] if slot_dims.index(d) == i else 1 for i, d in enumerate(slot_dims)]]
+                           * count, dtype=np.int64)
         batch = MappingBatch(np.broadcast_to(temporal, (count, 3, 8)).copy(), order, spatial)
         cost = evaluate_batch(target, batch)
         value = layer_objective(objective, cost.energy_pj, cost.latency_cycles, cost.valid)

@@ -7,13 +7,15 @@ Importance encoding (NAAS): one real 'importance' per loop dimension and decisio
   genes[24:32]  L1 tiling: a dim's L1 factor is the divisor of its remaining size nearest
                 (in log) to remaining**gene, so one vector means the same on every layer
   genes[32:40]  L2 tiling, likewise on what L1 left
-  genes[40:40+A] spatial: axis a unrolls about min(axis, dim)**gene of its parallel dim,
-                with the least padding for that degree of parallelism
+  genes[40:40+S] spatial, one per spatial slot (``Accelerator.spatial_slots``: an axis and a
+                dim it unrolls), in order: a slot unrolls about min(free PEs, dim)**gene of
+                its dim, with the least padding for that degree of parallelism, where the free
+                PEs are its axis's size over the factors of the axis's earlier slots
 
 Index encoding (the ablation, as in the paper's comparison): the same decisions as indices.
   genes[0:3]    tile priority, L2 order, DRAM order: each a permutation index in [0, 8!)
   genes[3:19]   L1 then L2 tiling: an index into the divisor list of the remaining size
-  genes[19:19+A] spatial: the unroll factor as an index in [1, min(axis, dim)]
+  genes[19:19+S] spatial: the unroll factor as an index in [1, min(free PEs, dim)]
 
 Uneven mappings (both encodings, when asked for): six more genes after the spatial ones, the
 L1 and L2 lift of W, I and O (``Mapping.lifts``), each floor(gene * 9) loops.
@@ -52,8 +54,8 @@ def base_genes(encoding: int) -> tuple[int, int]:
 LIFT_GENES = 6
 
 
-def gene_count(n_axes: int, encoding: int, uneven: bool = False) -> int:
-    return base_genes(encoding)[1] + n_axes + (LIFT_GENES if uneven else 0)
+def gene_count(n_slots: int, encoding: int, uneven: bool = False) -> int:
+    return base_genes(encoding)[1] + n_slots + (LIFT_GENES if uneven else 0)
 
 
 #: Divisors of every n below DIVISOR_TABLE_DIM, ascending: values[offsets[n]:offsets[n + 1]].
@@ -162,9 +164,10 @@ def _pick_divisor(divs, gene, remaining, encoding):
 
 @numba.njit(cache=True, nogil=True)
 def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, divs, remaining,
-                spatial_dim, priority, loops):
-    n_axes = spatial.shape[0]
-    dims, geom, axis_dim, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_dim[k], hw.axis_size[k]
+                spatial_dim, priority, loops, axis_used):
+    n_slots = spatial.shape[0]
+    dims, geom, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_size[k]
+    slot_dim, slot_axis = hw.slot_dim[k], hw.slot_axis[k]
     l1_words, l2_words, unified = hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
     base_tiling, base_spatial = base_genes(encoding)
     if encoding == IMPORTANCE:
@@ -179,10 +182,13 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
         order[0, i] = priority[i]
         remaining[i] = dims[i]
         spatial_dim[i] = 1
-    for a in range(n_axes):
-        d = axis_dim[a]
-        cap = axis_size[a] if axis_size[a] < remaining[d] else remaining[d]
-        g = _clip01(genes[base_spatial + a])
+        axis_used[i] = 1
+    for s in range(n_slots):
+        d = slot_dim[s]
+        a = slot_axis[s]
+        free = axis_size[a] // axis_used[a]
+        cap = free if free < remaining[d] else remaining[d]
+        g = _clip01(genes[base_spatial + s])
         if encoding == 0:
             want = int(np.floor(cap ** g + 0.5))
         else:
@@ -190,7 +196,8 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
         want = max(1, min(cap, want))
         steps = (remaining[d] + want - 1) // want
         factor = (remaining[d] + steps - 1) // steps
-        spatial[a] = factor
+        spatial[s] = factor
+        axis_used[a] *= factor
         spatial_dim[d] *= factor
         remaining[d] = (remaining[d] + factor - 1) // factor
     for level in range(2):
@@ -251,11 +258,11 @@ def _decode_lifts(genes, start, hw, k, temporal, order, spatial_dim, lifts, loop
 def decode_candidate(genes, encoding, hw, k, temporal, order, spatial, lifts, lift_row, lift_col, lift_start,
                      div_offsets, div_values, divs, work, uneven):
     """One candidate's genes for problem ``k`` of targets ``hw`` into its ``temporal``, ``order``
-    and ``spatial`` (over its array's own axes) and, unless ``lifts`` is None, its cuts
+    and ``spatial`` (over its array's own spatial slots) and, unless ``lifts`` is None, its cuts
     ``lifts[lift_row, lift_col]`` from the genes at ``lift_start``. ``divs`` (1024,), ``work``
-    (4, 8) and ``uneven`` (3, 2, 9) are work space."""
+    (5, 8) and ``uneven`` (3, 2, 9) are work space."""
     _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, divs, work[0], work[1],
-                work[2], work[3])
+                work[2], work[3], work[4])
     if lifts is not None:
         _decode_lifts(genes, lift_start, hw, k, temporal, order, work[1], lifts[lift_row, lift_col], work[3], uneven)
 
@@ -263,23 +270,23 @@ def decode_candidate(genes, encoding, hw, k, temporal, order, spatial, lifts, li
 @numba.njit(cache=True, nogil=True)
 def _decode_stacked(genes, encoding, hw, div_offsets, div_values, temporal, order, spatial, lifts):
     divs = np.empty(_MAX_DIVISORS, np.int64)
-    work = np.empty((4, 8), np.int64)
+    work = np.empty((5, 8), np.int64)
     uneven = np.empty((3, 2, 9), np.int64)
     for k in range(genes.shape[0]):
-        n_axes = hw.axis_count[k]
-        lift_start = base_genes(encoding)[1] + n_axes
+        n_slots = hw.slot_count[k]
+        lift_start = base_genes(encoding)[1] + n_slots
         for p in range(genes.shape[1]):
-            decode_candidate(genes[k, p], encoding, hw, k, temporal[k, p], order[k, p], spatial[k, p, :n_axes], lifts,
+            decode_candidate(genes[k, p], encoding, hw, k, temporal[k, p], order[k, p], spatial[k, p, :n_slots], lifts,
                              k, p, lift_start, div_offsets, div_values, divs, work, uneven)
 
 
 def decode_mappings(genes: np.ndarray, targets: Targets, encoding: int = IMPORTANCE, uneven: bool = False):
-    """(K, P, n) genes -> temporal (K, P, 3, 8), order (K, P, 3, 8), spatial (K, P, A) and the
+    """(K, P, n) genes -> temporal (K, P, 3, 8), order (K, P, 3, 8), spatial (K, P, S slots) and the
     uneven cuts (K, P, 3, 2), None unless ``uneven``."""
     k, p, _ = genes.shape
     temporal = np.empty((k, p, 3, 8), dtype=np.int64)
     order = np.empty((k, p, 3, 8), dtype=np.int64)
-    spatial = np.ones((k, p, targets.n_axes), dtype=np.int64)  # padded axes unroll nothing
+    spatial = np.ones((k, p, targets.n_slots), dtype=np.int64)  # padded slots unroll nothing
     lifts = np.zeros((k, p, 3, 2), dtype=np.int64) if uneven else None
     _decode_stacked(np.ascontiguousarray(genes, dtype=np.float64), encoding, targets, *DIVISOR_TABLE, temporal,
                     order, spatial, lifts)
