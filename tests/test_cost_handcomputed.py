@@ -23,7 +23,7 @@ LAYER = Layer("tiny", K=2, C=2, P=2)  # 8 MACs
 def test_tiny_layer_every_count_by_hand():
     arch = toy_arch()
     # K unrolled over the 2 PEs, C=2 in L1, P=2 at L2, nothing left for DRAM.
-    m = Mapping(temporal=(factors(C=2), factors(P=2), ONES), orders=(DIMS, DIMS, DIMS), spatial=(2,))
+    m = Mapping(temporal=(factors(C=2), factors(P=2), ONES), orders=(DIMS, DIMS, DIMS), spatial=(2, 1))
     c = evaluate_mapping(LAYER, arch, m)
     assert c.valid
     # Tiles: L1 W=C=2, I=C=2, O=1; array (x K2) W=4, I=2, O=2; L2 (x P2) W=4, I=4, O=4.
@@ -60,8 +60,8 @@ def test_tiny_layer_every_count_by_hand():
 def test_loop_order_decides_partial_sum_traffic():
     arch = toy_arch()
     l2 = factors(C=2, P=2)
-    c_outer = Mapping((ONES, l2, ONES), (DIMS, ("C", "P", "N", "G", "K", "Q", "R", "S"), DIMS), (2,))
-    c_inner = Mapping((ONES, l2, ONES), (DIMS, ("P", "C", "N", "G", "K", "Q", "R", "S"), DIMS), (2,))
+    c_outer = Mapping((ONES, l2, ONES), (DIMS, ("C", "P", "N", "G", "K", "Q", "R", "S"), DIMS), (2, 1))
+    c_inner = Mapping((ONES, l2, ONES), (DIMS, ("P", "C", "N", "G", "K", "Q", "R", "S"), DIMS), (2, 1))
     # C outside P: outputs are revisited for each C -> 4 fills of 2 distinct tiles, so
     # (4 - 2) x 2 words = 4 partial sums come back from L2. Weights: C relevant -> 2 fills.
     a = evaluate_mapping(LAYER, arch, c_outer)
@@ -84,7 +84,7 @@ def test_fill_count_skips_innermost_irrelevant_loops():
 
 
 def test_outer_loops_lists_l2_then_dram_innermost_first():
-    m = Mapping((ONES, factors(K=2, C=3), factors(P=5)), (DIMS, DIMS, DIMS), (1,))
+    m = Mapping((ONES, factors(K=2, C=3), factors(P=5)), (DIMS, DIMS, DIMS), (1, 1))
     dims, bounds = outer_loops(m, 0)
     assert dims[:8] == [7, 6, 5, 4, 3, 2, 1, 0] and bounds[4] == 3 and bounds[5] == 2
     assert bounds[8 + 3] == 5
@@ -92,7 +92,7 @@ def test_outer_loops_lists_l2_then_dram_innermost_first():
 
 def test_systolic_fill_and_drain_adds_a_skew_per_fold():
     arch = toy_arch(systolic="W")
-    m = Mapping((factors(C=2), factors(P=2), ONES), (DIMS, DIMS, DIMS), (2,))
+    m = Mapping((factors(C=2), factors(P=2), ONES), (DIMS, DIMS, DIMS), (2, 1))
     # Weight-stationary: W has 1 L1 fill = 1 fold. Per fold: skew of a 2-PE axis = 2 - 1 = 1
     # cycle, plus shifting the stationary weights in along axis 0 = 2 cycles.
     c = evaluate_mapping(LAYER, arch, m)
@@ -110,7 +110,7 @@ def test_systolic_fill_and_drain_adds_a_skew_per_fold():
 def test_padding_is_paid_for():
     arch = toy_arch()
     layer = Layer("odd", K=3, C=2, P=2)  # K=3 on a 2-PE axis: 2 x 2 covers it with one spare
-    m = Mapping((factors(C=2), factors(P=2, K=2), ONES), (DIMS, DIMS, DIMS), (2,))
+    m = Mapping((factors(C=2), factors(P=2, K=2), ONES), (DIMS, DIMS, DIMS), (2, 1))
     c = evaluate_mapping(layer, arch, m)
     assert c.valid and c.compute_cycles == 8
     assert c.mac_energy_pj == 16  # 16 MAC slots for 12 real MACs
@@ -132,7 +132,7 @@ def test_ports_model_charges_each_operand_its_own_port_cycle():
     # link; W's and I's share both links: 1 + max(1 + 1, 1) = 3), after the last the last
     # output goes up (1 + 1): 5 cycles of load and drain.
     layer = Layer("q", C=2, Q=4)
-    m = Mapping((ONES, factors(C=2, Q=4), ONES), (DIMS, DIMS, DIMS), (1,))
+    m = Mapping((ONES, factors(C=2, Q=4), ONES), (DIMS, DIMS, DIMS), (1, 1))
     arch = _ports_arch(2)
     assert evaluate_mapping(layer, arch, m).latency_cycles == 8 + 7 + 5
     # The roofline packs all 22 link words into 5.5 cycles of the 4-word link: compute-bound.
@@ -153,7 +153,7 @@ def test_ports_model_overlaps_a_refill_only_with_room_for_a_second_tile():
     # order is I's shared part first: 2 + max(1 + 4, 8) = 10. The 8 outputs of each PE then
     # drain through its register port (8) and up to DRAM (2): 10.
     layer = Layer("k", K=16, C=2, Q=8)
-    m = Mapping((factors(Q=8), factors(C=2), ONES), (DIMS, DIMS, DIMS), (16,))
+    m = Mapping((factors(Q=8), factors(C=2), ONES), (DIMS, DIMS, DIMS), (16, 1))
     assert evaluate_mapping(layer, _ports_arch(4, pes=16), m).latency_cycles == 16 + 10 + 10
     assert evaluate_mapping(layer, _ports_arch(2, pes=16), m).latency_cycles == 16 + 3 + 10 + 10
 
@@ -164,8 +164,8 @@ def test_held_operands_read_the_pe_buffer_once_per_run_of_the_same_word():
     # is relevant to it), so it is still read 8 times. The run crosses an empty L1 block and
     # skips loops of bound 1 the same way.
     hold = toy_arch(hold_operands=True)
-    for m in (Mapping((factors(P=2), factors(C=2), ONES), (DIMS, DIMS, DIMS), (2,)),
-              Mapping((ONES, factors(P=2, C=2), ONES), (DIMS, DIMS, DIMS), (2,))):
+    for m in (Mapping((factors(P=2), factors(C=2), ONES), (DIMS, DIMS, DIMS), (2, 1)),
+              Mapping((ONES, factors(P=2, C=2), ONES), (DIMS, DIMS, DIMS), (2, 1))):
         held, every = evaluate_mapping(LAYER, hold, m), evaluate_mapping(LAYER, toy_arch(), m)
         assert held.accesses["L1"]["W"][0] == 4 and every.accesses["L1"]["W"][0] == 8
         assert held.accesses["L1"]["I"] == every.accesses["L1"]["I"] and held.accesses["L1"]["I"][0] == 8
@@ -183,7 +183,7 @@ def test_an_uneven_cut_keeps_the_weights_in_the_global_buffer():
     # and outputs keep their cut and their counts.
     layer = Layer("u", K=2, C=2, P=8)
     even = Mapping((ONES, factors(P=2), factors(C=2, P=4)), (DIMS, DIMS, ("N", "G", "K", "P", "Q", "R", "S", "C")),
-                   (2,))
+                   (2, 1))
     uneven = Mapping(even.temporal, even.orders, even.spatial, lifts=((0, 1), (0, 0), (0, 0)))
     arch = toy_arch()
     before, after = evaluate_mapping(layer, arch, even), evaluate_mapping(layer, arch, uneven)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from naas.arch import baseline
-from naas.arch.spec import LATENCY_MODELS, Accelerator, ArrayAxis, OperandBytes
+from naas.arch.spec import LATENCY_MODELS, NOC_MODELS, Accelerator, ArrayAxis, OperandBytes
 from naas.cost import rules
 from naas.cost.batched import evaluate_batch
 from naas.cost.target import compile_target
@@ -30,7 +30,9 @@ layers = st.builds(
 @st.composite
 def designs(draw):
     n_axes = draw(st.integers(1, 3))
-    axes = tuple(ArrayAxis(draw(st.integers(1, 16)), draw(st.sampled_from(DIMS))) for _ in range(n_axes))
+    axes = tuple(ArrayAxis(draw(st.integers(1, 16)), tuple(draw(st.lists(st.sampled_from(DIMS), min_size=1,
+                                                                              max_size=3, unique=True))))
+                 for _ in range(n_axes))
     l1 = OperandBytes(*(2 * draw(st.integers(1, 64)) for _ in range(3)))
     partitioned = draw(st.booleans())
     l2_parts = OperandBytes(*(2 * draw(st.integers(16, 4096)) for _ in range(3)))
@@ -42,6 +44,7 @@ def designs(draw):
         systolic=draw(st.sampled_from([None, "W", "I", "O"])),
         latency_model=draw(st.sampled_from(LATENCY_MODELS)),
         hold_operands=draw(st.booleans()),
+        noc_model=draw(st.sampled_from(NOC_MODELS)),
     )
 
 
@@ -64,15 +67,17 @@ def test_batched_equals_reference(layer, arch, seed, uneven):
                 assert got.breakdown_pj[i, lvl, op] == pytest.approx(ref.energy_breakdown_pj[level][name], rel=1e-12)
 
 
-@pytest.mark.parametrize("net,layer_index,design,latency_model,hold,uneven", [
-    ("vgg16", 2, "eyeriss", "roofline", False, False), ("resnet50", 1, "tpu", "roofline", True, True),
-    ("mobilenet_v2", 5, "shidiannao", "ports", False, True), ("bert", 3, "edge_tpu", "ports", True, False),
-    ("unet", 20, "nvdla1024", "roofline", False, False), ("vgg16", 2, "eyeriss", "ports", True, False),
-    ("resnet50", 1, "nvdla256", "ports", True, True),
+@pytest.mark.parametrize("net,layer_index,design,latency_model,hold,uneven,noc_model", [
+    ("vgg16", 2, "eyeriss", "roofline", False, False, "flat"), ("resnet50", 1, "tpu", "roofline", True, True, "mesh"),
+    ("mobilenet_v2", 5, "shidiannao", "ports", False, True, "flat"),
+    ("bert", 3, "edge_tpu", "ports", True, False, "mesh"), ("unet", 20, "nvdla1024", "roofline", False, False, "flat"),
+    ("vgg16", 2, "eyeriss", "ports", True, False, "mesh"), ("resnet50", 1, "nvdla256", "ports", True, True, "mesh"),
+    ("mobilenet_v2", 4, "nvdla256", "roofline", False, False, "mesh"),
 ])
-def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design, latency_model, hold, uneven):
+def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design, latency_model, hold, uneven,
+                                                               noc_model):
     layer = zoo_network(net).layers[layer_index].layer
-    arch = dataclasses.replace(baseline(design), latency_model=latency_model, hold_operands=hold)
+    arch = dataclasses.replace(baseline(design), latency_model=latency_model, hold_operands=hold, noc_model=noc_model)
     batch = random_mappings(layer, arch, 3000, np.random.default_rng(layer_index), uneven=uneven)
     got = evaluate_batch(compile_target(layer, arch), batch)
     for i in range(len(batch)):

@@ -20,9 +20,9 @@ def f(**kw):
 
 
 @pytest.mark.parametrize("mapping,reason", [
-    (Mapping((f(C=2), f(P=2), ONES), (DIMS,) * 3, (1,)), "factors of K multiply to less than its size 2"),
-    (Mapping((f(C=2), f(P=2), ONES), (DIMS,) * 3, (3,)), "spatial factors of axis 0 \\(K, G\\) multiply to more than its 2 PEs"),
-    (Mapping((f(C=2, P=2, K=2), ONES, ONES), (DIMS,) * 3, (1,)), None),
+    (Mapping((f(C=2), f(P=2), ONES), (DIMS,) * 3, (1, 1)), "factors of K multiply to less than its size 2"),
+    (Mapping((f(C=2), f(P=2), ONES), (DIMS,) * 3, (3, 1)), "spatial factors of axis 0 \\(K, G\\) multiply to more than its 2 PEs"),
+    (Mapping((f(C=2, P=2, K=2), ONES, ONES), (DIMS,) * 3, (1, 1)), None),
 ])
 def test_validity_names_the_rule(mapping, reason):
     c = evaluate_mapping(LAYER, toy_arch(), mapping)
@@ -35,11 +35,11 @@ def test_validity_names_the_rule(mapping, reason):
 
 def test_capacity_violations_name_level_and_operand():
     big = Layer("big", K=2, C=8, P=4)
-    m = Mapping((f(C=8, P=4), ONES, ONES), (DIMS,) * 3, (2,))
+    m = Mapping((f(C=8, P=4), ONES, ONES), (DIMS,) * 3, (2, 1))
     c = evaluate_mapping(big, toy_arch(), m)
     # I tile = C8 x P4 = 32 words > 8 (W's 8 words fit exactly).
     assert not c.valid and "L1 tile of I does not fit the 16 B per-PE buffer" in c.reason
-    m2 = Mapping((ONES, f(C=8, P=4), ONES), (DIMS,) * 3, (2,))
+    m2 = Mapping((ONES, f(C=8, P=4), ONES), (DIMS,) * 3, (2, 1))
     c2 = evaluate_mapping(big, toy_arch(), m2)
     assert not c2.valid and "unified 64 B global buffer" in c2.reason
 

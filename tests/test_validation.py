@@ -69,7 +69,7 @@ def test_an_uneven_mapping_scores_the_same_in_zigzag():
     layer = Layer("resnet50_1x1", K=256, C=64, P=56, Q=56)
     design = dataclasses.replace(baseline("nvdla256"), latency_model="ports", hold_operands=True)
     mapping = Mapping(((1,) * 8, (1, 1, 1, 2, 56, 8, 1, 1), (1, 1, 32, 1, 1, 7, 1, 1)),
-                      (tuple("NGKCPQRS"), tuple("NGKRSCPQ"), tuple("NGCPRSQK")), (32, 8),
+                      (tuple("NGKCPQRS"), tuple("NGKRSCPQ"), tuple("NGCPRSQK")), (32, 1, 8, 1),
                       lifts=((2, 2), (0, 1), (0, 0)))
     logging.disable(logging.WARNING)
     try:

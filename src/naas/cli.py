@@ -48,7 +48,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     from naas.arch.io import resolve_accelerator
     from naas.cost.network import evaluate_network, network_mappings
     from naas.mapping.io import load_mappings, save_mappings
-    from naas.report.tables import network_cost_document, network_cost_table
+    from naas.report.tables import network_cost_document, network_cost_table, noc_breakdown_table
     from naas.workload.io import resolve_network
 
     network = resolve_network(args.network, batch=args.batch)
@@ -59,6 +59,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     source = f"mappings from {args.mapping}" if args.mapping else "greedy default mappings (no search)"
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), {source}")
     print(network_cost_table(cost))
+    print(f"\non-chip network energy ({arch.noc_model} network):\n{noc_breakdown_table(cost)}")
     if args.save_mappings:
         save_mappings(mappings, args.save_mappings)
     if args.json:
@@ -99,14 +100,16 @@ def _mapping_config(args: argparse.Namespace):
 
 
 def _with_model_options(spec, args: argparse.Namespace):
-    """A design or budget costed with the --latency-model and --hold-operands asked for (else
-    its own)."""
+    """A design or budget costed with the --latency-model, --hold-operands and --noc-model asked
+    for (else its own)."""
     import dataclasses
 
     if args.latency_model is not None:
         spec = dataclasses.replace(spec, latency_model=args.latency_model)
     if args.hold_operands:
         spec = dataclasses.replace(spec, hold_operands=True)
+    if args.noc_model is not None:
+        spec = dataclasses.replace(spec, noc_model=args.noc_model)
     return spec
 
 
@@ -116,7 +119,7 @@ def _cmd_map(args: argparse.Namespace) -> None:
     from naas.arch.io import resolve_accelerator
     from naas.cost.network import evaluate_network
     from naas.mapping.io import save_mappings
-    from naas.report.tables import network_cost_document, network_cost_table
+    from naas.report.tables import network_cost_document, network_cost_table, noc_breakdown_table
     from naas.search.mapping_search import search_mappings
     from naas.workload.io import resolve_network
 
@@ -133,6 +136,7 @@ def _cmd_map(args: argparse.Namespace) -> None:
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), mappings searched by "
           f"CMA-ES ({args.encoding} encoding): {result.evaluations:,} evaluations, {result.generations} generations")
     print(network_cost_table(cost))
+    print(f"\non-chip network energy ({arch.noc_model} network):\n{noc_breakdown_table(cost)}")
     if args.out:
         save_mappings(mappings, args.out)
     if args.json:
@@ -168,7 +172,8 @@ def _cmd_search(args: argparse.Namespace) -> None:
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts,
                               seed=args.seed, objective=args.objective, mapping=_mapping_config(args))
     steps = args.generations * (args.restarts + 1)
-    hand = (replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands)
+    hand = (replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands,
+                    noc_model=budget.noc_model)
             if budget.name in BASELINES else None)
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
@@ -198,7 +203,8 @@ def _cmd_search(args: argparse.Namespace) -> None:
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
                 "seed": args.seed, "generations": args.generations, "restarts": args.restarts, "popsize": args.popsize,
                 "objective": args.objective, "encoding": args.encoding, "max_axes": max_axes,
-                "latency_model": budget.latency_model, "hold_operands": budget.hold_operands, "uneven": args.uneven,
+                "latency_model": budget.latency_model, "hold_operands": budget.hold_operands,
+                "noc_model": budget.noc_model, "uneven": args.uneven,
                 "map_generations": args.map_generations, "map_popsize": args.map_popsize}
     print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
@@ -477,6 +483,10 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hold-operands", action="store_true",
                    help="the MACs hold their weight and input words across consecutive cycles that use the "
                         "same word, reading the PE buffers once per run (ZigZag's default; docs/cost-model.md)")
+    p.add_argument("--noc-model", choices=["flat", "mesh"],
+                   help="how the global buffer -> PE network is priced (default: the design's own, flat unless "
+                        "its spec says otherwise): flat (one energy per delivered word) or mesh (the wire each "
+                        "word crosses, with multicast spans and reduction adds; docs/cost-model.md)")
 
 
 def _search_options(p: argparse.ArgumentParser) -> None:

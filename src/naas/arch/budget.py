@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from naas.arch.spec import LATENCY_MODELS, Accelerator
+from naas.arch.spec import LATENCY_MODELS, NOC_MODELS, Accelerator
 from naas.errors import (
     NaasError,
     field_error,
@@ -29,6 +29,7 @@ class Budget:
     clock_mhz: float = 200.0
     latency_model: str = "roofline"
     hold_operands: bool = False
+    noc_model: str = "flat"
 
     def __post_init__(self) -> None:
         require_positive_int(self.max_pes, "budget max_pes")
@@ -42,6 +43,8 @@ class Budget:
                               f"must be one of {', '.join(LATENCY_MODELS)}, got {self.latency_model!r}")
         if not isinstance(self.hold_operands, bool):
             raise field_error("budget hold_operands", f"must be true or false, got {self.hold_operands!r}")
+        if self.noc_model not in NOC_MODELS:
+            raise field_error("budget noc_model", f"must be one of {', '.join(NOC_MODELS)}, got {self.noc_model!r}")
         min_bytes = self.max_pes * 3 * self.word_bits // 8 + 16 * 3
         if self.max_onchip_bytes < min_bytes:
             raise field_error(
@@ -55,7 +58,7 @@ class Budget:
         """The budget a hand design spends: its PEs, on-chip bytes, links and clock."""
         return cls(arch.name, arch.num_pes, arch.onchip_bytes, None, arch.noc_words_per_cycle,
                    arch.dram_words_per_cycle, arch.word_bits, arch.clock_mhz, arch.latency_model,
-                   arch.hold_operands)
+                   arch.hold_operands, arch.noc_model)
 
     def violation(self, arch: Accelerator) -> str | None:
         """Why ``arch`` exceeds this budget, or None when it fits."""

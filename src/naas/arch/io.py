@@ -37,6 +37,7 @@ def accelerator_to_dict(arch: Accelerator) -> dict:
         "systolic": arch.systolic,
         "latency_model": arch.latency_model,
         "hold_operands": arch.hold_operands,
+        "noc_model": arch.noc_model,
         "technology": tech.name if TECHNOLOGIES.get(tech.name) == tech else technology_to_dict(tech),
     }
 
@@ -107,6 +108,7 @@ def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
         systolic=data.get("systolic"),
         latency_model=data.get("latency_model", "roofline"),
         hold_operands=data.get("hold_operands", False),
+        noc_model=data.get("noc_model", "flat"),
         technology=_technology(data.get("technology")),
         source=str(data.get("source", "")),
     )

@@ -10,6 +10,8 @@ from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 
 #: How memory traffic delays compute; see ``Accelerator``.
 LATENCY_MODELS = ("roofline", "ports")
+#: How the on-chip network between the global buffer and the PEs is priced; see ``Accelerator``.
+NOC_MODELS = ("flat", "mesh")
 
 
 #: Dims that share a channel network: a depthwise layer's channels are its groups G (C = K =
@@ -98,6 +100,13 @@ class Accelerator:
     latches while consecutive cycles use the same word, so a PE's L1 is read once per run of
     the same word instead of once per MAC (ZigZag's default, access_same_data_considered_as_no_
     access; Timeloop and the default here read every MAC).
+
+    ``noc_model`` prices the network between the global buffer and the PEs (docs/cost-model.md):
+    "flat" (default) charges every word delivered to a PE the technology's
+    ``noc_energy_pj_per_word``, multicast and spatial reduction free; "mesh" charges the wire
+    each word crosses, PE pitch by PE pitch along every axis (a multicast spans its
+    destinations, a unicast travels to its PE, partial sums reduced along an axis pay an add
+    per hop), with the pitch taken from the area of a PE and its L1 buffers.
     """
 
     name: str
@@ -112,6 +121,7 @@ class Accelerator:
     systolic: str | None = None
     latency_model: str = "roofline"
     hold_operands: bool = False
+    noc_model: str = "flat"
     technology: Technology = HOROWITZ_45NM
     source: str = field(default="", compare=False)
 
@@ -134,6 +144,8 @@ class Accelerator:
                               f"must be one of {', '.join(LATENCY_MODELS)}, got {self.latency_model!r}")
         if not isinstance(self.hold_operands, bool):
             raise field_error("arch hold_operands", f"must be true or false, got {self.hold_operands!r}")
+        if self.noc_model not in NOC_MODELS:
+            raise field_error("arch noc_model", f"must be one of {', '.join(NOC_MODELS)}, got {self.noc_model!r}")
         if self.l2_partition is not None and self.l2_partition.total != self.l2_bytes:
             raise field_error(
                 "arch global_buffer partition",
@@ -161,6 +173,12 @@ class Accelerator:
         tech = self.technology
         um2 = self.num_pes * tech.pe_area_um2 + tech.sram_area_um2(self.onchip_bytes)
         return um2 / 1e6
+
+    @property
+    def pe_pitch_mm(self) -> float:
+        """Distance between neighbouring PEs: the side of a square holding one PE and its L1s."""
+        tech = self.technology
+        return (tech.pe_area_um2 + tech.sram_area_um2(self.l1_bytes.total)) ** 0.5 / 1000.0
 
     @property
     def dataflow(self) -> str:

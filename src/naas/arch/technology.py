@@ -25,13 +25,17 @@ class Technology:
     dram_energy_pj_per_word: float
     pe_area_um2: float
     sram_area_um2_per_kb: float
+    wire_energy_pj_per_bit_mm: float = 0.121
+    adder_energy_pj: float = 0.1
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         for f in ("mac_energy_pj", "dram_energy_pj_per_word", "pe_area_um2", "sram_area_um2_per_kb"):
             require_positive_number(getattr(self, f), f"technology {f}")
-        if self.noc_energy_pj_per_word < 0:
-            raise field_error("technology noc_energy_pj_per_word", "must be >= 0")
+        for f in ("noc_energy_pj_per_word", "wire_energy_pj_per_bit_mm", "adder_energy_pj"):
+            value = getattr(self, f)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+                raise field_error(f"technology {f}", f"must be a finite number >= 0, got {value!r}")
         points = self.sram_energy_points
         if len(points) < 2:
             raise field_error("technology sram_energy_points", "give at least two (size_bytes, pJ) pairs")
@@ -62,7 +66,11 @@ class Technology:
 #:   point is Eyeriss's register file at 1x the MAC energy (Chen et al., ISCA 2016, Fig. 1).
 #: - MAC: Horowitz 2014: 8-bit multiply 0.2 pJ, 32-bit multiply 3.1 pJ, 32-bit add 0.1 pJ;
 #:   a 16-bit multiply taken as their geometric mean (0.79 pJ) plus a 32-bit accumulate.
-#: - NoC: Eyeriss (ISCA 2016, Fig. 1): an inter-PE/NoC transfer costs 2x a MAC.
+#: - NoC: Eyeriss (ISCA 2016, Fig. 1): an inter-PE/NoC transfer costs 2x a MAC (the flat model).
+#: - Wire (the mesh model): Keckler et al., "GPUs and the future of parallel computing", IEEE
+#:   Micro 2011, Table 1: moving 256 bits 10 mm on chip costs 310 pJ at 40 nm = 0.121 pJ/bit/mm.
+#: - Adder (spatial reduction): Horowitz 2014: a 32-bit add costs 0.1 pJ (partial sums are
+#:   accumulated at 32 bits, as in the MAC above).
 #: - DRAM: Horowitz 2014: 1.3-2.6 nJ per 64-bit DRAM access; the low end, per 16-bit word.
 #: - Area: Horowitz 2014 area table: 16-bit multiply ~ geometric mean of 8-bit (282 um^2) and
 #:   32-bit (3495 um^2) multipliers = 993 um^2, plus a 32-bit adder (137 um^2); a PE is taken as
@@ -76,11 +84,15 @@ HOROWITZ_45NM = Technology(
     dram_energy_pj_per_word=325.0,
     pe_area_um2=2260.0,
     sram_area_um2_per_kb=5669.0,
+    wire_energy_pj_per_bit_mm=0.121,
+    adder_energy_pj=0.1,
     sources={
         "mac_energy_pj": "Horowitz ISSCC 2014 (16-bit multiply ~ geo-mean of 8/32-bit, + 32-bit add)",
         "sram_energy_points": "Horowitz ISSCC 2014 Fig. 1.1.9 (8KB/32KB/1MB); Eyeriss ISCA 2016 RF = 1x MAC",
         "noc_energy_pj_per_word": "Eyeriss, Chen et al., ISCA 2016, Fig. 1: NoC = 2x MAC",
         "dram_energy_pj_per_word": "Horowitz ISSCC 2014: 1.3 nJ per 64-bit DRAM access",
+        "wire_energy_pj_per_bit_mm": "Keckler et al., IEEE Micro 2011, Table 1: 310 pJ per 256 bits per 10 mm",
+        "adder_energy_pj": "Horowitz ISSCC 2014: 32-bit add 0.1 pJ",
         "pe_area_um2": "Horowitz ISSCC 2014 area table, 16-bit MAC x2 for control",
         "sram_area_um2_per_kb": "Mistry et al., IEDM 2007: 0.346 um^2 6T cell, 50% array efficiency",
     },

@@ -101,7 +101,8 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
         if lifts is not None:
             uneven_loops(order[b], temporal[b], lifts[lift_row, b], uneven)
         total, cycles, code, arg = mapping_cost(hw, k, temporal[b], spatial[b], n_slots, nest_bounds, nest_relevant,
-                                                nest_wholly, uneven, (port_model, hold_operands), loops, parts)
+                                                nest_wholly, uneven, (port_model, hold_operands, hw.noc_mesh[k]), loops,
+                                                parts)
         reason[b] = code
         reason_arg[b] = arg
         if code == rules.BAD_FACTOR:

@@ -9,13 +9,17 @@ from naas.arch.spec import Accelerator
 
 @dataclass(frozen=True)
 class EnergyTable:
-    """pJ per MAC and per word access; l1_pj and l2_pj per operand (W, I, O)."""
+    """pJ per MAC and per word access; l1_pj and l2_pj per operand (W, I, O). ``noc_pj`` is the
+    flat network's energy per delivered word; the mesh's are ``hop_pj`` (one word over one PE
+    pitch of wire) and ``add_pj`` (one partial-sum add in a spatial reduction)."""
 
     mac_pj: float
     l1_pj: tuple[float, float, float]
     l2_pj: tuple[float, float, float]
     noc_pj: float
     dram_pj: float
+    hop_pj: float
+    add_pj: float
 
 
 def energy_table(arch: Accelerator) -> EnergyTable:
@@ -33,4 +37,6 @@ def energy_table(arch: Accelerator) -> EnergyTable:
         l2_pj=l2,  # type: ignore[arg-type]
         noc_pj=tech.noc_energy_pj_per_word * scale,
         dram_pj=tech.dram_energy_pj_per_word * scale,
+        hop_pj=tech.wire_energy_pj_per_bit_mm * arch.word_bits * arch.pe_pitch_mm,
+        add_pj=tech.adder_energy_pj * scale,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from numba.extending import register_jitable
 
 from naas.branchfree import pick
-from naas.cost import rules
+from naas.cost import noc, rules
 
 
 @register_jitable
@@ -43,17 +43,19 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
     op's cut lifts into its L1 (level 0) or L2 (level 1) tile and ``uneven[op][level][8]`` how
     many loops that is. Being None or not is a type, so numba compiles the even path without
     the uneven code. ``any_of`` = (any candidate uses the port model, any holds operands),
-    fixed by the caller, so that a batch without them does not pay for them. ``code``/``arg`` are the first validity
+    fixed by the caller, so that a batch without them does not pay for them;
+    ``any_of[2]``: any candidate's network is a mesh (``naas.cost.noc``). ``code``/``arg`` are the first validity
     rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still gets numbers here,
     which the caller discards.
     """
-    any_port_model, any_hold = any_of[0], any_of[1]
+    any_port_model, any_hold, any_mesh = any_of[0], any_of[1], any_of[2]
     layer_dims, geometry, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_size[k]
     slot_dim, slot_axis = hw.slot_dim[k], hw.slot_axis[k]
     n_axes = axis_size.shape[0]
     l1_words, l2_words, l2_unified = hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
     e_l1, e_l2, e_noc, e_dram = hw.e_l1[k], hw.e_l2[k], hw.e_noc[k], hw.e_dram[k]
     systolic, port_model, hold_operands = hw.systolic[k], hw.port_model[k], hw.hold_operands[k]
+    slot_relevance, noc_mesh = hw.slot_relevance[k], hw.noc_mesh[k]
     code = rules.VALID
     arg = 0
     for level in range(3):
@@ -127,6 +129,11 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         parts[1][op] = e_l2[op] * (c[rules.L2_READS] + c[rules.L2_WRITES])
         parts[2][op] = e_dram * (c[rules.DRAM_READS] + c[rules.DRAM_WRITES])
         parts[3][op] = e_noc * c[rules.NOC_WORDS]
+        if any_mesh:
+            hops = noc.mesh_hops(op, spatial, slot_axis, slot_relevance, n_slots, n_axes, hw.axis_count[k])
+            mesh = noc.mesh_energy_pj(op, l1_fills, l1_tiles[op], rules.psums_returned(l1_fills, l1_distinct,
+                                      array_tiles[op]), pes_used, hops, hw.e_hop[k], hw.e_add[k])
+            parts[3][op] = pick(noc_mesh, mesh, parts[3][op])
         energy = energy + (parts[0][op] + parts[1][op] + parts[2][op] + parts[3][op])
         array_words = array_words + rules.array_traffic_words(op, l1_fills, array_tiles[op], l1_distinct)
         dram_words = dram_words + c[rules.DRAM_READS] + c[rules.DRAM_WRITES]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from naas.arch.spec import Accelerator
 from naas.cost.energy import energy_table
-from naas.cost.reference import evaluate_mapping
+from naas.cost.reference import evaluate_mapping, require_slots
 from naas.cost.result import NetworkCost
 from naas.errors import NaasError
 from naas.mapping.greedy import default_mapping
@@ -23,12 +23,8 @@ def network_mappings(
     out = {}
     for nl in network.layers:
         m = given.get(nl.layer.name)
-        slots = arch.spatial_slots
-        if m is not None and len(m.spatial) != len(slots):
-            raise NaasError(
-                f"mapping {nl.layer.name} spatial: {len(m.spatial)} factors for an array of {len(slots)} spatial "
-                f"slots ({', '.join(f'axis {a} {d}' for a, d in slots)}); give one per slot"
-            )
+        if m is not None:
+            require_slots(nl.layer.name, arch, m)
         out[nl.layer.name] = m if m is not None else default_mapping(nl.layer, arch)
     return out
 

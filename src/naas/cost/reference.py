@@ -6,9 +6,10 @@ It exists to be read and to hold the batched kernel to account; search never cal
 from __future__ import annotations
 
 from naas.arch.spec import Accelerator
-from naas.cost import rules
+from naas.cost import noc, rules
 from naas.cost.energy import EnergyTable, energy_table
 from naas.cost.result import ENERGY_LEVELS, LayerCost
+from naas.errors import NaasError
 from naas.mapping.mapping import LEVELS, Mapping
 from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS, RELEVANT, WHOLLY_RELEVANT
 from naas.workload.layer import Layer
@@ -28,6 +29,37 @@ def spatial_factors_per_axis(arch: Accelerator, mapping: Mapping) -> list[int]:
     for (axis, _), factor in zip(arch.spatial_slots, mapping.spatial):
         per_axis[axis] *= factor
     return per_axis
+
+
+def noc_energy_parts(arch: Accelerator, mapping: Mapping, energies: EnergyTable, op: int, l1_fills: int,
+                     l1_tile: int, array_tile: int, l1_distinct: int, pes_used: int,
+                     noc_words: int) -> dict[str, float]:
+    """Operand ``op``'s network energy by part (``LayerCost.noc_breakdown_pj``): the flat price
+    of its ``noc_words``, or the mesh's wire per axis and reduction adds (``naas.cost.noc``)."""
+    if arch.noc_model == "flat":
+        return {"flat": energies.noc_pj * noc_words}
+    slot_axis = [a for a, _ in arch.spatial_slots]
+    relevance = [noc.relevance_bits(d) for _, d in arch.spatial_slots]
+    n, n_axes = len(slot_axis), len(arch.axes)
+    psums_in = rules.psums_returned(l1_fills, l1_distinct, array_tile)
+    parts, distinct = {}, 1
+    for a, axis in enumerate(arch.axes):
+        tree, to_root, r_a = noc.axis_hops(op, a, mapping.spatial, slot_axis, relevance, n, n_axes, n_axes)
+        parts[f"axis {a} ({axis.label})"] = noc.wire_energy_pj(op, l1_fills, l1_tile, psums_in, tree, to_root,
+                                                              energies.hop_pj)
+        distinct *= r_a
+    parts["reduction adds"] = noc.reduction_energy_pj(op, l1_fills, l1_tile, pes_used, distinct, energies.add_pj)
+    return parts
+
+
+def require_slots(name: str, arch: Accelerator, mapping: Mapping) -> None:
+    """Refuse a mapping of layer ``name`` whose spatial factors are not one per spatial slot."""
+    slots = arch.spatial_slots
+    if len(mapping.spatial) != len(slots):
+        raise NaasError(
+            f"mapping {name} spatial: {len(mapping.spatial)} factors for an array of {len(slots)} spatial "
+            f"slots ({', '.join(f'axis {a} {d}' for a, d in slots)}); give one per slot"
+        )
 
 
 def invalid_reason(layer: Layer, arch: Accelerator, mapping: Mapping) -> str:
@@ -131,6 +163,7 @@ def evaluate_mapping(
     layer: Layer, arch: Accelerator, mapping: Mapping, energies: EnergyTable | None = None
 ) -> LayerCost:
     """Energy, latency, utilisation and validity of one mapping, with breakdowns."""
+    require_slots(layer.name, arch, mapping)
     energies = energies or energy_table(arch)
     code, arg = _validity(layer, arch, mapping)
     if code == rules.BAD_FACTOR:
@@ -154,6 +187,7 @@ def evaluate_mapping(
     dram_words = 0
     l1_fill_counts = []
     l2_fill_counts = []
+    noc_parts: dict[str, dict[str, float]] = {}
     for op, name in enumerate(OPERANDS):
         l1_tile, array_tile, l2_tile = tiles[name]
         cut1, cut2 = cuts(mapping, op)
@@ -176,7 +210,10 @@ def evaluate_mapping(
         breakdown["L1"][name] = energies.l1_pj[op] * (counts[rules.L1_READS] + counts[rules.L1_WRITES])
         breakdown["L2"][name] = energies.l2_pj[op] * (counts[rules.L2_READS] + counts[rules.L2_WRITES])
         breakdown["DRAM"][name] = energies.dram_pj * (counts[rules.DRAM_READS] + counts[rules.DRAM_WRITES])
-        breakdown["NoC"][name] = energies.noc_pj * counts[rules.NOC_WORDS]
+        for part, pj in noc_energy_parts(arch, mapping, energies, op, l1_fills, l1_tile, array_tile, l1_distinct,
+                                         pes_used, counts[rules.NOC_WORDS]).items():
+            noc_parts.setdefault(part, {})[name] = pj
+        breakdown["NoC"][name] = sum(noc_parts[part][name] for part in noc_parts)
         array_words += rules.array_traffic_words(op, l1_fills, array_tile, l1_distinct)
         dram_words += counts[rules.DRAM_READS] + counts[rules.DRAM_WRITES]
 
@@ -207,5 +244,6 @@ def evaluate_mapping(
         valid=code == rules.VALID,
         reason=describe_violation(code, arg, layer, arch),
         compute_cycles=compute_cycles,
+        noc_breakdown_pj=noc_parts,
     )
 

@@ -14,7 +14,9 @@ class LayerCost:
 
     ``energy_breakdown_pj[level][operand]`` splits the non-MAC energy by ENERGY_LEVELS and
     operand (W, I, O). ``accesses[level][operand]`` gives (reads, writes) in words, for the NoC
-    (delivered words, 0).
+    (delivered words, 0). ``noc_breakdown_pj[part][operand]`` splits the NoC's share: per array
+    axis ("axis 0 (RKC12)") and the spatial-reduction adds for a mesh network, one "flat" part
+    for a flat one.
     """
 
     energy_pj: float
@@ -26,6 +28,7 @@ class LayerCost:
     valid: bool
     reason: str = ""
     compute_cycles: int = 0
+    noc_breakdown_pj: dict[str, dict[str, float]] | None = None
 
     @property
     def edp(self) -> float:

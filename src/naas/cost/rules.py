@@ -132,6 +132,13 @@ def distinct_tiles(relevant, loop_bounds, n: int, below):
 
 
 @register_jitable
+def psums_returned(l1_fills, l1_distinct, array_tile):
+    """Partial sums the global buffer sends back to the array: every L1 fill of an output tile
+    after its first brings the array's tile of them back (read-modify-write)."""
+    return (l1_fills - l1_distinct) * array_tile
+
+
+@register_jitable
 def operand_accesses(
     op: int, macs: int, pes_used: int, l1_tile: int, array_tile: int, l2_tile: int,
     l1_fills: int, l2_fills: int, l1_distinct: int, l2_distinct: int, held: int,
@@ -153,7 +160,7 @@ def operand_accesses(
         dram_in = l2_fills * l2_tile
         return (macs // held, l1_fill_words, l1_fill_words, l1_fills * array_tile, dram_in, dram_in, 0)
     drained = l1_fills * l1_tile * pes_used
-    psums_in = (l1_fills - l1_distinct) * array_tile
+    psums_in = psums_returned(l1_fills, l1_distinct, array_tile)
     l2_drained = l2_fills * l2_tile
     dram_psums_in = (l2_fills - l2_distinct) * l2_tile
     return (
@@ -172,7 +179,7 @@ def array_traffic_words(op: int, l1_fills: int, array_tile: int, l1_distinct: in
     """Words crossing the L2<->array link for one operand (what the NoC bandwidth limits)."""
     if op != 2:
         return l1_fills * array_tile
-    return l1_fills * array_tile + (l1_fills - l1_distinct) * array_tile
+    return l1_fills * array_tile + psums_returned(l1_fills, l1_distinct, array_tile)
 
 
 @register_jitable

@@ -17,6 +17,7 @@ import numpy as np
 
 from naas.arch.spec import Accelerator
 from naas.cost.energy import EnergyTable, energy_table
+from naas.cost.noc import relevance_bits
 from naas.workload.dims import DIM_INDEX, OPERANDS
 from naas.workload.layer import Layer
 
@@ -52,6 +53,9 @@ FIELDS: tuple[TargetField, ...] = (
                 lambda layer, arch, e: [DIM_INDEX[d] for _, d in arch.spatial_slots], pad=0),
     TargetField("slot_axis", np.int64, SLOTS, "", "the array axis each spatial factor unrolls along",
                 lambda layer, arch, e: [a for a, _ in arch.spatial_slots], pad=0),
+    TargetField("slot_relevance", np.int64, SLOTS, "", "bit op (0 W, 1 I, 2 O) set where the slot's dim is "
+                "relevant to that operand", lambda layer, arch, e: [relevance_bits(d) for _, d in arch.spatial_slots],
+                pad=0),
     TargetField("slot_count", np.int64, None, "factors", "the array's own spatial slots (the first of the "
                 "padded width)", lambda layer, arch, e: len(arch.spatial_slots)),
     TargetField("axis_size", np.int64, AXES, "PEs", "PEs along each array axis",
@@ -71,6 +75,12 @@ FIELDS: tuple[TargetField, ...] = (
                 lambda layer, arch, e: e.l2_pj),
     TargetField("e_noc", np.float64, None, "pJ/word", "delivering one word between the global buffer and a PE",
                 lambda layer, arch, e: e.noc_pj),
+    TargetField("noc_mesh", np.bool_, None, "", "the network is priced as a mesh (naas.cost.noc), else flat",
+                lambda layer, arch, e: arch.noc_model == "mesh"),
+    TargetField("e_hop", np.float64, None, "pJ/word", "one word over one PE pitch of wire (mesh)",
+                lambda layer, arch, e: e.hop_pj),
+    TargetField("e_add", np.float64, None, "pJ/add", "one partial-sum add of a spatial reduction (mesh)",
+                lambda layer, arch, e: e.add_pj),
     TargetField("e_dram", np.float64, None, "pJ/word", "one DRAM word", lambda layer, arch, e: e.dram_pj),
     TargetField("links", np.float64, 2, "words/cycle", "global buffer <-> array and DRAM <-> global buffer "
                 "bandwidth", lambda layer, arch, e: (arch.noc_words_per_cycle, arch.dram_words_per_cycle)),

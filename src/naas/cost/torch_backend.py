@@ -47,6 +47,7 @@ class DeviceTargets:
     largest_dim: int           # the largest layer dim, kept on the host
     any_port_model: bool       # whether any problem uses the port model, kept on the host
     any_hold: bool             # whether any problem's MACs hold their operands, kept on the host
+    any_mesh: bool             # whether any problem's network is a mesh, kept on the host
 
     @property
     def problems(self) -> int:
@@ -73,7 +74,8 @@ def to_device(targets: Targets, device: torch.device | str) -> DeviceTargets:
                          wholly_relevant=torch.tensor(WHOLLY_RELEVANT.tolist(), device=device),
                          largest_dim=int(targets.layer_dims.max()),
                          any_port_model=bool(targets.port_model.any()),
-                         any_hold=bool(targets.hold_operands.any()))
+                         any_hold=bool(targets.hold_operands.any()),
+                         any_mesh=bool(targets.noc_mesh.any()))
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_slots, nest_bounds, nest_relevant,
-        nest_wholly, uneven, (t.any_port_model, t.any_hold), [[None] * 8 for _ in range(3)], parts)
+        nest_wholly, uneven, (t.any_port_model, t.any_hold, t.any_mesh), [[None] * 8 for _ in range(3)], parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
     arg = torch.as_tensor(arg, device=temporal.device).expand(shape)

@@ -13,6 +13,7 @@ from naas.errors import NaasError
 from naas.files import write_text_atomic
 from naas.mapping.io import load_mappings
 from naas.report import figures
+from naas.report.tables import noc_breakdown_table
 from naas.workload.io import resolve_network
 
 
@@ -63,6 +64,9 @@ def build_report(out: str | Path) -> Path:
         title = titles.get(name, f"Per-layer latency and PE utilisation: {name.removeprefix('layers_')}")
         encoded = base64.b64encode(data).decode()
         parts.append(f"<h2>{html.escape(title)}</h2><img alt='{name}' src='data:image/png;base64,{encoded}'>")
+    for name, cost in costs.items():
+        parts.append(f"<h2>On-chip network energy per part and operand: {html.escape(name)} "
+                     f"({html.escape(design.noc_model)} network)</h2><pre>{html.escape(noc_breakdown_table(cost))}</pre>")
     parts.append("</body></html>")
     path = out / "report.html"
     write_text_atomic(path, "\n".join(parts))

@@ -47,6 +47,27 @@ def energy_breakdown(cost: NetworkCost) -> dict[str, dict[str, float]]:
     return out
 
 
+def noc_breakdown(cost: NetworkCost) -> dict[str, dict[str, float]]:
+    """Network energy (pJ) per part (``LayerCost.noc_breakdown_pj``: each array axis and the
+    reduction adds of a mesh, or 'flat') and operand, summed over the layers."""
+    out: dict[str, dict[str, float]] = {}
+    for c, r in zip(cost.layers, cost.repeats):
+        for part, per_op in (c.noc_breakdown_pj or {}).items():
+            for op, e in per_op.items():
+                out.setdefault(part, {}).setdefault(op, 0.0)
+                out[part][op] += e * r
+    return out
+
+
+def noc_breakdown_table(cost: NetworkCost) -> str:
+    """The network's energy per part and operand, in uJ."""
+    rows = []
+    for part, per_op in noc_breakdown(cost).items():
+        rows.append([part, *(f"{per_op.get(op, 0.0) / 1e6:.3f}" for op in "WIO"),
+                     f"{sum(per_op.values()) / 1e6:.3f}"])
+    return format_table(["network part", "W (uJ)", "I (uJ)", "O (uJ)", "total (uJ)"], rows)
+
+
 def network_cost_document(network: Network, arch: Accelerator, cost: NetworkCost) -> dict:
     """The JSON document of `naas evaluate --json`."""
     layers = []
@@ -56,6 +77,7 @@ def network_cost_document(network: Network, arch: Accelerator, cost: NetworkCost
             "latency_cycles": c.latency_cycles, "utilization": c.utilization,
             "edp": c.edp if c.valid else None, "valid": c.valid, "reason": c.reason,
             "energy_breakdown_pj": c.energy_breakdown_pj, "mac_energy_pj": c.mac_energy_pj,
+            "noc_breakdown_pj": c.noc_breakdown_pj,
             "accesses_words": {lvl: {op: list(rw) for op, rw in ops.items()} for lvl, ops in c.accesses.items()},
         })
     return {
@@ -65,6 +87,7 @@ def network_cost_document(network: Network, arch: Accelerator, cost: NetworkCost
             "energy_pj": cost.energy_pj, "latency_cycles": cost.latency_cycles,
             "edp": cost.edp if cost.valid else None, "utilization": _network_utilization(cost),
             "macs": network.macs, "energy_breakdown_pj": energy_breakdown(cost),
+            "noc_breakdown_pj": noc_breakdown(cost),
         },
         "layers": layers,
     }

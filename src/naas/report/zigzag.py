@@ -90,7 +90,7 @@ def layer_dict(layer: Layer, layer_id: int, bits: int) -> dict:
     }
 
 
-def spatial_mapping(design: Accelerator, mapping: Mapping) -> dict:
+def zigzag_spatial_mapping(design: Accelerator, mapping: Mapping) -> dict:
     """ZigZag's spatial mapping: per array dimension, the dims unrolled along it and their
     factors (its mixed unrolling when several); an axis that unrolls nothing lists its first
     dim with factor 1."""
@@ -103,7 +103,7 @@ def spatial_mapping(design: Accelerator, mapping: Mapping) -> dict:
 
 
 def mapping_entry(layer: Layer, design: Accelerator, mapping: Mapping) -> dict:
-    spatial = spatial_mapping(design, mapping)
+    spatial = zigzag_spatial_mapping(design, mapping)
     ordering = []
     for level in range(3):
         for dim in reversed(mapping.orders[level]):
@@ -192,7 +192,8 @@ class ZigZagScorer:
             SpatialMappingGeneratorStage,
         )
 
-        mapping_data = [{"name": "default", "spatial_mapping": spatial_mapping(self.design, mapping), "memory_operand_links": dict(OPERAND_LINKS)}]
+        mapping_data = [{"name": "default", "spatial_mapping": zigzag_spatial_mapping(self.design, mapping),
+                         "memory_operand_links": dict(OPERAND_LINKS)}]
         mv = MappingValidator(mapping_data)
         wv = WorkloadValidator([layer_dict(layer, 0, self.design.word_bits)])
         if not (mv.validate() and wv.validate()):

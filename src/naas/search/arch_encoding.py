@@ -131,5 +131,6 @@ def decode_accelerator(genes: np.ndarray, space: ArchSpace, name: str = "naas") 
         clock_mhz=budget.clock_mhz,
         latency_model=budget.latency_model,
         hold_operands=budget.hold_operands,
+        noc_model=budget.noc_model,
         source=f"searched by naas under the {budget.name} budget",
     )

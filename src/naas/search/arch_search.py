@@ -141,6 +141,7 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
     # defaults from before these fields existed: leaving them out keeps older checkpoints resumable
     for settings, name, default in ((space_settings["budget"], "latency_model", "roofline"),
                                     (space_settings["budget"], "hold_operands", False),
+                                    (space_settings["budget"], "noc_model", "flat"),
                                     (config_settings["mapping"], "uneven", False)):
         if settings[name] == default:
             del settings[name]

@@ -1,0 +1,112 @@
+"""The mesh network rules (``noc_model: mesh``): the wire a delivery round crosses along the
+array axes, written once for the reference, the numba kernel and the torch backend (the same
+restrictions as ``naas.cost.rules``). docs/cost-model.md derives them and works examples.
+
+Geometry. The PEs sit on a grid, one PE pitch apart; the global buffer feeds the array from
+the corner before the first PE of every axis, and a word is routed axis by axis, branching
+along each next axis at every position it reached on the ones before. Along axis a the
+mapping keeps s_a = r_a * m_a PEs busy, where r_a is the product of the spatial factors of
+dims relevant to the operand (different words) and m_a of the irrelevant ones (copies of one
+word: a multicast for W and I, a spatial reduction for O). The copies of a word sit next to
+each other, so along one axis word j (0-based) of r_a spans (j + 1) * m_a pitches; summed over
+the r_a words that is s_a (r_a + 1) / 2 pitches, and over the grid
+
+    tree = sum_a (prod_{b before a} m_b) (prod_{b!=a} r_b) s_a (r_a + 1) / 2
+
+pitches per round of one word to every busy PE. Each operand's network routes its axes in the
+order that makes this least (Eyeriss has one network per operand): swapping two neighbouring
+axes shows that order is ascending (m_a - 1) / (m_a (r_a + 1)), unicast axes first, multicast
+and reduction axes last. A unicast to s PEs along one line is then
+s (s + 1) / 2 (average (s + 1) / 2 hops), a multicast to all of them s (the wire spanned), a
+systolic forward the same s neighbour hops. Partial sums reduced along an axis cross the same
+tree in reverse, with one add per merged sum; a partial sum sent back to its group's first PE
+(the reduction's root) crosses ``to_root`` = sum_a (m_a (r_a - 1) / 2 + 1) pitches. Both are
+returned doubled so they stay integers (a torch int64 / 2 would be float32).
+"""
+
+from __future__ import annotations
+
+from numba.extending import register_jitable
+
+from naas.branchfree import pick
+from naas.workload.dims import DIM_INDEX, RELEVANT
+
+
+def relevance_bits(dim: str) -> int:
+    """A slot's ``slot_relevance``: bit op (0 W, 1 I, 2 O) set where ``dim`` is relevant to it."""
+    return sum(1 << op for op in range(RELEVANT.shape[0]) if RELEVANT[op, DIM_INDEX[dim]])
+
+
+@register_jitable
+def axis_split(op: int, a: int, spatial, slot_axis, slot_relevance, n_slots: int):
+    """(r, m) of operand ``op`` along axis ``a``: the product of the spatial factors of slots
+    on that axis whose dim is relevant to it (bit ``op`` of ``slot_relevance``), and of the rest."""
+    r = 1
+    m = 1
+    for s in range(n_slots):
+        on_axis = slot_axis[s] == a
+        relevant = (slot_relevance[s] >> op) & 1
+        r = r * pick(on_axis * relevant, spatial[s], 1)
+        m = m * pick(on_axis * (1 - relevant), spatial[s], 1)
+    return r, m
+
+
+@register_jitable
+def axis_hops(op: int, a: int, spatial, slot_axis, slot_relevance, n_slots: int, n_axes: int, axis_count):
+    """Axis ``a``'s share of one round of operand ``op``: (2 x its term of tree, 2 x its term of
+    to_root, r_a) (module docstring). Axes from ``axis_count`` on are padding and cost nothing."""
+    r_a, m_a = axis_split(op, a, spatial, slot_axis, slot_relevance, n_slots)
+    branched = 1
+    across = 1
+    for b in range(n_axes):
+        if b != a:
+            r_b, m_b = axis_split(op, b, spatial, slot_axis, slot_relevance, n_slots)
+            across = across * r_b
+            # routed before a: the cheaper order (module docstring), ties by axis index
+            key_b = (m_b - 1) * m_a * (r_a + 1)
+            key_a = (m_a - 1) * m_b * (r_b + 1)
+            before = (key_b < key_a) * 1 + (key_b == key_a) * (b < a)
+            branched = branched * pick(before, m_b, 1)
+    real = (a < axis_count) * 1
+    return real * branched * across * r_a * m_a * (r_a + 1), real * (m_a * (r_a - 1) + 2), r_a
+
+
+@register_jitable
+def mesh_hops(op: int, spatial, slot_axis, slot_relevance, n_slots: int, n_axes: int, axis_count):
+    """(2 x tree, 2 x to_root, distinct) of operand ``op`` summed over the axes (``axis_hops``);
+    ``distinct`` = prod_a r_a, the different words of one round per word of a PE's tile."""
+    tree = 0
+    to_root = 0
+    distinct = 1
+    for a in range(n_axes):
+        t, u, r_a = axis_hops(op, a, spatial, slot_axis, slot_relevance, n_slots, n_axes, axis_count)
+        tree = tree + t
+        to_root = to_root + u
+        distinct = distinct * r_a
+    return tree, to_root, distinct
+
+
+@register_jitable
+def wire_energy_pj(op: int, l1_fills, l1_tile, psums_in, tree, to_root, hop_pj):
+    """Wire energy of one operand over (doubled) ``tree`` and ``to_root`` pitches, of all axes
+    or one: each of the ``l1_fills`` rounds moves a PE's ``l1_tile`` words over the tree, and
+    outputs send their ``psums_in`` partial sums back to the roots."""
+    if op != 2:
+        return 0.5 * hop_pj * (l1_fills * l1_tile * tree)
+    return 0.5 * hop_pj * (l1_fills * l1_tile * tree + psums_in * to_root)
+
+
+@register_jitable
+def reduction_energy_pj(op: int, l1_fills, l1_tile, pes_used, distinct, add_pj):
+    """The adds of a spatial reduction: of the ``pes_used`` partial sums of an output word in
+    a round, all but its ``distinct`` words' are merged on the way."""
+    if op != 2:
+        return 0.0 * add_pj
+    return add_pj * (l1_fills * l1_tile * (pes_used - distinct))
+
+
+@register_jitable
+def mesh_energy_pj(op: int, l1_fills, l1_tile, psums_in, pes_used, hops, hop_pj, add_pj):
+    """Network energy of one operand on a mesh; ``hops`` is ``mesh_hops``'s answer."""
+    return (wire_energy_pj(op, l1_fills, l1_tile, psums_in, hops[0], hops[1], hop_pj)
+            + reduction_energy_pj(op, l1_fills, l1_tile, pes_used, hops[2], add_pj))
