@@ -26,7 +26,7 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 
 @register_jitable
 def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relevant, nest_wholly, uneven, any_of,
-                 loops, parts):
+                 loops, spread, parts):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
     operand written into ``parts[level][op]`` (levels L1, L2, DRAM, NoC).
 
@@ -82,6 +82,7 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         for s in range(n_slots):
             used = used * pick(slot_axis[s] == a, spatial[s], 1)
         code, arg = _first_failure(code, arg, used > axis_size[a], rules.SPATIAL_OVERFLOW, a)
+        spread[0][a] = used
     if uneven is None:
         lifts = ((0, 0), (0, 0), (0, 0))
         max_lift = 0
@@ -117,6 +118,8 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
     if any_hold:
         held_by_op = (pick(hold_operands, rules.held_run(nest_relevant[0], nest_bounds, 24), 1),
                       pick(hold_operands, rules.held_run(nest_relevant[1], nest_bounds, 24), 1), 1)
+    if any_mesh:
+        noc.fill_relevant_spread(spatial, slot_axis, slot_relevance, n_slots, n_axes, spread)
     for op in range(3):
         relevant = nest_relevant[op]
         l1_fills = l1_fills_by_op[op]
@@ -130,7 +133,7 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         parts[2][op] = e_dram * (c[rules.DRAM_READS] + c[rules.DRAM_WRITES])
         parts[3][op] = e_noc * c[rules.NOC_WORDS]
         if any_mesh:
-            hops = noc.mesh_hops(op, spatial, slot_axis, slot_relevance, n_slots, n_axes, hw.axis_count[k])
+            hops = noc.mesh_hops(op, spread, n_axes, hw.axis_count[k])
             mesh = noc.mesh_energy_pj(op, l1_fills, l1_tiles[op], rules.psums_returned(l1_fills, l1_distinct,
                                       array_tiles[op]), pes_used, hops, hw.e_hop[k], hw.e_add[k])
             parts[3][op] = pick(noc_mesh, mesh, parts[3][op])

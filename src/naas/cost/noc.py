@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from numba.extending import register_jitable
 
-from naas.branchfree import pick
+from naas.branchfree import larger, pick
 from naas.workload.dims import DIM_INDEX, RELEVANT
 
 
@@ -38,29 +38,38 @@ def relevance_bits(dim: str) -> int:
 
 
 @register_jitable
-def axis_split(op: int, a: int, spatial, slot_axis, slot_relevance, n_slots: int):
-    """(r, m) of operand ``op`` along axis ``a``: the product of the spatial factors of slots
-    on that axis whose dim is relevant to it (bit ``op`` of ``slot_relevance``), and of the rest."""
-    r = 1
-    m = 1
-    for s in range(n_slots):
-        on_axis = slot_axis[s] == a
-        relevant = (slot_relevance[s] >> op) & 1
-        r = r * pick(on_axis * relevant, spatial[s], 1)
-        m = m * pick(on_axis * (1 - relevant), spatial[s], 1)
-    return r, m
+def fill_relevant_spread(spatial, slot_axis, slot_relevance, n_slots: int, n_axes: int, spread):
+    """Write r_a of every operand into ``spread[1 + op][a]``: the product of the spatial factors
+    of the slots on axis a whose dim is relevant to it (bit ``op`` of ``slot_relevance``).
+    ``spread[0][a]`` is the caller's: s_a, the PEs busy along axis a."""
+    for a in range(n_axes):
+        r_w = 1
+        r_i = 1
+        r_o = 1
+        for s in range(n_slots):
+            factor = pick(slot_axis[s] == a, spatial[s], 1)
+            bits = slot_relevance[s]
+            r_w = r_w * pick(bits & 1, factor, 1)
+            r_i = r_i * pick((bits >> 1) & 1, factor, 1)
+            r_o = r_o * pick((bits >> 2) & 1, factor, 1)
+        spread[1][a] = r_w
+        spread[2][a] = r_i
+        spread[3][a] = r_o
 
 
 @register_jitable
-def axis_hops(op: int, a: int, spatial, slot_axis, slot_relevance, n_slots: int, n_axes: int, axis_count):
+def axis_hops(op: int, a: int, spread, n_axes: int, axis_count):
     """Axis ``a``'s share of one round of operand ``op``: (2 x its term of tree, 2 x its term of
-    to_root, r_a) (module docstring). Axes from ``axis_count`` on are padding and cost nothing."""
-    r_a, m_a = axis_split(op, a, spatial, slot_axis, slot_relevance, n_slots)
+    to_root) (module docstring), from ``spread`` (``fill_relevant_spread``). Axes from
+    ``axis_count`` on are padding and cost nothing."""
+    r_a = spread[1 + op][a]
+    m_a = spread[0][a] // larger(r_a, 1)  # >= 1: a mapping with a factor < 1 still flows through
     branched = 1
     across = 1
     for b in range(n_axes):
         if b != a:
-            r_b, m_b = axis_split(op, b, spatial, slot_axis, slot_relevance, n_slots)
+            r_b = spread[1 + op][b]
+            m_b = spread[0][b] // larger(r_b, 1)
             across = across * r_b
             # routed before a: the cheaper order (module docstring), ties by axis index
             key_b = (m_b - 1) * m_a * (r_a + 1)
@@ -68,21 +77,21 @@ def axis_hops(op: int, a: int, spatial, slot_axis, slot_relevance, n_slots: int,
             before = (key_b < key_a) * 1 + (key_b == key_a) * (b < a)
             branched = branched * pick(before, m_b, 1)
     real = (a < axis_count) * 1
-    return real * branched * across * r_a * m_a * (r_a + 1), real * (m_a * (r_a - 1) + 2), r_a
+    return real * branched * across * r_a * m_a * (r_a + 1), real * (m_a * (r_a - 1) + 2)
 
 
 @register_jitable
-def mesh_hops(op: int, spatial, slot_axis, slot_relevance, n_slots: int, n_axes: int, axis_count):
+def mesh_hops(op: int, spread, n_axes: int, axis_count):
     """(2 x tree, 2 x to_root, distinct) of operand ``op`` summed over the axes (``axis_hops``);
     ``distinct`` = prod_a r_a, the different words of one round per word of a PE's tile."""
     tree = 0
     to_root = 0
     distinct = 1
     for a in range(n_axes):
-        t, u, r_a = axis_hops(op, a, spatial, slot_axis, slot_relevance, n_slots, n_axes, axis_count)
+        t, u = axis_hops(op, a, spread, n_axes, axis_count)
         tree = tree + t
         to_root = to_root + u
-        distinct = distinct * r_a
+        distinct = distinct * spread[1 + op][a]
     return tree, to_root, distinct
 
 

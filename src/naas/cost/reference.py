@@ -40,14 +40,16 @@ def noc_energy_parts(arch: Accelerator, mapping: Mapping, energies: EnergyTable,
         return {"flat": energies.noc_pj * noc_words}
     slot_axis = [a for a, _ in arch.spatial_slots]
     relevance = [noc.relevance_bits(d) for _, d in arch.spatial_slots]
-    n, n_axes = len(slot_axis), len(arch.axes)
+    n_axes = len(arch.axes)
+    spread = [spatial_factors_per_axis(arch, mapping)] + [[1] * n_axes for _ in range(3)]
+    noc.fill_relevant_spread(mapping.spatial, slot_axis, relevance, len(slot_axis), n_axes, spread)
     psums_in = rules.psums_returned(l1_fills, l1_distinct, array_tile)
-    parts, distinct = {}, 1
+    parts = {}
     for a, axis in enumerate(arch.axes):
-        tree, to_root, r_a = noc.axis_hops(op, a, mapping.spatial, slot_axis, relevance, n, n_axes, n_axes)
+        tree, to_root = noc.axis_hops(op, a, spread, n_axes, n_axes)
         parts[f"axis {a} ({axis.label})"] = noc.wire_energy_pj(op, l1_fills, l1_tile, psums_in, tree, to_root,
                                                               energies.hop_pj)
-        distinct *= r_a
+    distinct = noc.mesh_hops(op, spread, n_axes, n_axes)[2]
     parts["reduction adds"] = noc.reduction_energy_pj(op, l1_fills, l1_tile, pes_used, distinct, energies.add_pj)
     return parts
 

@@ -142,7 +142,8 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_slots, nest_bounds, nest_relevant,
-        nest_wholly, uneven, (t.any_port_model, t.any_hold, t.any_mesh), [[None] * 8 for _ in range(3)], parts)
+        nest_wholly, uneven, (t.any_port_model, t.any_hold, t.any_mesh), [[None] * 8 for _ in range(3)],
+        [[None] * t.hw.axis_size.shape[0] for _ in range(4)], parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
     arg = torch.as_tensor(arg, device=temporal.device).expand(shape)
