@@ -40,11 +40,11 @@ def _per_network(score, networks):
 
 
 def run_budget(name: str, config: ArchSearchConfig, ablation: bool, random_baseline: bool,
-               naas_generations: int | None = None) -> dict:
+               naas_generations: int | None = None, noc_model: str = "flat") -> dict:
     networks = [zoo_network(n) for n in SCENARIOS[name]]
-    hand = baseline(name)
+    hand = replace(baseline(name), noc_model=noc_model)
     budget = Budget.of(hand)
-    out: dict = {"budget": name, "networks": SCENARIOS[name], "hand_dataflow": hand.dataflow}
+    out: dict = {"budget": name, "networks": SCENARIOS[name], "hand_dataflow": hand.dataflow, "noc_model": noc_model}
     start = time.perf_counter()
     hand_score = score_designs([hand], networks, config, [(config.seed, 10**6)])[0]
     out["hand"] = {"fitness": hand_score.fitness, "per_network": _per_network(hand_score, networks)}
@@ -115,6 +115,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ablation", default="", help="budgets that also run the index-encoding ablation")
     parser.add_argument("--random", default="", help="budgets that also run random accelerator search")
+    parser.add_argument("--noc-model", default="flat", choices=["flat", "mesh"],
+                        help="how every design's on-chip network is priced (docs/cost-model.md)")
     parser.add_argument("--json", help="write every number here")
     parser.add_argument("--from-json", nargs="*", help="only print the report of earlier --json files")
     args = parser.parse_args()
@@ -127,7 +129,7 @@ def main() -> None:
     results = []
     for name in args.budgets.split(","):
         results.append(run_budget(name, config, name in args.ablation.split(","), name in args.random.split(","),
-                                  args.naas_generations))
+                                  args.naas_generations, args.noc_model))
         if args.json:
             with open(args.json, "w") as handle:
                 json.dump(results, handle, indent=1)
