@@ -37,7 +37,7 @@ def main() -> None:
     if args.accuracy:
         predictor, source = CallablePredictor.from_spec(args.accuracy), args.accuracy
     else:
-        path = fetch_published_predictor() if args.predictor == "published" else args.predictor
+        path = fetch_published_predictor(space="ofa-mbv3") if args.predictor == "published" else args.predictor
         predictor, source = OFAMLPPredictor.load(path), str(path)
     eyeriss = baseline("eyeriss")
     space = ArchSpace(Budget.of(eyeriss))

@@ -135,7 +135,7 @@ def test_ofa_nas_format_predictor_loads(tmp_path):
     features = encoder_features(configs[1])
     assert features[0] == 1 and features.sum() == 1 + 10 + 10  # resolution first, 10 active blocks
     (tmp_path / "junk.pth").write_bytes(b"nope")
-    with pytest.raises(NaasError, match="not a torch checkpoint"):
+    with pytest.raises(NaasError, match="not a torch"):
         OFAMLPPredictor.load(tmp_path / "junk.pth")
 
 
@@ -222,13 +222,17 @@ def test_published_predictor_is_fetched_once_and_cached(tmp_path, monkeypatch):
 
     model = torch.nn.Sequential(torch.nn.Linear(128, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
     torch.save(model.state_dict(), tmp_path / "served.pth")
+    with pytest.raises(NaasError, match="no published predictor for space"):
+        predictors.fetch_published_predictor(tmp_path / "cache", space="ofa-vit")
     # A file:// address stands in for the published one: tests download nothing.
-    monkeypatch.setattr(predictors, "PUBLISHED_PREDICTOR_URL", (tmp_path / "served.pth").as_uri())
+    monkeypatch.setitem(predictors.PUBLISHED_PREDICTORS, "ofa-mbv3",
+                        ((tmp_path / "served.pth").as_uri(), "ofa_acc_predictor.pth"))
     cached = predictors.fetch_published_predictor(tmp_path / "cache")
     assert cached.read_bytes() == (tmp_path / "served.pth").read_bytes()
     (tmp_path / "served.pth").unlink()
     assert predictors.fetch_published_predictor(tmp_path / "cache") == cached  # no second fetch
     assert predictors.OFAMLPPredictor.load(cached).predict([MobileNetV3Config.largest(224)]).shape == (1,)
-    monkeypatch.setattr(predictors, "PUBLISHED_PREDICTOR_URL", (tmp_path / "missing.pth").as_uri())
+    monkeypatch.setitem(predictors.PUBLISHED_PREDICTORS, "ofa-mbv3",
+                        ((tmp_path / "missing.pth").as_uri(), "ofa_acc_predictor.pth"))
     with pytest.raises(NaasError, match="cannot fetch"):
         predictors.fetch_published_predictor(tmp_path / "other-cache")

@@ -279,8 +279,8 @@ def _predictor(args: argparse.Namespace):
     if not given or args.predictor == "published":
         from naas.nas.predictors import fetch_published_predictor
 
-        path = fetch_published_predictor()
-        return OFAMLPPredictor.load(path), f"the published once-for-all predictor ({path})"
+        path = fetch_published_predictor(space=args.space)
+        return OFAMLPPredictor.load(path), f"the published once-for-all {args.space} predictor ({path})"
     if args.predictor:
         return OFAMLPPredictor.load(args.predictor), f"OFA-format predictor {args.predictor}"
     if args.accuracy:
@@ -457,8 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--accuracy-floor", type=float, help="minimise EDP with predicted top-1 >= this (%%)")
     goal.add_argument("--edp-budget", type=float, help="maximise predicted top-1 with EDP <= this (pJ x cycles)")
-    p.add_argument("--predictor", help="OFA accuracy-predictor file (torch state dict); default 'published': "
-                                       "once-for-all's own predictor, fetched once and cached")
+    p.add_argument("--predictor", help="OFA accuracy-predictor file (torch state dict; read without torch); "
+                                       "default 'published': once-for-all's own predictor for --space, fetched "
+                                       "once and cached in $XDG_CACHE_HOME/naas (~/.cache/naas), where a file "
+                                       "copied by hand also serves offline")
     p.add_argument("--accuracy", help="module:function returning top-1 (%%) for a MobileNetV3Config")
     p.add_argument("--accuracy-table", help="YAML list of {ks, e, d, r, top1}")
     p.add_argument("--out", required=True, metavar="DIR")

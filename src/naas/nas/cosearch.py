@@ -38,42 +38,49 @@ def _pick(gene: float, choices: tuple) -> object:
     return choices[min(len(choices) - 1, int(min(max(gene, 0.0), 1.0) * len(choices)))]
 
 
-def decode_network(genes: np.ndarray, width: float = 1.2) -> ofa_mbv3.MobileNetV3Config:
-    """MobileNet-V3 genes: 20 kernels, 20 expand ratios, 5 depths, 1 resolution, in [0, 1]."""
+def decode_network(genes: np.ndarray, resolutions: tuple[int, ...] = ofa_mbv3.RESOLUTIONS,
+                   width: float = 1.2) -> ofa_mbv3.MobileNetV3Config:
+    """MobileNet-V3 genes: 20 kernels, 20 expand ratios, 5 depths, 1 resolution (one of
+    ``resolutions``), in [0, 1]."""
     return ofa_mbv3.MobileNetV3Config(
         kernels=tuple(_pick(g, ofa_mbv3.KERNELS) for g in genes[:SLOTS]),
         expands=tuple(_pick(g, ofa_mbv3.EXPANDS) for g in genes[SLOTS:2 * SLOTS]),
         depths=tuple(_pick(g, ofa_mbv3.DEPTHS) for g in genes[2 * SLOTS:2 * SLOTS + ofa_mbv3.STAGES]),
-        resolution=_pick(genes[-1], ofa_mbv3.RESOLUTIONS),
+        resolution=_pick(genes[-1], resolutions),
         width=width,
     )
 
 
-def decode_resnet50(genes: np.ndarray) -> ofa_resnet50.ResNet50Config:
-    """ResNet-50 genes: 5 depths, 18 expand ratios, 6 width multipliers, 1 resolution."""
+def decode_resnet50(genes: np.ndarray,
+                    resolutions: tuple[int, ...] = ofa_resnet50.RESOLUTIONS) -> ofa_resnet50.ResNet50Config:
+    """ResNet-50 genes: 5 depths, 18 expand ratios, 6 width multipliers, 1 resolution (one of
+    ``resolutions``)."""
     slots = ofa_resnet50.BLOCK_SLOTS
     return ofa_resnet50.ResNet50Config(
         depths=tuple(_pick(g, ofa_resnet50.EXTRA_DEPTHS) for g in genes[:5]),
         expands=tuple(_pick(g, ofa_resnet50.EXPANDS) for g in genes[5:5 + slots]),
         widths=tuple(_pick(g, ofa_resnet50.WIDTHS) for g in genes[5 + slots:11 + slots]),
-        resolution=_pick(genes[11 + slots], ofa_resnet50.RESOLUTIONS),
+        resolution=_pick(genes[11 + slots], resolutions),
     )
 
 
 @dataclass(frozen=True)
 class NetworkSpace:
-    """A once-for-all space: how many genes, how they decode, how a configuration builds."""
+    """A once-for-all space: how many genes, how they decode (onto a resolution grid, by
+    default ``resolutions``), how a configuration builds."""
 
     name: str
     genes: int
-    decode: Callable[[np.ndarray], object]
+    decode: Callable[[np.ndarray, tuple[int, ...]], object]
     build: Callable[[object], Network]
+    resolutions: tuple[int, ...]
 
 
 SPACES = {
-    "ofa-mbv3": NetworkSpace("ofa-mbv3", NETWORK_GENES, decode_network, ofa_mbv3.mobilenet_v3_network),
+    "ofa-mbv3": NetworkSpace("ofa-mbv3", NETWORK_GENES, decode_network, ofa_mbv3.mobilenet_v3_network,
+                             ofa_mbv3.RESOLUTIONS),
     "ofa-resnet50": NetworkSpace("ofa-resnet50", 5 + ofa_resnet50.BLOCK_SLOTS + 6 + 1, decode_resnet50,
-                                 ofa_resnet50.resnet50_network),
+                                 ofa_resnet50.resnet50_network, ofa_resnet50.RESOLUTIONS),
 }
 
 
@@ -148,10 +155,16 @@ def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
 
 def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchConfig,
              progress: Callable[[dict], None] | None = None, network_space: str = "ofa-mbv3") -> CoSearchResult:
-    """Same seed, same result. Each generation scores its new (network, design) pairs."""
+    """Same seed, same result. Each generation scores its new (network, design) pairs. A
+    predictor with a ``resolutions`` grid (what it was trained on) keeps the search to it."""
     if network_space not in SPACES:
         raise NaasError(f"space: unknown {network_space!r}; choose one of {', '.join(SPACES)}")
     nets = SPACES[network_space]
+    predictor_space = getattr(predictor, "space", network_space)
+    if predictor_space != network_space:
+        raise NaasError(f"predictor: it predicts the {predictor_space} space, not {network_space}; "
+                        f"give --space {predictor_space} or another predictor")
+    resolutions = getattr(predictor, "resolutions", None) or nets.resolutions
     start = time.perf_counter()
     es = BatchedCMA.start(np.full((1, nets.genes + ARCH_GENES), 0.5), config.sigma0,
                           [np.random.default_rng(config.seed)], config.popsize)
@@ -160,7 +173,8 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
     for generation in range(config.generations):
         genes = es.ask()[0]
         clipped = np.clip(genes, 0.0, 1.0)
-        pairs = [(nets.decode(g[:nets.genes]), decode_accelerator(g[nets.genes:], space)) for g in clipped]
+        pairs = [(nets.decode(g[:nets.genes], resolutions), decode_accelerator(g[nets.genes:], space))
+                 for g in clipped]
         keys = [(net_config, design_key(design)) for net_config, design in pairs]
         fresh = {}
         for i, key in enumerate(keys):
