@@ -131,3 +131,34 @@ def test_published_predictors_are_served_from_the_cache_per_space(tmp_path, monk
         assert OFAMLPPredictor.load(path).space == space
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert predictors.predictor_cache_dir() == tmp_path / "xdg" / "naas"
+
+
+@needs_files
+def test_published_calibration_is_what_the_specialised_nets_give():
+    from benchmarks.calibrate_predictor import specialised_w12_nets
+    from naas.nas.calibration import PUBLISHED_MBV3_CALIBRATION, calibrate, specialised_config
+
+    predictor = OFAMLPPredictor.load(MBV3)
+    assert predictor.calibration == PUBLISHED_MBV3_CALIBRATION
+    nets = specialised_w12_nets(OFA)
+    assert len(nets) == 10
+    configs = [specialised_config(net, size, predictor.resolutions) for _, net, size, _ in nets]
+    # flops-389M: 16 blocks in stages of 2, 3, 3, 4, 4 at 224
+    assert configs[[n for n, *_ in nets].index("flops-389M_top1-79.1_finetune-75")].depths == (2, 3, 3, 4, 4)
+    fit = calibrate(predictor.predict(configs), [m for *_, m in nets], PUBLISHED_MBV3_CALIBRATION.source)
+    assert fit == PUBLISHED_MBV3_CALIBRATION
+    assert -4 < fit.offset_pct < -3 and fit.correlation > 0.9
+    assert OFAMLPPredictor.load(RESNET50).calibration is None
+
+
+@needs_files
+def test_cosearch_summary_states_the_scale_and_the_floor_in_imagenet_terms(tmp_path, capsys):
+    from naas.cli import main
+
+    assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "76", "--predictor", str(MBV3),
+                 "--generations", "1", "--popsize", "4", "--map-generations", "6", "--map-popsize", "8",
+                 "--out", str(tmp_path / "cs"), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "calibrated: ImageNet top-1 ~ predicted -3.42 +- 0.15 points" in text
+    assert "The floor 76.0 % (predictor scale) is about 72.6 % ImageNet top-1." in text
+    assert "% ImageNet top-1, EDP" in text

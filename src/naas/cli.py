@@ -344,12 +344,24 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     goal = (f"minimise EDP with accuracy >= {args.accuracy_floor}" if args.accuracy_floor is not None
             else f"maximise accuracy with EDP <= {args.edp_budget:g}")
     feasible = result.history[-1]["feasible"]
+    calibration = getattr(predictor, "calibration", None)
+    if calibration is None:
+        scale = (f"accuracy: predicted by {source}, on that predictor's own scale (top-1 %); no ImageNet "
+                 "calibration is known for it, so its figures are not measured ImageNet accuracy.")
+        best_accuracy = f"{best.accuracy:.2f} % predicted"
+    else:
+        floor = ("" if args.accuracy_floor is None else
+                 f" The floor {args.accuracy_floor} % (predictor scale) is about "
+                 f"{calibration.imagenet(args.accuracy_floor):.1f} % ImageNet top-1.")
+        scale = (f"accuracy: predicted by {source}, on the predictor's scale; calibrated: ImageNet top-1 ~ "
+                 f"predicted {calibration.offset_pct:+.2f} +- {calibration.spread_pct:.2f} points "
+                 f"({calibration.source}).{floor}")
+        best_accuracy = calibration.describe(best.accuracy).split(" (offset")[0]
     text = "\n".join([
         f"co-search of the {args.space} space under the {space.budget.name} budget: {goal}",
-        f"accuracy: predicted by {source}. ImageNet top-1 figures need the published once-for-all "
-        "predictor file; any other predictor's numbers are that predictor's.",
+        scale,
         f"best: depths {c.depths}, resolution {c.resolution}, {best.network.macs / 1e6:,.1f} M MACs, "
-        f"accuracy {best.accuracy:.2f}, EDP {best.edp:.4e} on {best.score.design.dataflow} "
+        f"accuracy {best_accuracy}, EDP {best.edp:.4e} on {best.score.design.dataflow} "
         f"({best.score.design.num_pes} PEs)" + ("" if feasible else "  (constraint NOT met)"),
         f"Pareto front: {len(result.front)} points (front.json); {result.evaluations:,} mapping evaluations in "
         f"{result.seconds:.1f} s",

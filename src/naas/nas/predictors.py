@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import urllib.request
@@ -29,6 +30,7 @@ import numpy as np
 
 from naas.errors import NaasError
 from naas.nas import ofa_resnet50
+from naas.nas.calibration import PUBLISHED_MBV3_CALIBRATION, PUBLISHED_MBV3_SHA256, Calibration
 from naas.nas.ofa_mbv3 import EXPANDS, KERNELS, MAX_DEPTH, RESOLUTIONS, STAGES, MobileNetV3Config
 from naas.nas.state_dict import load_state_dict
 
@@ -115,13 +117,14 @@ _RESNET50_OTHER_INPUTS = 2 + 6 * len(ofa_resnet50.WIDTHS) + ofa_resnet50.BLOCK_S
 
 class OFAMLPPredictor:
     """``space`` is the network space its configurations come from; ``resolutions`` the grid a
-    search using it keeps to (those it was trained on)."""
+    search using it keeps to (those it was trained on); ``calibration`` its offset to measured
+    ImageNet top-1 where one is known (the published MobileNet-V3 file), else None."""
 
     def __init__(self, weights: list[tuple[np.ndarray, np.ndarray | None]], base_acc: float,
                  features: Callable[[object], np.ndarray], source: str, space: str = "ofa-mbv3",
-                 resolutions: tuple[int, ...] = RESOLUTIONS):
+                 resolutions: tuple[int, ...] = RESOLUTIONS, calibration: Calibration | None = None):
         self.weights, self.base_acc, self.features, self.source = weights, base_acc, features, source
-        self.space, self.resolutions = space, resolutions
+        self.space, self.resolutions, self.calibration = space, resolutions, calibration
 
     @classmethod
     def load(cls, path: str | Path) -> "OFAMLPPredictor":
@@ -133,7 +136,9 @@ class OFAMLPPredictor:
                 if weights[0][0].shape[1] != _MBV3_BLOCK_INPUTS + 8:
                     raise NaasError(f"predictor: {path} has {weights[0][0].shape[1]} inputs; the published "
                                     f"MobileNet-V3 format has {_MBV3_BLOCK_INPUTS + 8}")
-                return cls(weights, 0.0, published_features, str(path), "ofa-mbv3", TUTORIAL_RESOLUTIONS)
+                published = hashlib.sha256(Path(path).read_bytes()).hexdigest() == PUBLISHED_MBV3_SHA256
+                return cls(weights, 0.0, published_features, str(path), "ofa-mbv3", TUTORIAL_RESOLUTIONS,
+                           PUBLISHED_MBV3_CALIBRATION if published else None)
             hidden = sorted({int(k.split(".")[1]) for k in state if k.startswith("layers.") and k.endswith(".0.weight")})
             weights = [(state[f"layers.{i}.0.weight"], state[f"layers.{i}.0.bias"]) for i in hidden]
             weights.append((state[f"layers.{len(hidden)}.weight"], None))
