@@ -31,7 +31,8 @@ layers = st.builds(
 def designs(draw):
     n_axes = draw(st.integers(1, 3))
     axes = tuple(ArrayAxis(draw(st.integers(1, 16)), tuple(draw(st.lists(st.sampled_from(DIMS), min_size=1,
-                                                                              max_size=3, unique=True))))
+                                                                              max_size=3, unique=True))),
+                           draw(st.sampled_from([None, 0.5, 4.0])))
                  for _ in range(n_axes))
     l1 = OperandBytes(*(2 * draw(st.integers(1, 64)) for _ in range(3)))
     partitioned = draw(st.booleans())

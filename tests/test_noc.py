@@ -125,3 +125,37 @@ def test_mesh_lowers_eyeriss_noc_share_on_a_zoo_layer():
     assert valid.sum() > 20
     assert np.array_equal(a.latency_cycles, b.latency_cycles)
     assert np.median(b.breakdown_pj[valid, 3].sum(-1) / a.breakdown_pj[valid, 3].sum(-1)) < 1
+
+
+def _latency(axes, spatial, layer):
+    arch = toy_arch(axes=axes, technology=MESH_TECH, noc_model="mesh", noc_words_per_cycle=100.0,
+                    dram_words_per_cycle=100.0)
+    mapping = Mapping((ONES, ONES, ONES), (DIMS, DIMS, DIMS), spatial)
+    cost = evaluate_mapping(layer, arch, mapping)
+    batched = evaluate_batch((layer, arch), MappingBatch.from_mappings([mapping]))
+    assert batched.latency_cycles[0] == pytest.approx(cost.latency_cycles, rel=1e-12)
+    return cost.latency_cycles
+
+
+def test_axis_links_bound_latency_by_the_words_their_busiest_link_carries():
+    # K2 x P4, one MAC each (1 cycle of compute). Inputs ignore K: routed along P first, the
+    # first P link carries all 4 input words; outputs (8 different words) along K first: the
+    # first K link carries all 8, a P line 4; weights (2 words) cross each K link's line once.
+    layer = Layer("l", K=2, P=4)
+    assert _latency((ArrayAxis(2, "K"), ArrayAxis(4, "P")), (2, 1, 4), layer) == 1
+    assert _latency((ArrayAxis(2, "K"), ArrayAxis(4, "P", link_words_per_cycle=1.0)), (2, 1, 4), layer) == 4
+    assert _latency((ArrayAxis(2, "K", link_words_per_cycle=1.0), ArrayAxis(4, "P")), (2, 1, 4), layer) == 8
+    assert _latency((ArrayAxis(2, "K", link_words_per_cycle=2.0), ArrayAxis(4, "P")), (2, 1, 4), layer) == 4
+    flat = toy_arch(axes=(ArrayAxis(2, "K", link_words_per_cycle=1.0), ArrayAxis(4, "P")), noc_words_per_cycle=100.0,
+                    dram_words_per_cycle=100.0)
+    mapping = Mapping((ONES, ONES, ONES), (DIMS, DIMS, DIMS), (2, 1, 4))
+    assert evaluate_mapping(layer, flat, mapping).latency_cycles == 1  # a flat network has no links
+
+
+def test_axis_link_is_validated_and_round_trips():
+    from naas.arch.io import accelerator_from_dict, accelerator_to_dict
+
+    with pytest.raises(NaasError, match="link_words_per_cycle"):
+        ArrayAxis(4, "P", link_words_per_cycle=0)
+    arch = toy_arch(axes=(ArrayAxis(4, "P", link_words_per_cycle=2.0),), noc_model="mesh")
+    assert accelerator_from_dict(accelerator_to_dict(arch)).axes == arch.axes

@@ -34,7 +34,10 @@ def _problems():
     designs = [baseline(name) for name in ARCHS]
     designs += [dataclasses.replace(baseline(name), latency_model="ports", hold_operands=name == "eyeriss")
                 for name in ("eyeriss", "nvdla256")]
-    designs += [dataclasses.replace(baseline(name), noc_model="mesh") for name in ("eyeriss", "nvdla256", "tpu")]
+    designs += [dataclasses.replace(baseline(name), noc_model="mesh") for name in ("eyeriss", "nvdla256")]
+    tpu = baseline("tpu")
+    designs.append(dataclasses.replace(tpu, noc_model="mesh", axes=(tpu.axes[0], dataclasses.replace(
+        tpu.axes[1], link_words_per_cycle=1.0))))
     return [(layer, design) for layer in picked for design in designs]
 
 

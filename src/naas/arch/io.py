@@ -27,7 +27,9 @@ def accelerator_to_dict(arch: Accelerator) -> dict:
     return {
         "name": arch.name,
         "source": arch.source,
-        "array": [{"size": a.size, "parallel_dims": list(a.parallel_dims)} for a in arch.axes],
+        "array": [{"size": a.size, "parallel_dims": list(a.parallel_dims)}
+                  | ({} if a.link_words_per_cycle is None else {"link_words_per_cycle": a.link_words_per_cycle})
+                  for a in arch.axes],
         "pe_buffers_bytes": dict(zip("WIO", arch.l1_bytes.as_tuple())),
         "global_buffer": gb,
         "noc_words_per_cycle": arch.noc_words_per_cycle,
@@ -67,16 +69,17 @@ def _technology(raw: object) -> Technology:
 
 def _array_axis(axis: dict, where: str) -> ArrayAxis:
     """An axis from ``{size, parallel_dims: [R, K, C]}``; ``parallel_dim: K`` is the one-dim form."""
-    unknown = set(axis) - {"size", "parallel_dims", "parallel_dim"}
+    unknown = set(axis) - {"size", "parallel_dims", "parallel_dim", "link_words_per_cycle"}
     if unknown:
-        raise field_error(f"{where} {sorted(unknown)[0]}", "unknown key; an axis has size and parallel_dims")
+        raise field_error(f"{where} {sorted(unknown)[0]}",
+                          "unknown key; an axis has size, parallel_dims and optionally link_words_per_cycle")
     if "size" not in axis or ("parallel_dims" in axis) == ("parallel_dim" in axis):
         raise field_error(where, "needs 'size' and one of 'parallel_dims' (a list) or 'parallel_dim'")
     dims = axis.get("parallel_dims", [axis.get("parallel_dim")])
     if not isinstance(dims, list) or not all(isinstance(d, str) for d in dims):
         raise field_error(f"{where} parallel_dims", f"give a list of dim names such as [R, K, C], got {dims!r}")
     try:
-        return ArrayAxis(axis["size"], tuple(d.upper() for d in dims))
+        return ArrayAxis(axis["size"], tuple(d.upper() for d in dims), axis.get("link_words_per_cycle"))
     except NaasError as exc:
         raise NaasError(f"{where}: {exc}") from None
 

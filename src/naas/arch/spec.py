@@ -25,10 +25,15 @@ class ArrayAxis:
     gives each of them a spatial factor, and their product is at most ``size``: several dims
     per axis are how the hand designs fill their arrays (Eyeriss's replication of filter rows,
     filters and channels along its 12 rows; Timeloop's several spatial factors per level;
-    MAESTRO's Cluster directive). A string of dim letters ("RKC") stands for the tuple."""
+    MAESTRO's Cluster directive). A string of dim letters ("RKC") stands for the tuple.
+
+    ``link_words_per_cycle``: words per cycle each link along this axis carries, per operand
+    network, when the network is a mesh (``noc_model: mesh``); None (default) leaves the axis'
+    links unbounded, so only the array link ``noc_words_per_cycle`` limits delivery."""
 
     size: int
     parallel_dims: tuple[str, ...]
+    link_words_per_cycle: float | None = None
 
     def __post_init__(self) -> None:
         require_positive_int(self.size, "array axis size")
@@ -43,6 +48,8 @@ class ArrayAxis:
                 raise field_error("array axis parallel_dims", f"unknown dimension {d!r}; use one of {', '.join(DIMS)}")
         if len(set(dims)) != len(dims):
             raise field_error("array axis parallel_dims", f"{''.join(dims)} repeats a dim; list each once")
+        if self.link_words_per_cycle is not None:
+            require_positive_number(self.link_words_per_cycle, "array axis link_words_per_cycle")
 
     @property
     def unrolled_dims(self) -> tuple[str, ...]:

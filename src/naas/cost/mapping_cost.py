@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from numba.extending import register_jitable
 
-from naas.branchfree import pick
+from naas.branchfree import larger, pick
 from naas.cost import noc, rules
 
 
@@ -149,5 +149,10 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
                                              l1_distinct, l2_distinct, macs, l1_words, l2_words, l2_unified,
                                              hw.port_words[k])
         cycles = pick(port_model, compute + fill_drain + stall, cycles)
+    if any_mesh:
+        links = noc.link_cycles(l1_fills_by_op, l1_tiles, rules.psums_returned(l1_fills_by_op[2], l1_distinct,
+                                                                               array_tiles[2]),
+                                spread, n_axes, hw.axis_count[k], hw.axis_link[k])
+        cycles = pick(noc_mesh, larger(cycles, links), cycles)
     return energy, cycles, code, arg
 

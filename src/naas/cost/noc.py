@@ -60,12 +60,13 @@ def fill_relevant_spread(spatial, slot_axis, slot_relevance, n_slots: int, n_axe
 @register_jitable
 def axis_hops(op: int, a: int, spread, n_axes: int, axis_count):
     """Axis ``a``'s share of one round of operand ``op``: (2 x its term of tree, 2 x its term of
-    to_root) (module docstring), from ``spread`` (``fill_relevant_spread``). Axes from
-    ``axis_count`` on are padding and cost nothing."""
+    to_root, prod r_b over the axes routed after a) (module docstring), from ``spread``
+    (``fill_relevant_spread``). Axes from ``axis_count`` on are padding and cost nothing."""
     r_a = spread[1 + op][a]
     m_a = spread[0][a] // larger(r_a, 1)  # >= 1: a mapping with a factor < 1 still flows through
     branched = 1
     across = 1
+    after = 1
     for b in range(n_axes):
         if b != a:
             r_b = spread[1 + op][b]
@@ -76,8 +77,9 @@ def axis_hops(op: int, a: int, spread, n_axes: int, axis_count):
             key_a = (m_a - 1) * m_b * (r_b + 1)
             before = (key_b < key_a) * 1 + (key_b == key_a) * (b < a)
             branched = branched * pick(before, m_b, 1)
+            after = after * pick(before, 1, r_b)
     real = (a < axis_count) * 1
-    return real * branched * across * r_a * m_a * (r_a + 1), real * (m_a * (r_a - 1) + 2)
+    return real * branched * across * r_a * m_a * (r_a + 1), real * (m_a * (r_a - 1) + 2), after
 
 
 @register_jitable
@@ -88,11 +90,34 @@ def mesh_hops(op: int, spread, n_axes: int, axis_count):
     to_root = 0
     distinct = 1
     for a in range(n_axes):
-        t, u = axis_hops(op, a, spread, n_axes, axis_count)
+        t, u, _ = axis_hops(op, a, spread, n_axes, axis_count)
         tree = tree + t
         to_root = to_root + u
         distinct = distinct * spread[1 + op][a]
     return tree, to_root, distinct
+
+
+@register_jitable
+def link_cycles(l1_fills, l1_tiles, psums_in, spread, n_axes: int, axis_count, axis_link):
+    """Cycles the busiest link of any axis needs to carry its words (one network per operand,
+    the slowest bounds the layer). A line of axis a carries, per round and word of a PE's tile,
+    the different words of the PEs it reaches: r_a x prod r_b over the axes routed after a
+    (multicast copies cross it once); outputs' partial sums sent back add their share. Links of
+    ``axis_link`` words per cycle (inf: unbounded, 0 cycles)."""
+    slowest = 0.0
+    for op in range(3):
+        distinct = 1
+        for a in range(n_axes):
+            distinct = distinct * spread[1 + op][a]
+        for a in range(n_axes):
+            _, _, after = axis_hops(op, a, spread, n_axes, axis_count)
+            reached = spread[1 + op][a] * after
+            # divided by the float bandwidth first: a torch int64 / int64 would be float32
+            cycles = l1_fills[op] * l1_tiles[op] * reached / axis_link[a]
+            if op == 2:
+                cycles = cycles + psums_in * reached / (axis_link[a] * larger(distinct, 1))
+            slowest = larger(slowest, cycles)
+    return slowest
 
 
 @register_jitable

@@ -5,6 +5,8 @@ It exists to be read and to hold the batched kernel to account; search never cal
 
 from __future__ import annotations
 
+import math
+
 from naas.arch.spec import Accelerator
 from naas.cost import noc, rules
 from naas.cost.energy import EnergyTable, energy_table
@@ -31,6 +33,16 @@ def spatial_factors_per_axis(arch: Accelerator, mapping: Mapping) -> list[int]:
     return per_axis
 
 
+def mesh_spread(arch: Accelerator, mapping: Mapping) -> list[list[int]]:
+    """``naas.cost.noc``'s spread: the PEs busy along each axis, then each operand's r_a."""
+    slot_axis = [a for a, _ in arch.spatial_slots]
+    relevance = [noc.relevance_bits(d) for _, d in arch.spatial_slots]
+    n_axes = len(arch.axes)
+    spread = [spatial_factors_per_axis(arch, mapping)] + [[1] * n_axes for _ in range(3)]
+    noc.fill_relevant_spread(mapping.spatial, slot_axis, relevance, len(slot_axis), n_axes, spread)
+    return spread
+
+
 def noc_energy_parts(arch: Accelerator, mapping: Mapping, energies: EnergyTable, op: int, l1_fills: int,
                      l1_tile: int, array_tile: int, l1_distinct: int, pes_used: int,
                      noc_words: int) -> dict[str, float]:
@@ -38,15 +50,12 @@ def noc_energy_parts(arch: Accelerator, mapping: Mapping, energies: EnergyTable,
     of its ``noc_words``, or the mesh's wire per axis and reduction adds (``naas.cost.noc``)."""
     if arch.noc_model == "flat":
         return {"flat": energies.noc_pj * noc_words}
-    slot_axis = [a for a, _ in arch.spatial_slots]
-    relevance = [noc.relevance_bits(d) for _, d in arch.spatial_slots]
+    spread = mesh_spread(arch, mapping)
     n_axes = len(arch.axes)
-    spread = [spatial_factors_per_axis(arch, mapping)] + [[1] * n_axes for _ in range(3)]
-    noc.fill_relevant_spread(mapping.spatial, slot_axis, relevance, len(slot_axis), n_axes, spread)
     psums_in = rules.psums_returned(l1_fills, l1_distinct, array_tile)
     parts = {}
     for a, axis in enumerate(arch.axes):
-        tree, to_root = noc.axis_hops(op, a, spread, n_axes, n_axes)
+        tree, to_root, _ = noc.axis_hops(op, a, spread, n_axes, n_axes)
         parts[f"axis {a} ({axis.label})"] = noc.wire_energy_pj(op, l1_fills, l1_tile, psums_in, tree, to_root,
                                                               energies.hop_pj)
     distinct = noc.mesh_hops(op, spread, n_axes, n_axes)[2]
@@ -236,6 +245,11 @@ def evaluate_mapping(
     else:
         latency = rules.latency_cycles(compute_cycles, array_words, dram_words,
                                        arch.noc_words_per_cycle, arch.dram_words_per_cycle, fill_drain)
+    if arch.noc_model == "mesh":
+        links = [math.inf if a.link_words_per_cycle is None else a.link_words_per_cycle for a in arch.axes]
+        o_psums = rules.psums_returned(l1_fill_counts[2], l1_distinct, tiles["O"][1])  # the loop ended on O
+        latency = max(latency, noc.link_cycles(l1_fill_counts, [tiles[n][0] for n in OPERANDS], o_psums,
+                                               mesh_spread(arch, mapping), len(arch.axes), len(arch.axes), links))
     return LayerCost(
         energy_pj=energy,
         latency_cycles=latency,

@@ -39,7 +39,7 @@ class TargetField:
     unit: str
     doc: str
     value: Callable[[Layer, Accelerator, EnergyTable], Any]
-    pad: int = 0
+    pad: float = 0
 
 
 FIELDS: tuple[TargetField, ...] = (
@@ -60,6 +60,10 @@ FIELDS: tuple[TargetField, ...] = (
                 "padded width)", lambda layer, arch, e: len(arch.spatial_slots)),
     TargetField("axis_size", np.int64, AXES, "PEs", "PEs along each array axis",
                 lambda layer, arch, e: [a.size for a in arch.axes], pad=1),
+    TargetField("axis_link", np.float64, AXES, "words/cycle", "each link's bandwidth along each axis, per operand "
+                "network, on a mesh (inf: unbounded)",
+                lambda layer, arch, e: [np.inf if a.link_words_per_cycle is None else a.link_words_per_cycle
+                                        for a in arch.axes], pad=np.inf),
     TargetField("axis_count", np.int64, None, "axes", "the array's own axes (the first of the padded width)",
                 lambda layer, arch, e: len(arch.axes)),
     TargetField("l1_words", np.int64, 3, "words", "per-PE buffer per operand (W, I, O)",
