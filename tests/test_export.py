@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from naas.arch import baseline
-from naas.cost.network import network_mappings
+from naas.mapping.greedy import network_mappings
 from naas.errors import NaasError
 from naas.report.timeloop import export_timeloop
 from naas.report.zigzag import export_zigzag

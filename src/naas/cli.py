@@ -46,7 +46,8 @@ def _cmd_arch_show(args: argparse.Namespace) -> None:
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
     from naas.arch.io import resolve_accelerator
-    from naas.cost.network import evaluate_network, network_mappings
+    from naas.cost.network import evaluate_network
+    from naas.mapping.greedy import network_mappings
     from naas.mapping.io import load_mappings, save_mappings
     from naas.report.tables import network_cost_document, network_cost_table, noc_breakdown_table
     from naas.workload.io import resolve_network
@@ -241,7 +242,8 @@ def _cmd_import(args: argparse.Namespace) -> None:
 
 def _cmd_export(args: argparse.Namespace) -> None:
     from naas.arch.io import resolve_accelerator
-    from naas.cost.network import evaluate_network, network_mappings
+    from naas.cost.network import evaluate_network
+    from naas.mapping.greedy import network_mappings
     from naas.mapping.io import load_mappings
     from naas.report.tables import format_table
     from naas.workload.io import resolve_network

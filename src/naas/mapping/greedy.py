@@ -4,6 +4,7 @@ For each of a few stationarity presets it unrolls the array axes as fully as the
 fills L1 and then L2 greedily with the largest divisor of each remaining dim that still fits,
 in the preset's priority order, and leaves the rest to DRAM. All presets are scored with the
 batched cost model and the lowest-EDP valid mapping wins. This is a baseline, not a search.
+``network_mappings`` gives every layer of a network its given mapping, or this default.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 from naas.arch.spec import Accelerator
 from naas.cost import rules
 from naas.cost.batched import evaluate_batch
+from naas.cost.reference import require_slots
 from naas.cost.target import compile_target
 from naas.errors import NaasError
 from naas.mapping.mapping import LEVELS, Mapping, MappingBatch
 from naas.workload.dims import DIM_INDEX, DIMS
 from naas.workload.layer import Layer
+from naas.workload.network import Network
 
 #: name -> (dims grown first at L1 and L2, loop order of L2 and DRAM from outermost to innermost).
 #: The innermost loops of the order are irrelevant to the operand the preset keeps stationary.
@@ -91,3 +94,20 @@ def default_mapping(layer: Layer, arch: Accelerator) -> Mapping:
             "(the array's tiles overflow the global buffer); enlarge global_buffer bytes"
         )
     return candidates[int(cost.edp.argmin())]
+
+
+def network_mappings(
+    network: Network, arch: Accelerator, given: dict[str, Mapping] | None = None
+) -> dict[str, Mapping]:
+    """The given mapping of each layer, or the greedy default where none is given."""
+    given = given or {}
+    unknown = set(given) - {nl.layer.name for nl in network.layers}
+    if unknown:
+        raise NaasError(f"mapping: layers {sorted(unknown)} are not in network {network.name!r}; check the names")
+    out = {}
+    for nl in network.layers:
+        m = given.get(nl.layer.name)
+        if m is not None:
+            require_slots(nl.layer.name, arch, m)
+        out[nl.layer.name] = m if m is not None else default_mapping(nl.layer, arch)
+    return out
