@@ -103,3 +103,23 @@ def test_hold_operands_round_trips_and_a_bad_one_is_a_field_error(tmp_path):
     with pytest.raises(NaasError, match="arch hold_operands: must be true or false, got 'sometimes'"):
         load_accelerator(tmp_path / "a.yaml")
     assert Budget.of(held).hold_operands is True
+
+
+def test_misspelt_keys_are_refused_with_the_nearest_name():
+    from naas.mapping.io import mapping_from_dict
+    from naas.workload.io import network_from_dict
+
+    good = accelerator_to_dict(baseline("eyeriss"))
+    for key, near in (("dram_word_per_cycle", "dram_words_per_cycle"), ("latency_modle", "latency_model")):
+        with pytest.raises(NaasError, match=f"arch {key}: unknown key; did you mean '{near}'"):
+            accelerator_from_dict({**good, key: 1})
+    with pytest.raises(NaasError, match="global_buffer partiton: unknown key; did you mean 'partition'"):
+        accelerator_from_dict({**good, "global_buffer": {"bytes": 110592, "partiton": {}}})
+    layer = {"name": "c", "dims": {"K": 4}, "strides": [2, 2]}
+    with pytest.raises(NaasError, match=r"layers\[0\] strides: unknown key; did you mean 'stride'"):
+        network_from_dict({"name": "n", "layers": [layer]})
+    mapping = {"spatial": [1], "temporal": {"L1": {}}, "order": {}}
+    with pytest.raises(NaasError, match="m spatlal: unknown key; did you mean 'spatial'"):
+        mapping_from_dict({**mapping, "spatlal": [2]}, "m")
+    with pytest.raises(NaasError, match="m temporal L3: unknown key"):
+        mapping_from_dict({**mapping, "temporal": {"L3": {"K": 2}}}, "m")

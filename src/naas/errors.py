@@ -10,6 +10,18 @@ def field_error(field: str, message: str) -> NaasError:
     return NaasError(f"{field}: {message}")
 
 
+def refuse_unknown_keys(data: dict, known: tuple[str, ...], where: str) -> None:
+    """A NaasError naming the first key of ``data`` not in ``known``, with the nearest known
+    name when one is close (a misspelt key must not fall back to a default silently)."""
+    import difflib
+
+    for key in data:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(known)}"
+            raise field_error(f"{where} {key}", f"unknown key; {hint}")
+
+
 def require_positive_int(value: object, field: str) -> int:
     """``value`` as an int >= 1, or a NaasError naming ``field``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 from naas.arch.technology import TECHNOLOGIES, Technology
-from naas.errors import NaasError, field_error
+from naas.errors import NaasError, field_error, refuse_unknown_keys
 from naas.files import read_yaml, write_yaml_atomic
 
 _REQUIRED = ("name", "array", "pe_buffers_bytes", "global_buffer")
+_OPTIONAL = ("source", "noc_words_per_cycle", "dram_words_per_cycle", "word_bits", "clock_mhz", "systolic",
+             "latency_model", "hold_operands", "noc_model", "technology")
 
 
 def technology_to_dict(tech: Technology) -> dict:
@@ -87,6 +89,7 @@ def _array_axis(axis: dict, where: str) -> ArrayAxis:
 def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
     if not isinstance(data, dict):
         raise NaasError(f"{source}: expected a mapping with fields {', '.join(_REQUIRED)}")
+    refuse_unknown_keys(data, _REQUIRED + _OPTIONAL, source)
     for key in _REQUIRED:
         if key not in data:
             raise field_error(f"{source} {key}", "missing; see docs/specs.md for the format")
@@ -97,6 +100,7 @@ def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
     gb = data["global_buffer"]
     if not isinstance(gb, dict) or "bytes" not in gb:
         raise field_error(f"{source} global_buffer", "needs 'bytes' (and optionally 'partition')")
+    refuse_unknown_keys(gb, ("bytes", "partition"), f"{source} global_buffer")
     partition = gb.get("partition")
     return Accelerator(
         name=str(data["name"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from naas.errors import NaasError, field_error
+from naas.errors import NaasError, field_error, refuse_unknown_keys
 from naas.files import read_yaml, write_yaml_atomic
 from naas.mapping.mapping import LEVELS, Mapping
 from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
@@ -30,6 +30,10 @@ def mapping_to_dict(mapping: Mapping) -> dict:
 def mapping_from_dict(data: object, where: str) -> Mapping:
     if not isinstance(data, dict) or "temporal" not in data or "spatial" not in data:
         raise field_error(where, "needs 'spatial', 'temporal' and 'order'")
+    refuse_unknown_keys(data, ("spatial", "temporal", "order", "lifts"), where)
+    for part in ("temporal", "order"):
+        if isinstance(data.get(part), dict):
+            refuse_unknown_keys(data[part], LEVELS, f"{where} {part}")
     temporal = []
     for level in LEVELS:
         factors = [1] * len(DIMS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from naas.errors import field_error
+from naas.errors import field_error, refuse_unknown_keys
 from naas.files import read_yaml, write_yaml_atomic
 from naas.workload.dims import DIMS
 from naas.workload.layer import Layer
@@ -28,6 +28,7 @@ def network_to_dict(network: Network) -> dict:
 def network_from_dict(data: object, source: str = "network") -> Network:
     if not isinstance(data, dict) or "layers" not in data:
         raise field_error(source, "expected a mapping with 'name' and 'layers'")
+    refuse_unknown_keys(data, ("name", "layers"), source)
     raw_layers = data["layers"]
     if not isinstance(raw_layers, list) or not raw_layers:
         raise field_error(f"{source} layers", "must be a non-empty list")
@@ -36,6 +37,7 @@ def network_from_dict(data: object, source: str = "network") -> Network:
         where = f"{source} layers[{i}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("dims"), dict):
             raise field_error(where, "each layer needs 'name' and a 'dims' mapping")
+        refuse_unknown_keys(raw, ("name", "dims", "stride", "dilation", "repeat"), where)
         unknown = set(map(str, raw["dims"])) - set(DIMS)
         if unknown:
             raise field_error(f"{where} dims", f"unknown dims {sorted(unknown)}; use {', '.join(DIMS)}")
