@@ -44,11 +44,12 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
     many loops that is. Being None or not is a type, so numba compiles the even path without
     the uneven code. ``any_of`` = (any candidate uses the port model, any holds operands),
     fixed by the caller, so that a batch without them does not pay for them;
-    ``any_of[2]``: any candidate's network is a mesh (``naas.cost.noc``). ``code``/``arg`` are the first validity
+    ``any_of[2]``: any candidate's network is a mesh (``naas.cost.noc``), ``any_of[3]``: any of
+    those has an axis with a link width. ``code``/``arg`` are the first validity
     rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still gets numbers here,
     which the caller discards.
     """
-    any_port_model, any_hold, any_mesh = any_of[0], any_of[1], any_of[2]
+    any_port_model, any_hold, any_mesh, any_links = any_of[0], any_of[1], any_of[2], any_of[3]
     layer_dims, geometry, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_size[k]
     slot_dim, slot_axis = hw.slot_dim[k], hw.slot_axis[k]
     n_axes = axis_size.shape[0]
@@ -118,6 +119,7 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
     if any_hold:
         held_by_op = (pick(hold_operands, rules.held_run(nest_relevant[0], nest_bounds, 24), 1),
                       pick(hold_operands, rules.held_run(nest_relevant[1], nest_bounds, 24), 1), 1)
+    links = 0.0
     if any_mesh:
         noc.fill_relevant_spread(spatial, slot_axis, slot_relevance, n_slots, n_axes, spread)
     for op in range(3):
@@ -134,9 +136,12 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         parts[3][op] = e_noc * c[rules.NOC_WORDS]
         if any_mesh:
             hops = noc.mesh_hops(op, spread, n_axes, hw.axis_count[k])
-            mesh = noc.mesh_energy_pj(op, l1_fills, l1_tiles[op], rules.psums_returned(l1_fills, l1_distinct,
-                                      array_tiles[op]), pes_used, hops, hw.e_hop[k], hw.e_add[k])
+            psums_in = rules.psums_returned(l1_fills, l1_distinct, array_tiles[op])
+            mesh = noc.mesh_energy_pj(op, l1_fills, l1_tiles[op], psums_in, pes_used, hops, hw.e_hop[k], hw.e_add[k])
             parts[3][op] = pick(noc_mesh, mesh, parts[3][op])
+            if any_links:
+                busiest = noc.busiest_link(op, spread, n_axes, hw.axis_count[k], hw.axis_link[k])
+                links = larger(links, noc.link_cycles(op, l1_fills, l1_tiles[op], psums_in, hops[2], busiest))
         energy = energy + (parts[0][op] + parts[1][op] + parts[2][op] + parts[3][op])
         array_words = array_words + rules.array_traffic_words(op, l1_fills, array_tiles[op], l1_distinct)
         dram_words = dram_words + c[rules.DRAM_READS] + c[rules.DRAM_WRITES]
@@ -149,10 +154,7 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
                                              l1_distinct, l2_distinct, macs, l1_words, l2_words, l2_unified,
                                              hw.port_words[k])
         cycles = pick(port_model, compute + fill_drain + stall, cycles)
-    if any_mesh:
-        links = noc.link_cycles(l1_fills_by_op, l1_tiles, rules.psums_returned(l1_fills_by_op[2], l1_distinct,
-                                                                               array_tiles[2]),
-                                spread, n_axes, hw.axis_count[k], hw.axis_link[k])
+    if any_links:
         cycles = pick(noc_mesh, larger(cycles, links), cycles)
     return energy, cycles, code, arg
 

@@ -98,26 +98,27 @@ def mesh_hops(op: int, spread, n_axes: int, axis_count):
 
 
 @register_jitable
-def link_cycles(l1_fills, l1_tiles, psums_in, spread, n_axes: int, axis_count, axis_link):
-    """Cycles the busiest link of any axis needs to carry its words (one network per operand,
-    the slowest bounds the layer). A line of axis a carries, per round and word of a PE's tile,
-    the different words of the PEs it reaches: r_a x prod r_b over the axes routed after a
-    (multicast copies cross it once); outputs' partial sums sent back add their share. Links of
-    ``axis_link`` words per cycle (inf: unbounded, 0 cycles)."""
-    slowest = 0.0
-    for op in range(3):
-        distinct = 1
-        for a in range(n_axes):
-            distinct = distinct * spread[1 + op][a]
-        for a in range(n_axes):
-            _, _, after = axis_hops(op, a, spread, n_axes, axis_count)
-            reached = spread[1 + op][a] * after
-            # divided by the float bandwidth first: a torch int64 / int64 would be float32
-            cycles = l1_fills[op] * l1_tiles[op] * reached / axis_link[a]
-            if op == 2:
-                cycles = cycles + psums_in * reached / (axis_link[a] * larger(distinct, 1))
-            slowest = larger(slowest, cycles)
-    return slowest
+def busiest_link(op: int, spread, n_axes: int, axis_count, axis_link):
+    """The largest, over the axes, of the words a line of the axis carries per round and word
+    of a PE's tile for operand ``op`` (r_a x prod r_b over the axes routed after a: a multicast
+    crosses it once) over the axis' link width ``axis_link[a]`` (inf: unbounded, 0)."""
+    busiest = 0.0
+    for a in range(n_axes):
+        _, _, after = axis_hops(op, a, spread, n_axes, axis_count)
+        busiest = larger(busiest, spread[1 + op][a] * after / axis_link[a])
+    return busiest
+
+
+@register_jitable
+def link_cycles(op: int, l1_fills, l1_tile, psums_in, distinct, busiest):
+    """Cycles the busiest link of operand ``op``'s network needs for its words: each of the
+    ``l1_fills`` rounds of a PE's ``l1_tile`` words, and for outputs the ``psums_in`` partial
+    sums sent back, their share per line (``distinct`` from ``mesh_hops``, ``busiest`` from
+    ``busiest_link``). One network per operand: the slowest of the three bounds the layer."""
+    if op != 2:
+        return busiest * (l1_fills * l1_tile)
+    # the float factor first: a torch int64 / int64 would be float32
+    return busiest * (l1_fills * l1_tile) + busiest * psums_in / larger(distinct, 1)
 
 
 @register_jitable

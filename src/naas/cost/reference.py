@@ -43,6 +43,11 @@ def mesh_spread(arch: Accelerator, mapping: Mapping) -> list[list[int]]:
     return spread
 
 
+def axis_links(arch: Accelerator) -> list[float]:
+    """Each axis' link width on a mesh, inf where unbounded (``naas.cost.noc``)."""
+    return [math.inf if a.link_words_per_cycle is None else a.link_words_per_cycle for a in arch.axes]
+
+
 def noc_energy_parts(arch: Accelerator, mapping: Mapping, energies: EnergyTable, op: int, l1_fills: int,
                      l1_tile: int, array_tile: int, l1_distinct: int, pes_used: int,
                      noc_words: int) -> dict[str, float]:
@@ -198,6 +203,7 @@ def evaluate_mapping(
     dram_words = 0
     l1_fill_counts = []
     l2_fill_counts = []
+    l1_distinct_counts = []
     noc_parts: dict[str, dict[str, float]] = {}
     for op, name in enumerate(OPERANDS):
         l1_tile, array_tile, l2_tile = tiles[name]
@@ -210,6 +216,7 @@ def evaluate_mapping(
         l2_fills = rules.fill_count(relevant2, bounds2, len(dims2), 0)
         l2_fill_counts.append(l2_fills)
         l1_distinct = rules.distinct_tiles(relevant1, bounds1, len(dims1), 0)
+        l1_distinct_counts.append(l1_distinct)
         l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2), 0)
         held = rules.held_run(relevance(op, dims0), bounds0, len(dims0)) if arch.hold_operands and op != 2 else 1
         counts = rules.operand_accesses(op, macs, pes_used, l1_tile, array_tile, l2_tile,
@@ -246,10 +253,13 @@ def evaluate_mapping(
         latency = rules.latency_cycles(compute_cycles, array_words, dram_words,
                                        arch.noc_words_per_cycle, arch.dram_words_per_cycle, fill_drain)
     if arch.noc_model == "mesh":
-        links = [math.inf if a.link_words_per_cycle is None else a.link_words_per_cycle for a in arch.axes]
-        o_psums = rules.psums_returned(l1_fill_counts[2], l1_distinct, tiles["O"][1])  # the loop ended on O
-        latency = max(latency, noc.link_cycles(l1_fill_counts, [tiles[n][0] for n in OPERANDS], o_psums,
-                                               mesh_spread(arch, mapping), len(arch.axes), len(arch.axes), links))
+        spread, n_axes = mesh_spread(arch, mapping), len(arch.axes)
+        for op, name in enumerate(OPERANDS):
+            distinct = noc.mesh_hops(op, spread, n_axes, n_axes)[2]
+            busiest = noc.busiest_link(op, spread, n_axes, n_axes, axis_links(arch))
+            psums_in = rules.psums_returned(l1_fill_counts[op], l1_distinct_counts[op], tiles[name][1])
+            latency = max(latency, noc.link_cycles(op, l1_fill_counts[op], tiles[name][0], psums_in, distinct,
+                                                   busiest))
     return LayerCost(
         energy_pj=energy,
         latency_cycles=latency,

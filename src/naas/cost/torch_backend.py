@@ -48,6 +48,7 @@ class DeviceTargets:
     any_port_model: bool       # whether any problem uses the port model, kept on the host
     any_hold: bool             # whether any problem's MACs hold their operands, kept on the host
     any_mesh: bool             # whether any problem's network is a mesh, kept on the host
+    any_links: bool            # whether any of those has an axis with a link width, kept on the host
 
     @property
     def problems(self) -> int:
@@ -75,7 +76,8 @@ def to_device(targets: Targets, device: torch.device | str) -> DeviceTargets:
                          largest_dim=int(targets.layer_dims.max()),
                          any_port_model=bool(targets.port_model.any()),
                          any_hold=bool(targets.hold_operands.any()),
-                         any_mesh=bool(targets.noc_mesh.any()))
+                         any_mesh=bool(targets.noc_mesh.any()),
+                         any_links=bool((targets.noc_mesh[:, None] & np.isfinite(targets.axis_link)).any()))
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_slots, nest_bounds, nest_relevant,
-        nest_wholly, uneven, (t.any_port_model, t.any_hold, t.any_mesh), [[None] * 8 for _ in range(3)],
+        nest_wholly, uneven, (t.any_port_model, t.any_hold, t.any_mesh, t.any_links), [[None] * 8 for _ in range(3)],
         [[None] * t.hw.axis_size.shape[0] for _ in range(4)], parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
