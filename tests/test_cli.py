@@ -45,6 +45,9 @@ def test_evaluate_table_json_and_mapping_round_trip(tmp_path, capsys):
     (["evaluate", "--network", "alexnet", "--arch", "eyeriss"], "unknown model 'alexnet'"),
     (["evaluate", "--network", "resnet50", "--arch", "eyeriss2"], "unknown design 'eyeriss2'"),
     (["evaluate", "--network", "missing.yaml", "--arch", "eyeriss"], "cannot read missing.yaml"),
+    (["map", "--network", "resnet18", "--arch", "eyeriss", "--seed", "-1"], "seed: must be a non-negative integer"),
+    (["search", "--network", "resnet18", "--budget", "eyeriss", "--workers", "-1", "--out", "never"],
+     "workers: must be >= 1, got -1"),
 ])
 def test_bad_input_is_one_line_without_traceback(args, message):
     result = run_cli(*args)

@@ -524,9 +524,19 @@ def _search_options(p: argparse.ArgumentParser) -> None:
                         "compiling takes minutes, once per run)")
 
 
+def _check_counts(args: argparse.Namespace) -> None:
+    """Seeds and worker counts, which argparse reads as any int, refused in naas's one-line form."""
+    if getattr(args, "seed", 0) < 0:
+        raise NaasError(f"seed: must be a non-negative integer, got {args.seed}")
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise NaasError(f"workers: must be >= 1, got {workers}; leave it out to use every core")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_counts(args)
         args.run(args)
     except NaasError as exc:
         print(f"naas: error: {exc}", file=sys.stderr)
