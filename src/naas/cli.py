@@ -384,7 +384,9 @@ def _write_json(doc: dict, target: str) -> None:
     if target == "-":
         print(text)
     else:
-        Path(target).write_text(text)
+        from naas.files import write_text_atomic
+
+        write_text_atomic(target, text)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,10 +25,16 @@ _UMASK = _process_umask()
 
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file renamed over it, with the mode an
-    ordinary new file would get (mkstemp's own is 0600 whatever the umask)."""
+    ordinary new file would get (mkstemp's own is 0600 whatever the umask). A path that cannot
+    be written is a one-line NaasError, and nothing is left behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise NaasError(f"{path}: is a folder; give a file path to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise NaasError(f"{path}: cannot write there ({exc.strerror}); give a writable path") from None
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, "w") as handle:
@@ -36,8 +42,10 @@ def write_text_atomic(path: str | Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise NaasError(f"{path}: cannot write ({exc.strerror}); give a writable path") from None
         raise
 
 
