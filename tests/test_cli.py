@@ -64,6 +64,10 @@ def test_a_mapping_that_does_not_fit_is_reported(tmp_path):
     assert result.returncode == 2
     assert "INVALID" in result.stdout and "L1 tile of W does not fit" in result.stdout
     assert result.stderr.startswith("naas: error: mapping:") and "Traceback" not in result.stderr
+    exported = run_cli("export", "--arch", "eyeriss", "--network", "resnet18", "--mapping", str(tmp_path / "m.yaml"),
+                       "--to", "timeloop", str(tmp_path / "tl"))
+    assert exported.returncode == 2 and "naas: error: mapping conv1: L1 tile of W does not fit" in exported.stderr
+    assert not (tmp_path / "tl").exists()  # nothing written for a mapping the peers would reject
 
 
 def test_map_searches_mappings_that_beat_the_greedy_default(tmp_path, capsys):

@@ -251,6 +251,10 @@ def _cmd_export(args: argparse.Namespace) -> None:
     design = resolve_accelerator(args.arch)
     network = resolve_network(args.network)
     mappings = network_mappings(network, design, load_mappings(args.mapping) if args.mapping else None)
+    ours = evaluate_network(network, design, mappings)
+    for name, cost in zip(ours.layer_names, ours.layers):
+        if not cost.valid:
+            raise NaasError(f"mapping {name}: {cost.reason}; the peers would reject it too, so nothing was exported")
     if args.to == "timeloop":
         from naas.report.timeloop import export_timeloop as export
     else:
@@ -262,7 +266,6 @@ def _cmd_export(args: argparse.Namespace) -> None:
             raise NaasError("export: --rescore runs ZigZag; use it with --to zigzag")
         from naas.report.zigzag import rescore_in_zigzag
 
-        ours = evaluate_network(network, design, mappings)
         theirs = {r["layer"]: r for r in rescore_in_zigzag(args.dir)}
         rows = []
         for name, cost in zip(ours.layer_names, ours.layers):
