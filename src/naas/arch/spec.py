@@ -59,6 +59,11 @@ class ArrayAxis:
         return self.parallel_dims + ("G",)
 
     @property
+    def link_width(self) -> float:
+        """``link_words_per_cycle``, inf where the links are unbounded."""
+        return float("inf") if self.link_words_per_cycle is None else self.link_words_per_cycle
+
+    @property
     def label(self) -> str:
         """'RKC12': the parallel dims and the size."""
         return f"{''.join(self.parallel_dims)}{self.size}"

@@ -78,7 +78,6 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
     (B, ...); its uneven cuts are ``lifts[lift_row, b]`` (None: even mappings)."""
     n_slots = spatial.shape[1]
     port_model, hold_operands = hw.port_model[k], hw.hold_operands[k]
-    has_links = hw.noc_mesh[k] and np.isfinite(hw.axis_link[k]).any()
     loops = np.empty((3, 8), np.int64)
     spread = np.empty((4, hw.axis_size.shape[1]), np.int64)
     nest_bounds = np.empty(24, np.int64)
@@ -103,7 +102,7 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
         if lifts is not None:
             uneven_loops(order[b], temporal[b], lifts[lift_row, b], uneven)
         total, cycles, code, arg = mapping_cost(hw, k, temporal[b], spatial[b], n_slots, nest_bounds, nest_relevant,
-                                                nest_wholly, uneven, (port_model, hold_operands, hw.noc_mesh[k], has_links), loops,
+                                                nest_wholly, uneven, (port_model, hold_operands, hw.noc_mesh[k], hw.mesh_links[k]), loops,
                                                 spread, parts)
         reason[b] = code
         reason_arg[b] = arg

@@ -5,8 +5,6 @@ It exists to be read and to hold the batched kernel to account; search never cal
 
 from __future__ import annotations
 
-import math
-
 from naas.arch.spec import Accelerator
 from naas.cost import noc, rules
 from naas.cost.energy import EnergyTable, energy_table
@@ -43,19 +41,14 @@ def mesh_spread(arch: Accelerator, mapping: Mapping) -> list[list[int]]:
     return spread
 
 
-def axis_links(arch: Accelerator) -> list[float]:
-    """Each axis' link width on a mesh, inf where unbounded (``naas.cost.noc``)."""
-    return [math.inf if a.link_words_per_cycle is None else a.link_words_per_cycle for a in arch.axes]
-
-
-def noc_energy_parts(arch: Accelerator, mapping: Mapping, energies: EnergyTable, op: int, l1_fills: int,
-                     l1_tile: int, array_tile: int, l1_distinct: int, pes_used: int,
+def noc_energy_parts(arch: Accelerator, spread: list[list[int]] | None, energies: EnergyTable, op: int,
+                     l1_fills: int, l1_tile: int, array_tile: int, l1_distinct: int, pes_used: int,
                      noc_words: int) -> dict[str, float]:
     """Operand ``op``'s network energy by part (``LayerCost.noc_breakdown_pj``): the flat price
-    of its ``noc_words``, or the mesh's wire per axis and reduction adds (``naas.cost.noc``)."""
-    if arch.noc_model == "flat":
+    of its ``noc_words``, or the mesh's wire per axis and reduction adds (``naas.cost.noc``;
+    ``spread`` from ``mesh_spread``, None for a flat network)."""
+    if spread is None:
         return {"flat": energies.noc_pj * noc_words}
-    spread = mesh_spread(arch, mapping)
     n_axes = len(arch.axes)
     psums_in = rules.psums_returned(l1_fills, l1_distinct, array_tile)
     parts = {}
@@ -205,6 +198,7 @@ def evaluate_mapping(
     l2_fill_counts = []
     l1_distinct_counts = []
     noc_parts: dict[str, dict[str, float]] = {}
+    spread = mesh_spread(arch, mapping) if arch.noc_model == "mesh" else None
     for op, name in enumerate(OPERANDS):
         l1_tile, array_tile, l2_tile = tiles[name]
         cut1, cut2 = cuts(mapping, op)
@@ -228,7 +222,7 @@ def evaluate_mapping(
         breakdown["L1"][name] = energies.l1_pj[op] * (counts[rules.L1_READS] + counts[rules.L1_WRITES])
         breakdown["L2"][name] = energies.l2_pj[op] * (counts[rules.L2_READS] + counts[rules.L2_WRITES])
         breakdown["DRAM"][name] = energies.dram_pj * (counts[rules.DRAM_READS] + counts[rules.DRAM_WRITES])
-        for part, pj in noc_energy_parts(arch, mapping, energies, op, l1_fills, l1_tile, array_tile, l1_distinct,
+        for part, pj in noc_energy_parts(arch, spread, energies, op, l1_fills, l1_tile, array_tile, l1_distinct,
                                          pes_used, counts[rules.NOC_WORDS]).items():
             noc_parts.setdefault(part, {})[name] = pj
         breakdown["NoC"][name] = sum(noc_parts[part][name] for part in noc_parts)
@@ -252,11 +246,11 @@ def evaluate_mapping(
     else:
         latency = rules.latency_cycles(compute_cycles, array_words, dram_words,
                                        arch.noc_words_per_cycle, arch.dram_words_per_cycle, fill_drain)
-    if arch.noc_model == "mesh":
-        spread, n_axes = mesh_spread(arch, mapping), len(arch.axes)
+    if spread is not None:
+        n_axes, links = len(arch.axes), [a.link_width for a in arch.axes]
         for op, name in enumerate(OPERANDS):
             distinct = noc.mesh_hops(op, spread, n_axes, n_axes)[2]
-            busiest = noc.busiest_link(op, spread, n_axes, n_axes, axis_links(arch))
+            busiest = noc.busiest_link(op, spread, n_axes, n_axes, links)
             psums_in = rules.psums_returned(l1_fill_counts[op], l1_distinct_counts[op], tiles[name][1])
             latency = max(latency, noc.link_cycles(op, l1_fill_counts[op], tiles[name][0], psums_in, distinct,
                                                    busiest))

@@ -62,8 +62,7 @@ FIELDS: tuple[TargetField, ...] = (
                 lambda layer, arch, e: [a.size for a in arch.axes], pad=1),
     TargetField("axis_link", np.float64, AXES, "words/cycle", "each link's bandwidth along each axis, per operand "
                 "network, on a mesh (inf: unbounded)",
-                lambda layer, arch, e: [np.inf if a.link_words_per_cycle is None else a.link_words_per_cycle
-                                        for a in arch.axes], pad=np.inf),
+                lambda layer, arch, e: [a.link_width for a in arch.axes], pad=np.inf),
     TargetField("axis_count", np.int64, None, "axes", "the array's own axes (the first of the padded width)",
                 lambda layer, arch, e: len(arch.axes)),
     TargetField("l1_words", np.int64, 3, "words", "per-PE buffer per operand (W, I, O)",
@@ -81,6 +80,9 @@ FIELDS: tuple[TargetField, ...] = (
                 lambda layer, arch, e: e.noc_pj),
     TargetField("noc_mesh", np.bool_, None, "", "the network is priced as a mesh (naas.cost.noc), else flat",
                 lambda layer, arch, e: arch.noc_model == "mesh"),
+    TargetField("mesh_links", np.bool_, None, "", "a mesh with an axis of bounded link width (noc.link_cycles "
+                "applies)", lambda layer, arch, e: arch.noc_model == "mesh" and any(
+                    a.link_words_per_cycle is not None for a in arch.axes)),
     TargetField("e_hop", np.float64, None, "pJ/word", "one word over one PE pitch of wire (mesh)",
                 lambda layer, arch, e: e.hop_pj),
     TargetField("e_add", np.float64, None, "pJ/add", "one partial-sum add of a spatial reduction (mesh)",

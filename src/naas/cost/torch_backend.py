@@ -77,7 +77,7 @@ def to_device(targets: Targets, device: torch.device | str) -> DeviceTargets:
                          any_port_model=bool(targets.port_model.any()),
                          any_hold=bool(targets.hold_operands.any()),
                          any_mesh=bool(targets.noc_mesh.any()),
-                         any_links=bool((targets.noc_mesh[:, None] & np.isfinite(targets.axis_link)).any()))
+                         any_links=bool(targets.mesh_links.any()))
 
 
 @dataclass(frozen=True)

@@ -35,28 +35,28 @@ def _network_utilization(cost: NetworkCost) -> float:
     return busy / cost.latency_cycles if cost.latency_cycles else 0.0
 
 
+def _summed(per_layer: list[dict[str, dict[str, float]]], repeats: tuple[int, ...],
+            out: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """``out`` plus each layer's {part: {operand: pJ}} times its repeat count."""
+    for parts, r in zip(per_layer, repeats):
+        for part, per_op in parts.items():
+            for op, e in per_op.items():
+                out.setdefault(part, {}).setdefault(op, 0.0)
+                out[part][op] += e * r
+    return out
+
+
 def energy_breakdown(cost: NetworkCost) -> dict[str, dict[str, float]]:
     """Network energy (pJ) per level and operand, with the MACs under 'MAC'."""
-    out: dict[str, dict[str, float]] = {"MAC": {"-": 0.0}}
-    for c, r in zip(cost.layers, cost.repeats):
-        out["MAC"]["-"] += c.mac_energy_pj * r
-        for level in ENERGY_LEVELS:
-            for op, e in c.energy_breakdown_pj.get(level, {}).items():
-                out.setdefault(level, {}).setdefault(op, 0.0)
-                out[level][op] += e * r
-    return out
+    macs = sum(c.mac_energy_pj * r for c, r in zip(cost.layers, cost.repeats))
+    levels = [{level: c.energy_breakdown_pj.get(level, {}) for level in ENERGY_LEVELS} for c in cost.layers]
+    return _summed(levels, cost.repeats, {"MAC": {"-": macs}})
 
 
 def noc_breakdown(cost: NetworkCost) -> dict[str, dict[str, float]]:
     """Network energy (pJ) per part (``LayerCost.noc_breakdown_pj``: each array axis and the
     reduction adds of a mesh, or 'flat') and operand, summed over the layers."""
-    out: dict[str, dict[str, float]] = {}
-    for c, r in zip(cost.layers, cost.repeats):
-        for part, per_op in (c.noc_breakdown_pj or {}).items():
-            for op, e in per_op.items():
-                out.setdefault(part, {}).setdefault(op, 0.0)
-                out[part][op] += e * r
-    return out
+    return _summed([c.noc_breakdown_pj or {} for c in cost.layers], cost.repeats, {})
 
 
 def noc_breakdown_table(cost: NetworkCost) -> str:
