@@ -1,6 +1,6 @@
 """Where a full search's seconds go.
 
-    python -m benchmarks.search_profile [--generations 5]
+    python -m benchmarks.search_profile [--generations 5] [--covariance separable|full]
 
 1. The light-weight NAAS search (Eyeriss budget, three mobile networks) for a few generations
    in-process with a checkpoint, under cProfile: the compiled inner searches against the
@@ -8,7 +8,8 @@
    checkpoint and journal written).
 2. Inside the compiled call, each stage timed alone on one thread over that search's own
    problems, per mapping evaluation: normals, sampling, the CMA-ES update, the
-   eigendecomposition (per generation: one every ``eigen_every``), decoding and the cost model.
+   eigendecomposition (full covariance only; per generation: one every ``eigen_every``),
+   decoding and the cost model.
    Their sum against the measured kernel rate says what the parallel loop and the bookkeeping
    (best-so-far, stall counters) add.
 3. What a process pool would ship per generation: pickled task and result bytes.
@@ -35,6 +36,7 @@ from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, _score_task, search_accelerator
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
 from naas.search.mapping_encoding import DIVISOR_TABLE, IMPORTANCE, base_genes, decode_candidate, decode_mappings
+from naas.search.mapping_search import COVARIANCES, MappingSearchConfig
 from naas.search.rng_kernel import fill_normal, seed_state
 from naas.workload import zoo_network
 
@@ -61,18 +63,18 @@ def _time_normals(n, popsize, generations):
 
 
 @numba.njit(cache=True)
-def _time_sample(n, popsize, generations):
+def _time_sample(n, popsize, generations, separable):
     z = np.random.standard_normal((popsize, n))
     y, x = np.empty((popsize, n)), np.empty((popsize, n))
     rows, mean, root = np.eye(n), np.full(n, 0.5), np.ones(n)
     for _ in range(generations):
-        cma_sample(mean, 0.25, rows, root, z, y, x)
+        cma_sample(mean, 0.25, rows, root, z, y, x, separable)
     return x[0, 0]
 
 
 @numba.njit(cache=True)
-def _time_update(n, popsize, generations, with_eigh):
-    constants = cma_constants(n, popsize)
+def _time_update(n, popsize, generations, separable, with_eigh):
+    constants = cma_constants(n, popsize, separable)
     if not with_eigh:  # never reach the decomposition's generation
         constants = constants[:9] + (1 << 40,)
     mu = constants[1]
@@ -86,7 +88,7 @@ def _time_update(n, popsize, generations, with_eigh):
     fitness = np.random.random(popsize)
     for _ in range(generations):
         sigma, generation = cma_update(mean, sigma, generation, cov, p_sigma, p_c, rows, root, y, fitness,
-                                       weights, constants, y_sel, scratch)
+                                       weights, constants, y_sel, scratch, separable)
     return sigma
 
 
@@ -114,11 +116,14 @@ def _per_eval_us(seconds: float, evaluations: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--generations", type=int, default=5)
+    parser.add_argument("--covariance", choices=COVARIANCES, default=MappingSearchConfig.covariance)
     args = parser.parse_args()
+    separable = args.covariance == "separable"
     networks = [zoo_network(n) for n in NETWORKS]
     hand = baseline("eyeriss")
     space = ArchSpace(Budget.of(hand), max_axes=2)
-    config = ArchSearchConfig(generations=args.generations)
+    config = ArchSearchConfig(generations=args.generations,
+                              mapping=MappingSearchConfig(covariance=args.covariance))
     search_accelerator(networks, space, ArchSearchConfig(popsize=2, generations=1))  # compile, warm caches
     with tempfile.TemporaryDirectory() as folder:
         profile = cProfile.Profile()
@@ -150,14 +155,19 @@ def main() -> None:
     generations = 2000
     evaluations = generations * popsize
     stages = {}
-    for label, fn, extra in (("normals", _time_normals, ()), ("sampling", _time_sample, ()),
-                             ("CMA-ES update", _time_update, (False,)),
-                             ("update + eigendecompositions", _time_update, (True,))):
+    timed = [("normals", _time_normals, ()), ("sampling", _time_sample, (separable,))]
+    if separable:  # no eigendecomposition: D is the square root of the diagonal, renewed every update
+        timed.append(("CMA-ES update", _time_update, (True, True)))
+    else:
+        timed += [("CMA-ES update", _time_update, (False, False)),
+                  ("update + eigendecompositions", _time_update, (False, True))]
+    for label, fn, extra in timed:
         fn(n, popsize, 10, *extra)  # compile
         start = time.perf_counter()
         fn(n, popsize, generations, *extra)
         stages[label] = _per_eval_us(time.perf_counter() - start, evaluations)
-    stages["eigendecompositions"] = stages.pop("update + eigendecompositions") - stages["CMA-ES update"]
+    if not separable:
+        stages["eigendecompositions"] = stages.pop("update + eigendecompositions") - stages["CMA-ES update"]
     genes = np.clip(rng.normal(0.5, 0.25, (targets.problems, popsize, n)), 0, 1)
     decode_args = (genes, targets, *DIVISOR_TABLE)
     _time_decode(*decode_args, 1)
@@ -172,7 +182,7 @@ def main() -> None:
     stages["cost model"] = _per_eval_us(time.perf_counter() - start, 3 * genes.shape[0] * popsize)
     kernel_us = cumulative["compiled inner searches"] * threads / result.evaluations * 1e6
     print(f"\n## inside the compiled call: each stage alone on one thread, microseconds per mapping evaluation "
-          f"({targets.problems} problems of one generation; gene width {n})\n")
+          f"({targets.problems} problems of one generation; gene width {n}; {args.covariance} covariance)\n")
     print("| stage | us per evaluation | share of the stages |\n|---|---|---|")
     total = sum(stages.values())
     for label, us in stages.items():

@@ -25,20 +25,25 @@ FAST_MAPPING = MappingSearchConfig(popsize=12, generations=25)
 FAST_ARCH = ArchSearchConfig(popsize=6, generations=3, mapping=FAST_MAPPING)
 
 
-def test_batched_cmaes_solves_independent_ellipsoids():
+@pytest.mark.parametrize("separable", [False, True])
+def test_batched_cmaes_solves_independent_ellipsoids(separable):
     rng = np.random.default_rng(0)
     n = 10
-    es = BatchedCMA.start(np.full((3, n), 2.0), 0.5, rng.spawn(3))
+    es = BatchedCMA.start(np.full((3, n), 2.0), 0.5, rng.spawn(3), separable=separable)
     scales = 10 ** (3 * np.arange(n) / (n - 1)) * np.array([1.0, 2.0, 4.0])[:, None]
     for _ in range(400):
         x = es.ask()
         es.tell(np.sum(scales[:, None, :] * x**2, axis=2))
     assert np.all(np.abs(es.mean) < 1e-4)
+    if separable:  # sep-CMA-ES learns the diagonal only
+        assert np.count_nonzero(es.cov - np.diagonal(es.cov, 0, 1, 2)[:, :, None] * np.eye(n)) == 0
 
 
-def test_compiled_cma_update_equals_the_batched_optimiser_on_the_same_samples():
+@pytest.mark.parametrize("separable", [False, True])
+def test_compiled_cma_update_equals_the_batched_optimiser_on_the_same_samples(separable):
     """The compiled per-problem step and BatchedCMA are one rule: fed the same samples and
-    fitness, their states agree for many generations, eigendecompositions included."""
+    fitness, their states agree for many generations, eigendecompositions included (full and
+    separable covariance)."""
     import numba
 
     from naas.search import cma_kernel
@@ -46,8 +51,8 @@ def test_compiled_cma_update_equals_the_batched_optimiser_on_the_same_samples():
     cma_constants, cma_update, cma_weights = (numba.njit(f) for f in (
         cma_kernel.cma_constants, cma_kernel.cma_update, cma_kernel.cma_weights))
     n, popsize = 12, 10
-    es = BatchedCMA.start(np.full((1, n), 0.3), 0.4, [np.random.default_rng(5)], popsize)
-    constants = cma_constants(n, popsize)
+    es = BatchedCMA.start(np.full((1, n), 0.3), 0.4, [np.random.default_rng(5)], popsize, separable)
+    constants = cma_constants(n, popsize, separable)
     weights = np.empty(constants[1])
     cma_weights(constants[1], weights)
     mean, cov, p_sigma, p_c = np.full(n, 0.3), np.eye(n), np.zeros(n), np.zeros(n)
@@ -59,7 +64,7 @@ def test_compiled_cma_update_equals_the_batched_optimiser_on_the_same_samples():
         y = es._last_y[0].copy()
         es.tell(fitness[None])
         sigma, generation = cma_update(mean, sigma, generation, cov, p_sigma, p_c, eig_rows, eig_sqrt, y,
-                                       fitness, weights, constants, y_sel, scratch)
+                                       fitness, weights, constants, y_sel, scratch, separable)
     assert generation == es.generation
     for ours, theirs in ((mean, es.mean[0]), (cov, es.cov[0]), (p_sigma, es.p_sigma[0]), (p_c, es.p_c[0]),
                          (sigma, es.sigma[0])):

@@ -28,7 +28,7 @@ from naas.workload.network import Network
 
 
 #: Bumped whenever the inner search scores a design differently for the same seed.
-INNER_SEARCH_VERSION = 2
+INNER_SEARCH_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,8 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
         if settings[name] == default:
             del settings[name]
     return {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings,
-            # the compiled inner search (own random streams, own gene widths) scores designs
-            # differently from the batched one before it: its checkpoints do not mix with theirs
+            # an inner search that scores designs differently for the same seed (v2: compiled, own
+            # random streams and gene widths; v3: sep-CMA-ES) does not mix checkpoints with earlier ones
             "inner_search": INNER_SEARCH_VERSION}
 
 

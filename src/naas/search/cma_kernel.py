@@ -21,9 +21,12 @@ _MAX_SWEEPS = 30
 
 
 @register_jitable
-def cma_constants(n, popsize):
+def cma_constants(n, popsize, separable=False):
     """(lambda, mu, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every) for dimension
-    ``n``; ``popsize`` 0 takes the default 4 + floor(3 ln n)."""
+    ``n``; ``popsize`` 0 takes the default 4 + floor(3 ln n). ``separable``: the learning rates
+    of sep-CMA-ES, which adapts the diagonal of C only (Ros and Hansen, "A Simple Modification
+    in CMA-ES Achieving Linear Time and Space Complexity", PPSN 2008): n/3 fewer parameters to
+    learn, so c_1 and c_mu scale by (n + 2) / 3."""
     lam = popsize if popsize > 0 else 4 + int(3 * np.log(n))
     mu = lam // 2
     weights = np.empty(mu)
@@ -34,6 +37,9 @@ def cma_constants(n, popsize):
     c_c = (4 + mu_eff / n) / (n + 4 + 2 * mu_eff / n)
     c_1 = 2 / ((n + 1.3) ** 2 + mu_eff)
     c_mu = min(1 - c_1, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff))
+    if separable:
+        c_1 = min(1.0, c_1 * (n + 2) / 3)
+        c_mu = min(1 - c_1, c_mu * (n + 2) / 3)
     chi_n = np.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
     # Lazy eigendecomposition (the tutorial's B.2): C changes little per generation, so
     # re-decomposing every lambda / ((c1 + cmu) n 10) generations keeps O(n^2) per sample.
@@ -53,10 +59,17 @@ def cma_weights(mu, out):
 
 
 @register_jitable
-def cma_sample(mean, sigma, eig_rows, eig_sqrt, z, y, x):
+def cma_sample(mean, sigma, eig_rows, eig_sqrt, z, y, x, separable=False):
     """Candidates from standard normals ``z`` (P, n): y = B D z and x = mean + sigma y, where
-    row i of ``eig_rows`` is the i-th eigenvector of C and ``eig_sqrt`` its sqrt eigenvalue."""
+    row i of ``eig_rows`` is the i-th eigenvector of C and ``eig_sqrt`` its sqrt eigenvalue
+    (``separable``: C is diagonal, B the identity, and y = D z)."""
     pop, n = z.shape
+    if separable:
+        for p in range(pop):
+            for j in range(n):
+                y[p, j] = eig_sqrt[j] * z[p, j]
+                x[p, j] = mean[j] + sigma * y[p, j]
+        return
     for p in range(pop):
         for j in range(n):
             y[p, j] = 0.0
@@ -70,10 +83,12 @@ def cma_sample(mean, sigma, eig_rows, eig_sqrt, z, y, x):
 
 @register_jitable
 def cma_update(mean, sigma, generation, cov, p_sigma, p_c, eig_rows, eig_sqrt, y, fitness, weights,
-               constants, y_sel, scratch):
+               constants, y_sel, scratch, separable=False):
     """Move every part of the state from the fitness (minimised) of the candidates sampled as
     ``y``; returns the new (sigma, generation). ``y_sel`` (mu, n) and ``scratch`` (3, n, n) are
-    work space. The eigendecomposition is renewed every ``eigen_every`` generations."""
+    work space. The eigendecomposition is renewed every ``eigen_every`` generations;
+    ``separable`` (``constants`` from ``cma_constants(..., separable=True)``) updates the
+    diagonal of C only, whose eigenbasis stays the identity."""
     _, mu, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every = constants
     n = mean.shape[0]
     order = np.argsort(fitness, kind="mergesort")
@@ -89,15 +104,19 @@ def cma_update(mean, sigma, generation, cov, p_sigma, p_c, eig_rows, eig_sqrt, y
         mean[j] += sigma * y_w[j]
     # C^{-1/2} y_w = B D^{-1} B^T y_w
     inv_sqrt_y = scratch[0, 1]
-    for j in range(n):
-        inv_sqrt_y[j] = 0.0
-    for i in range(n):
-        rotated = 0.0
+    if separable:
         for j in range(n):
-            rotated += eig_rows[i, j] * y_w[j]
-        rotated /= eig_sqrt[i]
+            inv_sqrt_y[j] = y_w[j] / eig_sqrt[j]
+    else:
         for j in range(n):
-            inv_sqrt_y[j] += eig_rows[i, j] * rotated
+            inv_sqrt_y[j] = 0.0
+        for i in range(n):
+            rotated = 0.0
+            for j in range(n):
+                rotated += eig_rows[i, j] * y_w[j]
+            rotated /= eig_sqrt[i]
+            for j in range(n):
+                inv_sqrt_y[j] += eig_rows[i, j] * rotated
     step = np.sqrt(c_sigma * (2 - c_sigma) * mu_eff)
     norm_ps = 0.0
     for j in range(n):
@@ -110,6 +129,15 @@ def cma_update(mean, sigma, generation, cov, p_sigma, p_c, eig_rows, eig_sqrt, y
     for j in range(n):
         p_c[j] = (1 - c_c) * p_c[j] + step * y_w[j]
     decay = 1 - c_1 - c_mu + (1 - h_sigma) * c_1 * c_c * (2 - c_c)
+    sigma = min(sigma * np.exp((c_sigma / d_sigma) * (norm_ps / chi_n - 1)), MAX_SIGMA)
+    if separable:
+        for a in range(n):
+            c = decay * cov[a, a] + c_1 * p_c[a] * p_c[a]
+            for k in range(mu):
+                c += c_mu * weights[k] * y_sel[k, a] * y_sel[k, a]
+            cov[a, a] = c
+            eig_sqrt[a] = np.sqrt(c if c > 1e-20 else 1e-20)
+        return sigma, generation
     for a in range(n):
         for b in range(a, n):
             cov[a, b] = decay * cov[a, b] + c_1 * p_c[a] * p_c[b]
@@ -119,7 +147,6 @@ def cma_update(mean, sigma, generation, cov, p_sigma, p_c, eig_rows, eig_sqrt, y
                 cov[a, b] += w * y_sel[k, b]
         for b in range(a + 1, n):
             cov[b, a] = cov[a, b]
-    sigma = min(sigma * np.exp((c_sigma / d_sigma) * (norm_ps / chi_n - 1)), MAX_SIGMA)
     if generation % eigen_every == 0:
         eigh_update(cov, eig_rows, eig_sqrt, scratch[1], scratch[2])
     return sigma, generation

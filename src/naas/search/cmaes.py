@@ -7,6 +7,9 @@ Running K problems as stacked arrays (K, n) and (K, n, n) makes one generation o
 layer's mapping search a handful of numpy calls instead of K Python-level optimiser steps;
 benchmarks/optimizer_overhead.py measures the difference against the `cmaes` package.
 
+``separable`` runs sep-CMA-ES instead (Ros and Hansen, PPSN 2008): C stays diagonal, with the
+learning rates of ``cma_kernel.cma_constants(..., separable=True)``, so a sample costs O(n).
+
 The state is numpy arrays with one numpy generator per problem, or torch tensors on one device
 with one torch generator, so that a whole search can stay on a GPU; ``ask`` and ``tell`` are
 written once for both array modules (``xp``).
@@ -46,13 +49,15 @@ class CMAParams:
     c_mu: float
     chi_n: float
     eigen_every: int
+    separable: bool = False
 
     @classmethod
-    def default(cls, n: int, popsize: int | None = None) -> "CMAParams":
-        lam, mu, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every = cma_constants(n, popsize or 0)
+    def default(cls, n: int, popsize: int | None = None, separable: bool = False) -> "CMAParams":
+        lam, mu, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every = cma_constants(n, popsize or 0,
+                                                                                            separable)
         weights = np.empty(mu)
         cma_weights(mu, weights)
-        return cls(lam, mu, weights, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every)
+        return cls(lam, mu, weights, mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n, eigen_every, separable)
 
 
 @dataclass
@@ -73,12 +78,13 @@ class BatchedCMA:
     _last_y: np.ndarray | None = None
 
     @classmethod
-    def start(cls, mean: Any, sigma: float, rngs: Any, popsize: int | None = None) -> "BatchedCMA":
+    def start(cls, mean: Any, sigma: float, rngs: Any, popsize: int | None = None,
+              separable: bool = False) -> "BatchedCMA":
         """A numpy ``mean`` (K, n) takes one generator per problem, so that a problem's samples
         do not depend on which other problems share the batch (the same search gives the same
         result on any executor); a torch ``mean`` takes one torch generator on its device."""
         k, n = mean.shape
-        params = CMAParams.default(n, popsize)
+        params = CMAParams.default(n, popsize, separable)
         if array_module(mean) is np:
             rngs = list(rngs)
             if len(rngs) != k:
@@ -104,9 +110,17 @@ class BatchedCMA:
 
     def _decompose(self) -> None:
         xp = array_module(self.cov)
+        if self.params.separable:  # C diagonal: its eigenbasis is the identity
+            diagonal = xp.diagonal(self.cov, 0, 1, 2)
+            self._eig_vectors = xp.zeros_like(self.cov) + xp.eye(self.shape[1], dtype=self.cov.dtype, **self._device())
+            self._eig_sqrt = xp.sqrt(xp.where(diagonal > 1e-20, diagonal, 1e-20))
+            return
         eig_values, eig_vectors = xp.linalg.eigh(self.cov)
         self._eig_vectors = eig_vectors
         self._eig_sqrt = xp.sqrt(xp.where(eig_values > 1e-20, eig_values, 1e-20))
+
+    def _device(self) -> dict:
+        return {} if array_module(self.cov) is np else {"device": self.cov.device}
 
     def _standard_normal(self) -> Any:
         k, n = self.shape
@@ -122,7 +136,10 @@ class BatchedCMA:
             self._decompose()
         xp = array_module(self.mean)
         z = self._standard_normal()
-        y = xp.matmul(z * self._eig_sqrt[:, None, :], xp.swapaxes(self._eig_vectors, 1, 2))
+        if self.params.separable:
+            y = z * self._eig_sqrt[:, None, :]
+        else:
+            y = xp.matmul(z * self._eig_sqrt[:, None, :], xp.swapaxes(self._eig_vectors, 1, 2))
         self._last_y = y
         return self.mean[:, None, :] + self.sigma[:, None, None] * y
 
@@ -138,8 +155,11 @@ class BatchedCMA:
         y_w = xp.matmul(p.weights, y_sel)
         self.mean = self.mean + self.sigma[:, None] * y_w
         # C^{-1/2} y_w = B D^{-1} B^T y_w
-        rotated = xp.matmul(y_w[:, None, :], self._eig_vectors)[:, 0] / self._eig_sqrt
-        inv_sqrt_y = xp.matmul(self._eig_vectors, rotated[:, :, None])[:, :, 0]
+        if p.separable:
+            inv_sqrt_y = y_w / self._eig_sqrt
+        else:
+            rotated = xp.matmul(y_w[:, None, :], self._eig_vectors)[:, 0] / self._eig_sqrt
+            inv_sqrt_y = xp.matmul(self._eig_vectors, rotated[:, :, None])[:, :, 0]
         self.p_sigma = (1 - p.c_sigma) * self.p_sigma + np.sqrt(p.c_sigma * (2 - p.c_sigma) * p.mu_eff) * inv_sqrt_y
         norm_ps = xp.linalg.norm(self.p_sigma, axis=1)
         self.generation += 1
@@ -147,14 +167,19 @@ class BatchedCMA:
         h_sigma = (norm_ps / np.sqrt(1 - (1 - p.c_sigma) ** (2 * self.generation))
                    < (1.4 + 2 / (n + 1)) * p.chi_n) * xp.ones_like(norm_ps)
         self.p_c = (1 - p.c_c) * self.p_c + (h_sigma * np.sqrt(p.c_c * (2 - p.c_c) * p.mu_eff))[:, None] * y_w
-        rank_mu = xp.matmul(xp.swapaxes(y_sel * p.weights[None, :, None], 1, 2), y_sel)
-        rank_one = self.p_c[:, :, None] * self.p_c[:, None, :]
         decay = 1 - p.c_1 - p.c_mu + (1 - h_sigma) * p.c_1 * p.c_c * (2 - p.c_c)
-        self.cov = decay[:, None, None] * self.cov + p.c_1 * rank_one + p.c_mu * rank_mu
-        self.cov = 0.5 * (self.cov + xp.swapaxes(self.cov, 1, 2))
+        if p.separable:
+            rank_mu = xp.matmul(p.weights, y_sel * y_sel)
+            diagonal = decay[:, None] * xp.diagonal(self.cov, 0, 1, 2) + p.c_1 * self.p_c**2 + p.c_mu * rank_mu
+            self.cov = diagonal[:, :, None] * xp.eye(n, dtype=self.cov.dtype, **self._device())
+        else:
+            rank_mu = xp.matmul(xp.swapaxes(y_sel * p.weights[None, :, None], 1, 2), y_sel)
+            rank_one = self.p_c[:, :, None] * self.p_c[:, None, :]
+            self.cov = decay[:, None, None] * self.cov + p.c_1 * rank_one + p.c_mu * rank_mu
+            self.cov = 0.5 * (self.cov + xp.swapaxes(self.cov, 1, 2))
         self.sigma = self.sigma * xp.exp((p.c_sigma / p.d_sigma) * (norm_ps / p.chi_n - 1))
         self.sigma = xp.where(self.sigma < MAX_SIGMA, self.sigma, MAX_SIGMA)
-        if self.generation % p.eigen_every == 0:
+        if p.separable or self.generation % p.eigen_every == 0:
             self._decompose()
         self._last_y = None
 
@@ -166,7 +191,7 @@ class BatchedCMA:
         return {
             "mean": self.mean.tolist(), "sigma": self.sigma.tolist(), "cov": self.cov.tolist(),
             "p_sigma": self.p_sigma.tolist(), "p_c": self.p_c.tolist(), "generation": self.generation,
-            "popsize": self.params.popsize, "eig_vectors": self._eig_vectors.tolist(),
+            "popsize": self.params.popsize, "separable": self.params.separable, "eig_vectors": self._eig_vectors.tolist(),
             "eig_sqrt": self._eig_sqrt.tolist(), "rngs": [r.bit_generator.state for r in self.rngs],
         }
 
@@ -180,7 +205,7 @@ class BatchedCMA:
         mean = np.array(state["mean"], dtype=np.float64)
         es = cls(mean=mean, sigma=np.array(state["sigma"]), cov=np.array(state["cov"]),
                  p_sigma=np.array(state["p_sigma"]), p_c=np.array(state["p_c"]),
-                 params=CMAParams.default(mean.shape[1], state["popsize"]), rngs=rngs,
+                 params=CMAParams.default(mean.shape[1], state["popsize"], state.get("separable", False)), rngs=rngs,
                  generation=state["generation"])
         es._eig_vectors = np.array(state["eig_vectors"])
         es._eig_sqrt = np.array(state["eig_sqrt"])

@@ -35,7 +35,7 @@ def _objective_value(objective, energy_pj, latency_cycles, valid):
 
 @numba.njit(cache=True, nogil=True)
 def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0, tolerance, patience, objective,
-                div_offsets, div_values, best):
+                separable, div_offsets, div_values, best):
     """Problem k's search of ``targets`` (``naas.cost.target.Targets``); ``lifts``
     (1, popsize, 3, 2) work space for uneven mappings or None for even ones, ``best`` the
     ``search_compiled`` outputs it writes its row of. Returns the generations it ran."""
@@ -43,7 +43,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     n_slots = targets.slot_count[k]
     lift_start = base_genes(encoding)[1] + n_slots
     n = lift_start + (0 if lifts is None else LIFT_GENES)
-    constants = cma_constants(n, popsize)
+    constants = cma_constants(n, popsize, separable)
     mu = constants[1]
     weights = np.empty(mu)
     cma_weights(mu, weights)
@@ -83,7 +83,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     ran = 0
     for g in range(generations):
         fill_normal(state, normals)
-        cma_sample(mean, sigma, eig_rows, eig_sqrt, z, y, x)
+        cma_sample(mean, sigma, eig_rows, eig_sqrt, z, y, x, separable)
         for p in range(popsize):
             penalty = 0.0
             for j in range(n):
@@ -104,7 +104,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
                 gen_value = value
                 pick = p
         sigma, cma_generation = cma_update(mean, sigma, cma_generation, cov, p_sigma, p_c, eig_rows, eig_sqrt,
-                                           y, fitness, weights, constants, y_sel, scratch)
+                                           y, fitness, weights, constants, y_sel, scratch, separable)
         if gen_value < best_so_far:
             best_temporal[k] = temporal[pick]
             best_order[k] = order[pick]
@@ -130,19 +130,21 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _search_all(targets, seeds, encoding, lift_buffers, popsize, generations, sigma0, tolerance, patience,
-                objective, div_offsets, div_values, best, ran):
+                objective, separable, div_offsets, div_values, best, ran):
     for k in numba.prange(seeds.shape[0]):
         if lift_buffers is None:
             ran[k] = _search_one(k, targets, seeds[k], encoding, None, popsize, generations, sigma0, tolerance,
-                                 patience, objective, div_offsets, div_values, best)
+                                 patience, objective, separable, div_offsets, div_values, best)
         else:
             ran[k] = _search_one(k, targets, seeds[k], encoding, lift_buffers[k:k + 1], popsize, generations,
-                                 sigma0, tolerance, patience, objective, div_offsets, div_values, best)
+                                 sigma0, tolerance, patience, objective, separable, div_offsets, div_values, best)
 
 
 def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: bool, popsize: int,
-                    generations: int, sigma0: float, tolerance: float, patience: int, objective: str) -> dict:
-    """Run every problem's search; ``seeds`` (K,) uint64 is each problem's stream. Returns the
+                    generations: int, sigma0: float, tolerance: float, patience: int, objective: str,
+                    separable: bool = False) -> dict:
+    """Run every problem's search; ``seeds`` (K,) uint64 is each problem's stream;
+    ``separable`` runs sep-CMA-ES (a diagonal covariance, ``naas.search.cma_kernel``). Returns the
     best mapping and cost of each problem, the generations each ran and the (generations, K)
     history of the best objective so far."""
     k = targets.problems
@@ -165,7 +167,8 @@ def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: 
     try:
         _search_all(targets, np.ascontiguousarray(seeds, dtype=np.uint64), encoding,
                     np.zeros((k, popsize, 3, 2), dtype=np.int64) if uneven else None, popsize, generations,
-                    float(sigma0), float(tolerance), int(patience), OBJECTIVES.index(objective), *DIVISOR_TABLE,
+                    float(sigma0), float(tolerance), int(patience), OBJECTIVES.index(objective), bool(separable),
+                    *DIVISOR_TABLE,
                     best, out["generations"])
     finally:
         numba.set_parallel_chunksize(chunk)

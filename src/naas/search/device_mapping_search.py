@@ -77,7 +77,7 @@ def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: in
     k, n = targets.problems, gene_count(targets.n_slots, encoding)
     generator = torch.Generator(device=device).manual_seed(seed)
     es = BatchedCMA.start(torch.full((k, n), 0.5, dtype=torch.float64, device=device), config.sigma0,
-                          generator, config.popsize)
+                          generator, config.popsize, config.covariance == "separable")
     rows = torch.arange(k, device=device)
     inf = torch.tensor(float("inf"), dtype=torch.float64, device=device)
     unset = torch.full((k,), float("inf"), dtype=torch.float64, device=device)

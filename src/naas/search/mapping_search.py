@@ -21,6 +21,8 @@ from naas.search.objective import check_objective, check_search_sizes
 from naas.workload.layer import Layer
 
 BACKENDS = ("numba", "torch")
+#: the covariance each mapping search's CMA-ES learns: its diagonal (sep-CMA-ES) or all of it
+COVARIANCES = ("separable", "full")
 #: --compile's choices as ``MappingSearchConfig.compile`` values
 COMPILE_CHOICES = {"auto": None, "on": True, "off": False}
 
@@ -37,6 +39,10 @@ class MappingSearchConfig:
     #: stop once no problem improved its best by more than this fraction for `patience` gens
     tolerance: float = 1e-4
     patience: int = 20
+    #: "separable" (sep-CMA-ES: a diagonal covariance, O(n) per sample, learning rates (n+2)/3
+    #: higher) or "full" (O(n^2) per sample). docs/search.md: at a mapping search's budget of a
+    #: few hundred samples in 42 or more genes the full matrix learns little
+    covariance: str = "separable"
     #: "numba" (compiled CPU kernels) or "torch" (the whole search on ``device``)
     backend: str = "numba"
     #: "cpu", "cuda" or "cuda:N"; the numba backend runs on the CPU only
@@ -50,6 +56,8 @@ class MappingSearchConfig:
         check_search_sizes("mapping search", self.popsize, self.generations, self.sigma0)
         if self.encoding not in ENCODINGS:
             raise NaasError(f"encoding: choose one of {', '.join(ENCODINGS)}")
+        if self.covariance not in COVARIANCES:
+            raise NaasError(f"covariance: unknown {self.covariance!r}; choose one of {', '.join(COVARIANCES)}")
         if self.backend not in BACKENDS:
             raise NaasError(f"backend: unknown {self.backend!r}; choose one of {', '.join(BACKENDS)}")
         if self.backend == "numba" and self.device != "cpu":
@@ -93,7 +101,8 @@ def search_mappings(
         return search_mappings_on_device(targets, config, int(seed))
     seeds = np.array([r.integers(0, 2**64, dtype=np.uint64) for r in rngs], dtype=np.uint64)
     out = search_compiled(targets, seeds, encoding, config.uneven, config.popsize, config.generations,
-                          config.sigma0, config.tolerance, config.patience, config.objective)
+                          config.sigma0, config.tolerance, config.patience, config.objective,
+                          config.covariance == "separable")
     generations = int(out["generations"].max())
     evaluations = out["generations"] * config.popsize
     return MappingSearchResult(
