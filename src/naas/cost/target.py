@@ -141,9 +141,14 @@ def stack_targets(targets: list[Targets]) -> Targets:
 
     def stacked(i: int, field: TargetField) -> np.ndarray:
         parts = [t[i] for t in targets]
-        if field.width in widths:
-            width = widths[field.width]
-            parts = [np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=field.pad) for p in parts]
-        return np.concatenate(parts)
+        if field.width not in widths or all(p.shape[1] == widths[field.width] for p in parts):
+            return np.concatenate(parts)
+        # one padded array filled part by part: np.pad per part costs more than the copy
+        out = np.full((sum(p.shape[0] for p in parts), widths[field.width]), field.pad, dtype=parts[0].dtype)
+        row = 0
+        for p in parts:
+            out[row:row + p.shape[0], :p.shape[1]] = p
+            row += p.shape[0]
+        return out
 
     return Targets(*(stacked(i, field) for i, field in enumerate(FIELDS)))
