@@ -56,10 +56,10 @@ def _spec():
 
 @pytest.mark.parametrize("mutate,message", [
     (lambda d: d.pop("global_buffer"), "global_buffer: missing"),
-    (lambda d: d["pe_buffers_bytes"].update(W=-4), "buffer bytes W: must be >= 1"),
+    (lambda d: d["pe_buffers_bytes"].update(W=-4), r"buffer bytes W: must be in \[1, 2\^40\] B, got -4"),
     (lambda d: d["array"][0].update(parallel_dims=["Z"]), "parallel_dims: unknown dimension 'Z'"),
-    (lambda d: d["array"][1].update(size=0), "array axis size: must be >= 1"),
-    (lambda d: d.update(word_bits=12), "word_bits: must be a multiple of 8"),
+    (lambda d: d["array"][1].update(size=0), r"array axis size: must be in \[1, 2\^16\] PEs, got 0"),
+    (lambda d: d.update(word_bits=12), r"word_bits: must be in \[8, 64\], a multiple of 8 bits, got 12"),
     (lambda d: d.update(technology="tsmc3"), "technology: unknown table 'tsmc3'"),
     (lambda d: d["global_buffer"].update(partition={"W": 1, "I": 1, "O": 1}), "parts sum to 3 B"),
 ])

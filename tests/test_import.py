@@ -110,3 +110,59 @@ def test_cli_import_writes_a_network_evaluate_accepts(tmp_path):
     net = load_network(out)
     assert [nl.layer.G for nl in net.layers] == [1, 8]
     assert net.macs == 32 * 32 * 8 * 3 * 9 + 30 * 30 * 8 * 9
+
+
+def _onnx_model(path, nodes, x_shape, weights, opset=13):
+    """An ONNX file of ``nodes`` on input x; ``weights`` maps initializer names to shapes (zeros)
+    or to arrays."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [numpy_helper.from_array(w if isinstance(w, np.ndarray) else np.zeros(w, np.float32), name)
+             for name, w in weights.items()]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                              [helper.make_tensor_value_info(nodes[-1].output[0], TensorProto.FLOAT, None)], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), str(path))
+    return path
+
+
+@pytest.mark.parametrize("x_shape,w_shape,group,opset,message", [
+    ([1, 3, 2, 2], [8, 3, 5, 5], 1, 13, "node 'conv_0': tensor 'y' has impossible shape [1, 8, -2, -2]"),
+    ([1, 3, 0, 8], [8, 3, 3, 3], 1, 13, "node 'conv_0': tensor 'x' has impossible shape [1, 3, 0, 8]"),
+    ([1, 3, 8, 8], [8, 1, 3, 3], 2, 13, "Conv 'conv_0': 3 input channels, weight [8, 1, 3, 3] and group 2 do not fit"),
+    ([1, 3, 8, 8], [8, 3, 3, 3], 1, 99, "uses ONNX opset 99; the installed onnx knows up to"),
+])
+def test_impossible_onnx_convs_are_refused_naming_the_node(tmp_path, x_shape, w_shape, group, opset, message):
+    from onnx import helper
+
+    node = helper.make_node("Conv", ["x", "w"], ["y"], group=group)
+    path = _onnx_model(tmp_path / "m.onnx", [node], x_shape, {"w": w_shape}, opset)
+    with pytest.raises(NaasError) as caught:
+        network_from_onnx(path)
+    assert message in str(caught.value)
+
+
+def test_a_matmul_whose_inner_dims_differ_is_refused(tmp_path):
+    from onnx import helper
+
+    path = _onnx_model(tmp_path / "m.onnx", [helper.make_node("MatMul", ["x", "w"], ["y"])], [4, 8], {"w": [9, 16]})
+    with pytest.raises(NaasError, match="MatMul 'matmul_0': \\[4, 8\\] x \\[9, 16\\] do not multiply"):
+        network_from_onnx(path)
+
+
+def test_a_dynamic_batch_reshape_then_gemm_keeps_its_features(tmp_path):
+    from onnx import helper
+
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["a", "w2"], ["b"], strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("Reshape", ["b", "shape"], ["c"]),
+             helper.make_node("Gemm", ["c", "fc"], ["y"], transB=1)]
+    import numpy as np
+
+    weights = {"w1": [16, 3, 3, 3], "w2": [8, 16, 3, 3], "shape": np.array([1, -1], np.int64), "fc": [10, 8 * 4 * 4]}
+    path = _onnx_model(tmp_path / "m.onnx", nodes, ["batch", 3, 8, 8], weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        network, _ = network_from_onnx(path)
+    gemm = network.layers[-1].layer
+    assert (gemm.K, gemm.C, gemm.P, gemm.N) == (10, 128, 1, 1)

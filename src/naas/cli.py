@@ -150,14 +150,9 @@ def _cmd_search(args: argparse.Namespace) -> None:
 
     from naas.arch.baselines import BASELINES, baseline
     from naas.arch.budget import parse_budget
-    from naas.exec.executors import make_executor
-    from naas.report.search_output import write_search_outputs
+    from naas.run_folder import clear_search, search_lock, search_outputs
     from naas.search.arch_encoding import ArchSpace
-    from naas.search.arch_search import (
-        ArchSearchConfig,
-        score_designs,
-        search_accelerator,
-    )
+    from naas.search.arch_search import ArchSearchConfig
     from naas.workload.io import resolve_network
 
     if args.resume and args.out and Path(args.out) != Path(args.resume):
@@ -167,18 +162,50 @@ def _cmd_search(args: argparse.Namespace) -> None:
     out = Path(args.resume or args.out)
     if args.resume and not (out / "checkpoint-naas.json").exists():
         raise NaasError(f"resume: no checkpoint in {out}; start a search there with --out {out}")
+    if args.resume and args.overwrite:
+        raise NaasError("overwrite: --resume continues the search in DIR, --overwrite replaces it; give one")
+    earlier = search_outputs(out)
+    if earlier and not (args.resume or args.overwrite):
+        raise NaasError(f"out: {out} holds an earlier search ({', '.join(earlier)}); --resume {out} continues it, "
+                        "--overwrite replaces it")
     networks = [resolve_network(n, batch=args.batch) for n in args.network]
     if len({n.name for n in networks}) != len(networks):
         raise NaasError("network: the same network is given twice; give each once")
     budget = _with_model_options(parse_budget(args.budget), args)
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts,
                               seed=args.seed, objective=args.objective, mapping=_mapping_config(args))
-    steps = args.generations * (args.restarts + 1)
     hand = (replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands,
                     noc_model=budget.noc_model)
             if budget.name in BASELINES else None)
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
+    with search_lock(out):
+        if args.overwrite:
+            clear_search(out)
+        try:
+            _run_search(args, out, networks, budget, config, hand, space, max_axes)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(_interrupt_note(out)) from None
+
+
+def _interrupt_note(out: Path) -> str:
+    """What an interrupted search left: a checkpoint to resume, or nothing (and then not even
+    the empty journal a search starts with)."""
+    if (out / "checkpoint-naas.json").exists():
+        return f"resume with the same options and --resume {out}"
+    (out / "checkpoint-naas.designs.jsonl").unlink(missing_ok=True)
+    return "nothing was saved (stopped before the first generation finished); run the command again"
+
+
+def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, config, hand, space,
+                max_axes: int) -> None:
+    """The search ``naas search`` asked for, its baselines and its outputs, into ``out``."""
+    from naas.exec.executors import make_executor
+    from naas.report.search_output import write_search_outputs
+    from naas.search.arch_encoding import ArchSpace
+    from naas.search.arch_search import score_designs, search_accelerator
+
+    steps = args.generations * (args.restarts + 1)
     executor = make_executor(args.executor or "inprocess", args.workers, args.address)
     sizing_history = None
     try:
@@ -212,7 +239,6 @@ def _cmd_search(args: argparse.Namespace) -> None:
     print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
     if result.interrupted:
-        print(f"interrupted: resume with the same options and --resume {out}", file=sys.stderr)
         raise KeyboardInterrupt
 
 
@@ -435,6 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="baseline name (same PEs and on-chip bytes) or 'pes=N,bytes=N[,area=MM2]'")
     p.add_argument("--out", metavar="DIR", help="where to write the results and checkpoints")
     p.add_argument("--resume", metavar="DIR", help="continue the search checkpointed in DIR")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier search's files in --out (without it, a folder holding one is refused)")
     p.add_argument("--executor", choices=["inprocess", "pool", "ray"],
                    help="where mapping searches run (default: in-process, every design of a generation in "
                         "one compiled call on all cores, or on one device with the torch backend)")
@@ -551,8 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     except NaasError as exc:
         print(f"naas: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("naas: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"naas: interrupted: {exc}" if str(exc) else "naas: interrupted", file=sys.stderr)
         return 130
     return 0
 

@@ -20,21 +20,3 @@ def refuse_unknown_keys(data: dict, known: tuple[str, ...], where: str) -> None:
             near = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(known)}"
             raise field_error(f"{where} {key}", f"unknown key; {hint}")
-
-
-def require_positive_int(value: object, field: str) -> int:
-    """``value`` as an int >= 1, or a NaasError naming ``field``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-        raise field_error(field, f"must be a positive integer, got {value!r}")
-    if int(value) < 1:
-        raise field_error(field, f"must be >= 1, got {value!r}")
-    return int(value)
-
-
-def require_positive_number(value: object, field: str) -> float:
-    """``value`` as a float > 0, or a NaasError naming ``field``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise field_error(field, f"must be a positive number, got {value!r}")
-    if not value > 0:
-        raise field_error(field, f"must be > 0, got {value!r}")
-    return float(value)

@@ -70,5 +70,7 @@ def read_yaml(path: str | Path, what: str) -> object:
         return yaml.safe_load(path.read_text())
     except OSError as exc:
         raise NaasError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise NaasError(f"{what}: {path} is not UTF-8 text; save it as UTF-8 YAML") from None
     except yaml.YAMLError as exc:
         raise NaasError(f"{what}: {path} is not valid YAML ({str(exc).splitlines()[0]})") from None

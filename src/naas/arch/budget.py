@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from naas.arch.spec import LATENCY_MODELS, NOC_MODELS, Accelerator
-from naas.errors import (
-    NaasError,
-    field_error,
-    require_positive_int,
-    require_positive_number,
+from naas.arch.spec import (
+    CLOCK_MHZ,
+    DRAM_WORDS,
+    HOLD_OPERANDS,
+    LATENCY_MODEL,
+    MAX_BYTES,
+    MAX_PES,
+    NOC_MODEL,
+    NOC_WORDS,
+    WORD_BITS,
+    Accelerator,
 )
+from naas.errors import NaasError, field_error
+from naas.specfields import Spec, check_declared
 
 
 @dataclass(frozen=True)
@@ -19,32 +26,22 @@ class Budget:
     model are not searched: a design under a baseline's budget keeps that baseline's (same PEs,
     same SRAM, same bandwidth, costed the same way)."""
 
-    name: str
-    max_pes: int
-    max_onchip_bytes: int
-    max_area_mm2: float | None = None
-    noc_words_per_cycle: float = 16.0
-    dram_words_per_cycle: float = 8.0
-    word_bits: int = 16
-    clock_mhz: float = 200.0
-    latency_model: str = "roofline"
-    hold_operands: bool = False
-    noc_model: str = "flat"
+    name: str = Spec("text", "the budget's name (a baseline's, or custom)").field()
+    max_pes: int = Spec("int", "PEs a design may have", "PEs", 1, MAX_PES).field()
+    max_onchip_bytes: int = Spec("int", "bytes of all PE buffers plus the global buffer", "B", 1,
+                                 MAX_BYTES).field()
+    max_area_mm2: float | None = Spec("number", "area a design may take (null: unbounded)", "mm^2", 0, 1e6,
+                                      low_open=True, optional=True).field(None)
+    noc_words_per_cycle: float = NOC_WORDS.field(16.0)
+    dram_words_per_cycle: float = DRAM_WORDS.field(8.0)
+    word_bits: int = WORD_BITS.field(16)
+    clock_mhz: float = CLOCK_MHZ.field(200.0)
+    latency_model: str = LATENCY_MODEL.field("roofline")
+    hold_operands: bool = HOLD_OPERANDS.field(False)
+    noc_model: str = NOC_MODEL.field("flat")
 
     def __post_init__(self) -> None:
-        require_positive_int(self.max_pes, "budget max_pes")
-        require_positive_int(self.max_onchip_bytes, "budget max_onchip_bytes")
-        if self.max_area_mm2 is not None:
-            require_positive_number(self.max_area_mm2, "budget max_area_mm2")
-        require_positive_number(self.noc_words_per_cycle, "budget noc_words_per_cycle")
-        require_positive_number(self.dram_words_per_cycle, "budget dram_words_per_cycle")
-        if self.latency_model not in LATENCY_MODELS:
-            raise field_error("budget latency_model",
-                              f"must be one of {', '.join(LATENCY_MODELS)}, got {self.latency_model!r}")
-        if not isinstance(self.hold_operands, bool):
-            raise field_error("budget hold_operands", f"must be true or false, got {self.hold_operands!r}")
-        if self.noc_model not in NOC_MODELS:
-            raise field_error("budget noc_model", f"must be one of {', '.join(NOC_MODELS)}, got {self.noc_model!r}")
+        check_declared(self, "budget")
         min_bytes = self.max_pes * 3 * self.word_bits // 8 + 16 * 3
         if self.max_onchip_bytes < min_bytes:
             raise field_error(
@@ -71,23 +68,31 @@ class Budget:
         return None
 
 
+#: --budget's short keys and the Budget fields they set
+BUDGET_KEYS = {"pes": "max_pes", "bytes": "max_onchip_bytes", "area": "max_area_mm2", "noc": "noc_words_per_cycle",
+               "dram": "dram_words_per_cycle"}
+
+
 def parse_budget(text: str) -> Budget:
     """A baseline name ('eyeriss') or 'pes=168,bytes=181248[,area=MM2,noc=W,dram=W]'."""
     from naas.arch.baselines import baseline
 
     if "=" not in text:
         return Budget.of(baseline(text))
-    fields: dict[str, str] = {}
+    fields: dict[str, float] = {}
     for part in text.split(","):
         key, _, value = part.partition("=")
-        fields[key.strip().lower()] = value.strip()
-    unknown = set(fields) - {"pes", "bytes", "area", "noc", "dram"}
-    if unknown or "pes" not in fields or "bytes" not in fields:
-        raise NaasError("budget: write a baseline name or 'pes=N,bytes=N[,area=MM2,noc=W,dram=W]'")
-    try:
-        numbers = (int(fields["pes"]), int(float(fields["bytes"])),
-                   float(fields["area"]) if "area" in fields else None,
-                   float(fields.get("noc", 16.0)), float(fields.get("dram", 8.0)))
-    except ValueError:
-        raise field_error("budget", f"{text!r} has a non-numeric value") from None
-    return Budget("custom", *numbers)
+        key = key.strip().lower()
+        if key not in BUDGET_KEYS:
+            raise NaasError(f"budget: unknown key {key!r} in {text!r}; write a baseline name or "
+                            "'pes=N,bytes=N[,area=MM2,noc=W,dram=W]'")
+        if key in fields:
+            raise field_error(f"budget {key}", f"given twice in {text!r}; give it once")
+        try:
+            fields[key] = float(value)
+        except ValueError:
+            raise field_error(f"budget {key}", f"{value.strip()!r} is not a number") from None
+    for key in ("pes", "bytes"):
+        if key not in fields:
+            raise field_error(f"budget {key}", "missing; write 'pes=N,bytes=N[,area=MM2,noc=W,dram=W]'")
+    return Budget("custom", **{BUDGET_KEYS[k]: v for k, v in fields.items()})

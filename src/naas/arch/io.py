@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict
 from pathlib import Path
 
@@ -9,10 +10,12 @@ from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 from naas.arch.technology import TECHNOLOGIES, Technology
 from naas.errors import NaasError, field_error, refuse_unknown_keys
 from naas.files import read_yaml, write_yaml_atomic
+from naas.specfields import given_fields, yaml_keys
 
 _REQUIRED = ("name", "array", "pe_buffers_bytes", "global_buffer")
-_OPTIONAL = ("source", "noc_words_per_cycle", "dram_words_per_cycle", "word_bits", "clock_mhz", "systolic",
-             "latency_model", "hold_operands", "noc_model", "technology")
+#: the top-level scalars, read as declared on Accelerator (absent: its default)
+_SCALARS = ("noc_words_per_cycle", "dram_words_per_cycle", "word_bits", "clock_mhz", "systolic", "latency_model",
+            "hold_operands", "noc_model")
 
 
 def technology_to_dict(tech: Technology) -> dict:
@@ -61,20 +64,20 @@ def _technology(raw: object) -> Technology:
         return TECHNOLOGIES[raw]
     if not isinstance(raw, dict):
         raise field_error("technology", "give a table name or a mapping of its fields")
+    known = tuple(f.name for f in dataclasses.fields(Technology))
+    refuse_unknown_keys(raw, known, "technology")
+    points = raw.get("sram_energy_points")
+    if not isinstance(points, list) or not all(isinstance(p, list) and len(p) == 2 for p in points):
+        raise field_error("technology sram_energy_points", "give a list of [size_bytes, pJ] pairs")
     try:
-        data = dict(raw)
-        data["sram_energy_points"] = tuple(tuple(map(float, p)) for p in data["sram_energy_points"])
-        return Technology(**data)
-    except (KeyError, TypeError) as exc:
-        raise field_error("technology", f"incomplete or unknown field ({exc})") from None
+        return Technology(**(raw | {"sram_energy_points": tuple(tuple(p) for p in points)}))
+    except TypeError as exc:
+        raise field_error("technology", f"incomplete table ({exc}); give every field of docs/technology.md") from None
 
 
 def _array_axis(axis: dict, where: str) -> ArrayAxis:
     """An axis from ``{size, parallel_dims: [R, K, C]}``; ``parallel_dim: K`` is the one-dim form."""
-    unknown = set(axis) - {"size", "parallel_dims", "parallel_dim", "link_words_per_cycle"}
-    if unknown:
-        raise field_error(f"{where} {sorted(unknown)[0]}",
-                          "unknown key; an axis has size, parallel_dims and optionally link_words_per_cycle")
+    refuse_unknown_keys(axis, yaml_keys(ArrayAxis) + ("parallel_dim",), where)
     if "size" not in axis or ("parallel_dims" in axis) == ("parallel_dim" in axis):
         raise field_error(where, "needs 'size' and one of 'parallel_dims' (a list) or 'parallel_dim'")
     dims = axis.get("parallel_dims", [axis.get("parallel_dim")])
@@ -89,7 +92,7 @@ def _array_axis(axis: dict, where: str) -> ArrayAxis:
 def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
     if not isinstance(data, dict):
         raise NaasError(f"{source}: expected a mapping with fields {', '.join(_REQUIRED)}")
-    refuse_unknown_keys(data, _REQUIRED + _OPTIONAL, source)
+    refuse_unknown_keys(data, yaml_keys(Accelerator), source)
     for key in _REQUIRED:
         if key not in data:
             raise field_error(f"{source} {key}", "missing; see docs/specs.md for the format")
@@ -108,15 +111,8 @@ def accelerator_from_dict(data: object, source: str = "arch") -> Accelerator:
         l1_bytes=_operand_bytes(data["pe_buffers_bytes"], f"{source} pe_buffers_bytes"),
         l2_bytes=gb["bytes"],
         l2_partition=None if partition is None else _operand_bytes(partition, f"{source} global_buffer partition"),
-        noc_words_per_cycle=data.get("noc_words_per_cycle", 16.0),
-        dram_words_per_cycle=data.get("dram_words_per_cycle", 8.0),
-        word_bits=data.get("word_bits", 16),
-        clock_mhz=data.get("clock_mhz", 200.0),
-        systolic=data.get("systolic"),
-        latency_model=data.get("latency_model", "roofline"),
-        hold_operands=data.get("hold_operands", False),
-        noc_model=data.get("noc_model", "flat"),
         technology=_technology(data.get("technology")),
+        **given_fields(data, Accelerator, _SCALARS),
         source=str(data.get("source", "")),
     )
 

@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from naas.arch.technology import HOROWITZ_45NM, Technology
-from naas.errors import field_error, require_positive_int, require_positive_number
+from naas.errors import field_error
+from naas.specfields import Spec, check_declared
 from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 
 #: How memory traffic delays compute; see ``Accelerator``.
 LATENCY_MODELS = ("roofline", "ports")
 #: How the on-chip network between the global buffer and the PEs is priced; see ``Accelerator``.
 NOC_MODELS = ("flat", "mesh")
+
+
+#: Sanity bounds, not physics: they keep every count the cost model forms exact in 64-bit
+#: integers and doubles, and catch a unit slip (bits for bytes, Hz for MHz) at load time.
+MAX_BYTES = 2**40
+MAX_PES = 2**20
+#: ~1.1e12: room for the 1e12 words/cycle that stand for an unbounded link (SCALE-Sim's model)
+MAX_WORDS_PER_CYCLE = 2**40
+
+#: Fields an accelerator and a budget share (a design under a budget keeps the budget's).
+NOC_WORDS = Spec("number", "words per cycle between the global buffer and the PE array", "words/cycle",
+                 0, MAX_WORDS_PER_CYCLE, low_open=True)
+DRAM_WORDS = Spec("number", "words per cycle between DRAM and the global buffer", "words/cycle",
+                  0.001, MAX_WORDS_PER_CYCLE)
+WORD_BITS = Spec("int", "bits per word of every operand", "bits", 8, 64, multiple_of=8)
+CLOCK_MHZ = Spec("number", "clock frequency (converts cycles to seconds in reports)", "MHz", 0, 1e5, low_open=True)
+LATENCY_MODEL = Spec("choice", "how memory traffic delays compute (docs/cost-model.md); --latency-model overrides it",
+                     choices=LATENCY_MODELS)
+HOLD_OPERANDS = Spec("bool", "the MACs hold a weight or input word across consecutive cycles that use it, "
+                     "reading the PE buffer once per run (ZigZag's default); --hold-operands turns it on")
+NOC_MODEL = Spec("choice", "how the global buffer -> PE network is priced: one energy per delivered word, or the "
+                 "wire each word crosses (docs/cost-model.md); --noc-model overrides it", choices=NOC_MODELS)
 
 
 #: Dims that share a channel network: a depthwise layer's channels are its groups G (C = K =
@@ -31,12 +54,16 @@ class ArrayAxis:
     network, when the network is a mesh (``noc_model: mesh``); None (default) leaves the axis'
     links unbounded, so only the array link ``noc_words_per_cycle`` limits delivery."""
 
-    size: int
-    parallel_dims: tuple[str, ...]
-    link_words_per_cycle: float | None = None
+    size: int = Spec("int", "PEs along this axis", "PEs", 1, 2**16).field()
+    parallel_dims: tuple[str, ...] = Spec(
+        "structured", "the loop dims this axis may unroll, e.g. [R, K, C]; their spatial factors multiply to at "
+        "most size (`parallel_dim: K` is the one-dim form)").field()
+    link_words_per_cycle: float | None = Spec(
+        "number", "a mesh link's width along this axis, per operand network (null: unbounded)", "words/cycle",
+        0, MAX_WORDS_PER_CYCLE, low_open=True, optional=True).field(None)
 
     def __post_init__(self) -> None:
-        require_positive_int(self.size, "array axis size")
+        check_declared(self, "array axis")
         if isinstance(self.parallel_dims, str):
             object.__setattr__(self, "parallel_dims", tuple(self.parallel_dims))
         dims = self.parallel_dims
@@ -48,8 +75,6 @@ class ArrayAxis:
                 raise field_error("array axis parallel_dims", f"unknown dimension {d!r}; use one of {', '.join(DIMS)}")
         if len(set(dims)) != len(dims):
             raise field_error("array axis parallel_dims", f"{''.join(dims)} repeats a dim; list each once")
-        if self.link_words_per_cycle is not None:
-            require_positive_number(self.link_words_per_cycle, "array axis link_words_per_cycle")
 
     @property
     def unrolled_dims(self) -> tuple[str, ...]:
@@ -73,13 +98,12 @@ class ArrayAxis:
 class OperandBytes:
     """A size in bytes for each operand: weights W, inputs I, outputs/partial sums O."""
 
-    W: int
-    I: int  # noqa: E741 - the field's name is the operand's
-    O: int  # noqa: E741
+    W: int = Spec("int", "bytes for weights", "B", 1, MAX_BYTES).field()
+    I: int = Spec("int", "bytes for inputs", "B", 1, MAX_BYTES).field()  # noqa: E741 - the operand's name
+    O: int = Spec("int", "bytes for outputs and partial sums", "B", 1, MAX_BYTES).field()  # noqa: E741
 
     def __post_init__(self) -> None:
-        for op in OPERANDS:
-            require_positive_int(getattr(self, op), f"buffer bytes {op}")
+        check_declared(self, "buffer bytes")
 
     def as_tuple(self) -> tuple[int, int, int]:
         return (self.W, self.I, self.O)
@@ -121,43 +145,38 @@ class Accelerator:
     per hop), with the pitch taken from the area of a PE and its L1 buffers.
     """
 
-    name: str
-    axes: tuple[ArrayAxis, ...]
-    l1_bytes: OperandBytes
-    l2_bytes: int
-    l2_partition: OperandBytes | None = None
-    noc_words_per_cycle: float = 16.0
-    dram_words_per_cycle: float = 8.0
-    word_bits: int = 16
-    clock_mhz: float = 200.0
-    systolic: str | None = None
-    latency_model: str = "roofline"
-    hold_operands: bool = False
-    noc_model: str = "flat"
-    technology: Technology = HOROWITZ_45NM
-    source: str = field(default="", compare=False)
+    name: str = Spec("text", "the design's name").field()
+    axes: tuple[ArrayAxis, ...] = Spec("structured", "1 to 4 axes (table below); PEs = the product of their sizes",
+                                       key="array").field()
+    l1_bytes: OperandBytes = Spec("structured", "each PE's L1 buffer per operand, {W, I, O} (table below)", "B",
+                                  key="pe_buffers_bytes").field()
+    l2_bytes: int = Spec("int", "the global buffer's size", "B", 1, MAX_BYTES, key="global_buffer.bytes").field()
+    l2_partition: OperandBytes | None = Spec(
+        "structured", "a partitioned global buffer's part per operand, {W, I, O}, summing to its bytes "
+        "(null: one buffer all operands share)", "B", optional=True, key="global_buffer.partition").field(None)
+    noc_words_per_cycle: float = NOC_WORDS.field(16.0)
+    dram_words_per_cycle: float = DRAM_WORDS.field(8.0)
+    word_bits: int = WORD_BITS.field(16)
+    clock_mhz: float = CLOCK_MHZ.field(200.0)
+    systolic: str | None = Spec("choice", "the operand a systolic array keeps in its PEs (it pays a pipeline fill "
+                                "and drain per fold of it); null: a broadcast array", choices=OPERANDS,
+                                optional=True).field(None)
+    latency_model: str = LATENCY_MODEL.field("roofline")
+    hold_operands: bool = HOLD_OPERANDS.field(False)
+    noc_model: str = NOC_MODEL.field("flat")
+    technology: Technology = Spec("structured", "a technology table's name, or an inline table with its fields "
+                                  "(docs/technology.md)").field(HOROWITZ_45NM)
+    source: str = Spec("text", "where the design comes from (a paper, a search)", optional=True).field(
+        "", compare=False)
 
     def __post_init__(self) -> None:
-        if not self.name:
-            raise field_error("arch name", "must be a non-empty string")
+        check_declared(self, "arch")
+        if not isinstance(self.axes, tuple) or not all(isinstance(a, ArrayAxis) for a in self.axes):
+            raise field_error("arch array", "give a tuple of ArrayAxis")
         if not 1 <= len(self.axes) <= 4:
             raise field_error("arch array", f"give 1 to 4 axes, got {len(self.axes)}")
-        require_positive_int(self.l2_bytes, "arch global_buffer bytes")
-        require_positive_number(self.noc_words_per_cycle, "arch noc_words_per_cycle")
-        require_positive_number(self.dram_words_per_cycle, "arch dram_words_per_cycle")
-        require_positive_int(self.word_bits, "arch word_bits")
-        if self.word_bits % 8:
-            raise field_error("arch word_bits", f"must be a multiple of 8, got {self.word_bits}")
-        require_positive_number(self.clock_mhz, "arch clock_mhz")
-        if self.systolic is not None and self.systolic not in OPERANDS:
-            raise field_error("arch systolic", f"must be W, I, O (the stationary operand) or null, got {self.systolic!r}")
-        if self.latency_model not in LATENCY_MODELS:
-            raise field_error("arch latency_model",
-                              f"must be one of {', '.join(LATENCY_MODELS)}, got {self.latency_model!r}")
-        if not isinstance(self.hold_operands, bool):
-            raise field_error("arch hold_operands", f"must be true or false, got {self.hold_operands!r}")
-        if self.noc_model not in NOC_MODELS:
-            raise field_error("arch noc_model", f"must be one of {', '.join(NOC_MODELS)}, got {self.noc_model!r}")
+        if self.num_pes > MAX_PES:
+            raise field_error("arch array", f"{self.num_pes} PEs; give at most {MAX_PES:,} (the sizes' product)")
         if self.l2_partition is not None and self.l2_partition.total != self.l2_bytes:
             raise field_error(
                 "arch global_buffer partition",

@@ -6,7 +6,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from naas.errors import field_error, require_positive_number
+from naas.errors import field_error
+from naas.specfields import Spec, check_declared
+
+
+def _energy(doc: str, free_allowed: bool = False) -> Spec:
+    return Spec("number", doc, "pJ", 0, 1e6, low_open=not free_allowed)
+
+
+_POINT_SIZE = Spec("number", "an SRAM size", "B", 0, 2**40, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -18,30 +26,27 @@ class Technology:
     along the nearest segment, so a larger buffer always costs more per access.
     """
 
-    name: str
-    mac_energy_pj: float
-    sram_energy_points: tuple[tuple[float, float], ...]
-    noc_energy_pj_per_word: float
-    dram_energy_pj_per_word: float
-    pe_area_um2: float
-    sram_area_um2_per_kb: float
-    wire_energy_pj_per_bit_mm: float = 0.121
-    adder_energy_pj: float = 0.1
+    name: str = Spec("text", "the table's name").field()
+    mac_energy_pj: float = _energy("one multiply-accumulate").field()
+    sram_energy_points: tuple[tuple[float, float], ...] = Spec(
+        "structured", "(size_bytes, pJ per word access) pairs, sizes increasing, at least two").field()
+    noc_energy_pj_per_word: float = _energy("one word delivered over the flat network", True).field()
+    dram_energy_pj_per_word: float = _energy("one word read from or written to DRAM").field()
+    pe_area_um2: float = Spec("number", "area of one PE (MAC and control)", "um^2", 0, 1e9, low_open=True).field()
+    sram_area_um2_per_kb: float = Spec("number", "SRAM area per KB", "um^2/KB", 0, 1e9, low_open=True).field()
+    wire_energy_pj_per_bit_mm: float = Spec("number", "energy to move one bit one mm of on-chip wire (the mesh "
+                                            "network)", "pJ/bit/mm", 0, 1e6).field(0.121)
+    adder_energy_pj: float = _energy("one add of a spatial reduction (the mesh network)", True).field(0.1)
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        for f in ("mac_energy_pj", "dram_energy_pj_per_word", "pe_area_um2", "sram_area_um2_per_kb"):
-            require_positive_number(getattr(self, f), f"technology {f}")
-        for f in ("noc_energy_pj_per_word", "wire_energy_pj_per_bit_mm", "adder_energy_pj"):
-            value = getattr(self, f)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
-                raise field_error(f"technology {f}", f"must be a finite number >= 0, got {value!r}")
+        check_declared(self, "technology")
         points = self.sram_energy_points
         if len(points) < 2:
             raise field_error("technology sram_energy_points", "give at least two (size_bytes, pJ) pairs")
         for i, (size, energy) in enumerate(points):
-            require_positive_number(size, f"technology sram_energy_points[{i}] size_bytes")
-            require_positive_number(energy, f"technology sram_energy_points[{i}] energy_pj")
+            _POINT_SIZE.check(size, f"technology sram_energy_points[{i}] size_bytes")
+            _energy("an SRAM word access").check(energy, f"technology sram_energy_points[{i}] energy_pj")
         if any(b[0] <= a[0] for a, b in zip(points, points[1:])):
             raise field_error("technology sram_energy_points", "sizes must be strictly increasing")
 

@@ -59,10 +59,18 @@ class RayExecutor:
         self._ray = ray
         self._owns_ray = not ray.is_initialized()
         if self._owns_ray:
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
-                ray.init(num_cpus=workers, log_to_driver=False, include_dashboard=False)
+            if address and address != "auto":
+                _check_reachable(address)
+            try:
+                if address:
+                    ray.init(address=address, log_to_driver=False)
+                else:
+                    ray.init(num_cpus=workers, log_to_driver=False, include_dashboard=False)
+            except (ConnectionError, RuntimeError, TimeoutError, ValueError) as exc:
+                where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+                raise NaasError(f"executor: could not start or reach {where} ({type(exc).__name__}: "
+                                f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); check --address, or "
+                                "use --executor pool") from None
         self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._remote = ray.remote(_call)
 
@@ -72,6 +80,27 @@ class RayExecutor:
     def close(self) -> None:
         if self._owns_ray:  # a Ray session the caller opened stays theirs
             self._ray.shutdown()
+
+
+#: seconds to wait for a Ray cluster's address to accept a connection before giving up (Ray
+#: itself retries an unreachable address for minutes)
+RAY_CONNECT_TIMEOUT_S = 10.0
+
+
+def _check_reachable(address: str) -> None:
+    """A NaasError unless HOST:PORT accepts a TCP connection within RAY_CONNECT_TIMEOUT_S."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise NaasError(f"address: {address!r} is not HOST:PORT or auto")
+    try:
+        with socket.create_connection((host, int(port)), timeout=RAY_CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise NaasError(f"address: no Ray cluster answers at {address} within {RAY_CONNECT_TIMEOUT_S:g} s "
+                        f"({exc.strerror or type(exc).__name__}); check the address, or leave --address out to "
+                        "start Ray here") from None
 
 
 def _call(fn: Callable[[Any], Any], task: Any) -> Any:

@@ -16,7 +16,7 @@ from naas.cost.reference import require_slots
 from naas.cost.target import compile_target
 from naas.errors import NaasError
 from naas.mapping.mapping import LEVELS, Mapping, MappingBatch
-from naas.workload.dims import DIM_INDEX, DIMS
+from naas.workload.dims import DIM_INDEX, DIMS, divisors
 from naas.workload.layer import Layer
 from naas.workload.network import Network
 
@@ -27,10 +27,6 @@ PRESETS: dict[str, tuple[str, str]] = {
     "weight_stationary": ("QPNRSCKG", "GKCRSNPQ"),
     "input_stationary": ("KRSCQPNG", "NGCPQRSK"),
 }
-
-
-def _divisors_desc(n: int) -> list[int]:
-    return [d for d in range(n, 0, -1) if n % d == 0]
 
 
 def _spatial_factors(layer: Layer, arch: Accelerator) -> tuple[list[int], list[int]]:
@@ -71,7 +67,7 @@ def greedy_mapping(layer: Layer, arch: Accelerator, preset: str) -> Mapping:
     for level in (0, 1):
         for name in priority:
             d = DIM_INDEX[name]
-            for factor in _divisors_desc(remaining[d]):
+            for factor in reversed(divisors(remaining[d])):
                 temporal[level][d] = factor
                 if _fits(layer, arch, _tile_loops(temporal, per_dim_spatial, level), level):
                     break

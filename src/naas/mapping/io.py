@@ -11,8 +11,10 @@ from pathlib import Path
 
 from naas.errors import NaasError, field_error, refuse_unknown_keys
 from naas.files import read_yaml, write_yaml_atomic
+from naas.specfields import yaml_keys
 from naas.mapping.mapping import LEVELS, Mapping
 from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
+from naas.workload.layer import MAX_DIM
 
 
 def mapping_to_dict(mapping: Mapping) -> dict:
@@ -30,30 +32,37 @@ def mapping_to_dict(mapping: Mapping) -> dict:
 def mapping_from_dict(data: object, where: str) -> Mapping:
     if not isinstance(data, dict) or "temporal" not in data or "spatial" not in data:
         raise field_error(where, "needs 'spatial', 'temporal' and 'order'")
-    refuse_unknown_keys(data, ("spatial", "temporal", "order", "lifts"), where)
+    refuse_unknown_keys(data, yaml_keys(Mapping), where)
     for part in ("temporal", "order"):
-        if isinstance(data.get(part), dict):
-            refuse_unknown_keys(data[part], LEVELS, f"{where} {part}")
+        if data.get(part) is None:
+            continue
+        if not isinstance(data[part], dict):
+            raise field_error(f"{where} {part}", f"give {{level: ...}} for the levels {', '.join(LEVELS)}")
+        refuse_unknown_keys(data[part], LEVELS, f"{where} {part}")
     temporal = []
     for level in LEVELS:
         factors = [1] * len(DIMS)
-        raw = data["temporal"].get(level) or {}
+        raw = (data["temporal"] or {}).get(level) or {}
         if not isinstance(raw, dict):
             raise field_error(f"{where} temporal {level}", "give {dim: factor}")
         for name, factor in raw.items():
             if str(name) not in DIM_INDEX:
                 raise field_error(f"{where} temporal {level}", f"unknown dim {name!r}; use {''.join(DIMS)}")
-            if not isinstance(factor, int) or factor < 1:
-                raise field_error(f"{where} temporal {level} {name}", f"must be a positive integer, got {factor!r}")
+            if not _is_factor(factor):
+                raise field_error(f"{where} temporal {level} {name}",
+                                  f"must be an integer in [1, 2^24] (a layer dim's range), got {factor!r}")
             factors[DIM_INDEX[str(name)]] = factor
         temporal.append(tuple(factors))
     orders = []
     raw_order = data.get("order") or {}
     for level in LEVELS:
-        order = str(raw_order.get(level, "".join(DIMS)))
+        order = raw_order.get(level, "".join(DIMS))
+        if not isinstance(order, str):
+            raise field_error(f"{where} order {level}", f"give the dims outermost first as one string such as "
+                              f"{''.join(DIMS)}, got {order!r}")
         orders.append(tuple(order))
     spatial = data["spatial"]
-    if not isinstance(spatial, list) or not all(isinstance(s, int) and s >= 1 for s in spatial):
+    if not isinstance(spatial, list) or not all(_is_factor(s) for s in spatial):
         raise field_error(f"{where} spatial", "give a list of positive integers, one per spatial slot of the array")
     raw_lifts = data.get("lifts") or {}
     if not isinstance(raw_lifts, dict) or set(raw_lifts) - set(OPERANDS):
@@ -61,10 +70,15 @@ def mapping_from_dict(data: object, where: str) -> Mapping:
     lifts = []
     for op in OPERANDS:
         pair = raw_lifts.get(op, [0, 0])
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, int) for n in pair)):
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(n, int) and not isinstance(n, bool) for n in pair)):
             raise field_error(f"{where} lifts {op}", f"give [L1 lift, L2 lift] as two integers, got {pair!r}")
         lifts.append(tuple(pair))
     return Mapping(tuple(temporal), tuple(orders), tuple(spatial), tuple(lifts))
+
+
+def _is_factor(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DIM
 
 
 def save_mappings(mappings: dict[str, Mapping], path: str | Path) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from naas.errors import field_error
+from naas.specfields import Spec
 from naas.workload.dims import DIM_INDEX, DIMS
 
 #: Temporal levels, innermost first: per-PE buffers, global buffer, DRAM.
@@ -30,10 +31,17 @@ class Mapping:
     mapping: one cut per level for every operand.
     """
 
-    temporal: tuple[tuple[int, ...], ...]
-    orders: tuple[tuple[str, ...], ...]
-    spatial: tuple[int, ...]
-    lifts: tuple[tuple[int, int], ...] = ((0, 0), (0, 0), (0, 0))
+    temporal: tuple[tuple[int, ...], ...] = Spec(
+        "structured", "per level (L1, L2, DRAM), {dim: factor} for the factors other than 1; each dim's factors "
+        "over the levels and its spatial slots cover its size").field()
+    orders: tuple[tuple[str, ...], ...] = Spec(
+        "structured", "per level, the eight dims outermost first as one string (absent: NGKCPQRS)",
+        key="order").field()
+    spatial: tuple[int, ...] = Spec(
+        "structured", "one factor per spatial slot of the array, axis by axis in its unrolled_dims order").field()
+    lifts: tuple[tuple[int, int], ...] = Spec(
+        "structured", "an uneven mapping: per operand W/I/O, [L1 lift, L2 lift], 0 to 8 each (absent: even)",
+        optional=True).field(((0, 0), (0, 0), (0, 0)))
 
     def __post_init__(self) -> None:
         if len(self.temporal) != len(LEVELS) or any(len(t) != len(DIMS) for t in self.temporal):

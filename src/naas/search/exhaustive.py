@@ -19,12 +19,8 @@ from naas.cost.batched import evaluate_batch
 from naas.cost.target import compile_target
 from naas.mapping.mapping import Mapping, MappingBatch
 from naas.search.objective import layer_objective
-from naas.workload.dims import DIM_INDEX, DIMS
+from naas.workload.dims import DIM_INDEX, DIMS, divisors
 from naas.workload.layer import Layer
-
-
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def _dim_options(layer: Layer, arch: Accelerator) -> tuple[list[list[tuple[int, int, int, int]]], list[int]]:
@@ -48,8 +44,8 @@ def _dim_options(layer: Layer, arch: Accelerator) -> tuple[list[list[tuple[int, 
         per_dim = []
         for s in spatial:
             rem = -(-size // s)
-            for f0 in _divisors(rem):
-                for f1 in _divisors(rem // f0):
+            for f0 in divisors(rem):
+                for f1 in divisors(rem // f0):
                     per_dim.append((s, f0, f1, rem // (f0 * f1)))
         options.append(per_dim)
     return options, slot_dims

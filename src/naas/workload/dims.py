@@ -31,3 +31,16 @@ RELEVANT.setflags(write=False)
 WHOLLY_RELEVANT = RELEVANT.copy()
 WHOLLY_RELEVANT[1, 4:] = 0
 WHOLLY_RELEVANT.setflags(write=False)
+
+
+def divisors(n: int) -> list[int]:
+    """The divisors of ``n`` >= 1, ascending, found in O(sqrt n) steps (a layer dim may be 2^24)."""
+    low, high = [], []
+    i = 1
+    while i * i <= n:
+        if n % i == 0:
+            low.append(i)
+            if i * i != n:
+                high.append(n // i)
+        i += 1
+    return low + high[::-1]

@@ -7,8 +7,22 @@ from dataclasses import dataclass
 from numba.extending import register_jitable
 
 from naas.branchfree import smaller
-from naas.errors import field_error, require_positive_int
+from naas.errors import field_error
+from naas.specfields import Spec, check_declared
 from naas.workload.dims import DIMS
+
+#: Bounds that keep the mapping decoders' divisor lists short (no n below 2^24 has 1,024
+#: divisors) and every count exact; a layer beyond them is a unit slip, not a workload.
+MAX_DIM = 2**24
+MAX_LAYER_MACS = 2**53
+
+
+def _dim(dim: str, doc: str) -> Spec:
+    return Spec("int", doc, "", 1, MAX_DIM, key=f"dims.{dim}")
+
+
+def _geometry(doc: str, key: str) -> Spec:
+    return Spec("int", doc, "", 1, 2**16, key=key)
 
 
 def conv_output_size(in_size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -38,25 +52,25 @@ class Layer:
     K=C=1, a GEMM (M x Kr times Kr x Nc) is a 1x1 conv with P=M, C=Kr, K=Nc.
     """
 
-    name: str
-    N: int = 1
-    G: int = 1
-    K: int = 1
-    C: int = 1
-    P: int = 1
-    Q: int = 1
-    R: int = 1
-    S: int = 1
-    stride_h: int = 1
-    stride_w: int = 1
-    dilation_h: int = 1
-    dilation_w: int = 1
+    name: str = Spec("text", "the layer's name (a mapping file keys its layers by it)").field()
+    N: int = _dim("N", "batch").field(1)
+    G: int = _dim("G", "groups (a depthwise conv: its channels)").field(1)
+    K: int = _dim("K", "output channels per group").field(1)
+    C: int = _dim("C", "input channels per group").field(1)
+    P: int = _dim("P", "output rows").field(1)
+    Q: int = _dim("Q", "output columns").field(1)
+    R: int = _dim("R", "filter rows").field(1)
+    S: int = _dim("S", "filter columns").field(1)
+    stride_h: int = _geometry("stride between output rows", "stride[0]").field(1)
+    stride_w: int = _geometry("stride between output columns", "stride[1]").field(1)
+    dilation_h: int = _geometry("dilation of filter rows", "dilation[0]").field(1)
+    dilation_w: int = _geometry("dilation of filter columns", "dilation[1]").field(1)
 
     def __post_init__(self) -> None:
-        for d in DIMS:
-            require_positive_int(getattr(self, d), f"layer {self.name!r} dim {d}")
-        for f in ("stride_h", "stride_w", "dilation_h", "dilation_w"):
-            require_positive_int(getattr(self, f), f"layer {self.name!r} {f}")
+        check_declared(self, f"layer {self.name!r}")
+        if self.macs > MAX_LAYER_MACS:
+            raise field_error(f"layer {self.name!r} dims", f"{self.macs:.3g} MACs; give at most 2^53 per layer "
+                              "(the cost model counts accesses in doubles, exact to 2^53)")
 
     @property
     def dims(self) -> tuple[int, ...]:

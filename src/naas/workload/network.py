@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from naas.errors import NaasError, require_positive_int
+from naas.errors import NaasError
+from naas.specfields import Spec, check_declared
 from naas.workload.layer import Layer
 
 
@@ -13,18 +14,21 @@ class NetworkLayer:
     """A layer of a network and how many times it runs per inference (identical blocks)."""
 
     layer: Layer
-    repeat: int = 1
+    repeat: int = Spec("int", "how many times the layer runs per inference (identical blocks)", "", 1,
+                       2**20).field(1)
 
     def __post_init__(self) -> None:
-        require_positive_int(self.repeat, f"layer {self.layer.name!r} repeat")
+        check_declared(self, f"layer {self.layer.name!r}")
 
 
 @dataclass(frozen=True)
 class Network:
-    name: str
-    layers: tuple[NetworkLayer, ...]
+    name: str = Spec("text", "the network's name (absent in a file: the file's name)").field()
+    layers: tuple[NetworkLayer, ...] = Spec("structured", "the layers in order, each a layer (table above) and its "
+                                            "repeat").field()
 
     def __post_init__(self) -> None:
+        check_declared(self, "network")
         if not self.layers:
             raise NaasError(f"network {self.name!r} layers: no layers; give at least one")
 
