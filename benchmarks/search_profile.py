@@ -43,7 +43,7 @@ from naas.workload import zoo_network
 NETWORKS = ["mobilenet_v2", "squeezenet", "mnasnet_a1"]
 PARTS = {
     "search_compiled": "compiled inner searches",
-    "compile_target": "targets compiled",
+    "compile_targets": "targets compiled",
     "stack_targets": "targets stacked",
     "decode_accelerator": "designs decoded",
     "save_checkpoint": "checkpoint written",

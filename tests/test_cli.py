@@ -48,6 +48,9 @@ def test_evaluate_table_json_and_mapping_round_trip(tmp_path, capsys):
     (["map", "--network", "resnet18", "--arch", "eyeriss", "--seed", "-1"], "seed: must be a non-negative integer"),
     (["search", "--network", "resnet18", "--budget", "eyeriss", "--workers", "-1", "--out", "never"],
      "workers: must be >= 1, got -1"),
+    (["search", "--network", "resnet18", "--budget", "eyeriss", "--seed", "3.5"],
+     "argument --seed: invalid int value: '3.5' (`naas search --help` lists the options)"),
+    (["evaluate", "--network", "resnet18", "--arch"], "argument --arch: expected one argument"),
 ])
 def test_bad_input_is_one_line_without_traceback(args, message):
     result = run_cli(*args)

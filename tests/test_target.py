@@ -3,7 +3,7 @@
 import numpy as np
 
 from naas.arch import baseline
-from naas.cost.target import AXES, FIELDS, SLOTS, Targets, compile_target, stack_targets
+from naas.cost.target import AXES, FIELDS, SLOTS, Targets, compile_target, compile_targets, stack_targets
 from naas.workload import zoo_network
 
 
@@ -30,3 +30,12 @@ def test_stacking_pads_per_axis_fields_and_subset_recovers_each_problem():
             np.testing.assert_array_equal(got, want)
     for got, want in zip(stacked.subset(np.array([1])), wide):
         np.testing.assert_array_equal(got, want)
+
+
+def test_one_designs_targets_compiled_together_equal_the_per_layer_ones_stacked():
+    arch = baseline("eyeriss")
+    layers = [nl.layer for nl in zoo_network("mobilenet_v2").layers]
+    together = compile_targets(layers, arch)
+    apart = stack_targets([compile_target(layer, arch) for layer in layers])
+    for name, a, b in zip(together._fields, together, apart):
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), name

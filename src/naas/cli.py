@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -420,8 +421,15 @@ def _write_json(doc: dict, target: str) -> None:
         write_text_atomic(target, text)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as naas's one line instead of the usage text and the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"naas: error: {message} (`{self.prog} --help` lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="naas", description="Neural Accelerator Architecture Search")
+    parser = _Parser(prog="naas", description="Neural Accelerator Architecture Search")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("zoo", help="list the built-in networks")

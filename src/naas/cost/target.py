@@ -31,7 +31,9 @@ SLOTS = "slots"
 class TargetField:
     """One number (or vector) of a target. ``width`` is None for a scalar per problem, an int
     for a vector of that length, ``AXES`` or ``SLOTS`` for one value per array axis or spatial
-    slot (padded with ``pad``, which with a padded slot's factor of 1 unrolls nothing)."""
+    slot (padded with ``pad``, which with a padded slot's factor of 1 unrolls nothing).
+    ``of_layer``: the value depends on the layer; the others depend on the accelerator only and
+    are computed once per design."""
 
     name: str
     dtype: type
@@ -40,15 +42,17 @@ class TargetField:
     doc: str
     value: Callable[[Layer, Accelerator, EnergyTable], Any]
     pad: float = 0
+    of_layer: bool = False
 
 
 FIELDS: tuple[TargetField, ...] = (
     TargetField("layer_dims", np.int64, 8, "iterations", "the layer's loop bounds in DIMS order",
-                lambda layer, arch, e: layer.dims),
+                lambda layer, arch, e: layer.dims, of_layer=True),
     TargetField("geometry", np.int64, 4, "", "stride_h, stride_w, dilation_h, dilation_w",
-                lambda layer, arch, e: (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)),
+                lambda layer, arch, e: (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w),
+                of_layer=True),
     TargetField("layer_macs", np.int64, None, "MACs", "the layer's multiply-accumulates",
-                lambda layer, arch, e: layer.macs),
+                lambda layer, arch, e: layer.macs, of_layer=True),
     TargetField("slot_dim", np.int64, SLOTS, "", "index of the dim each spatial factor unrolls",
                 lambda layer, arch, e: [DIM_INDEX[d] for _, d in arch.spatial_slots], pad=0),
     TargetField("slot_axis", np.int64, SLOTS, "", "the array axis each spatial factor unrolls along",
@@ -130,8 +134,21 @@ class Targets(namedtuple("Targets", [f.name for f in FIELDS])):
 def compile_target(layer: Layer, arch: Accelerator) -> Targets:
     """One problem's target (K = 1). Build it once per (layer, accelerator) and evaluate many
     mapping batches against it."""
+    return compile_targets([layer], arch)
+
+
+def compile_targets(layers: list[Layer], arch: Accelerator) -> Targets:
+    """The targets of ``layers`` on one accelerator (K = len(layers)): the design's fields and
+    energies computed once, not once per layer."""
     energies = energy_table(arch)
-    return Targets(*(np.array([f.value(layer, arch, energies)], dtype=f.dtype) for f in FIELDS))
+
+    def rows(f: TargetField) -> np.ndarray:
+        if f.of_layer:
+            return np.array([f.value(layer, arch, energies) for layer in layers], dtype=f.dtype)
+        one = np.array([f.value(layers[0], arch, energies)], dtype=f.dtype)
+        return np.repeat(one, len(layers), axis=0)
+
+    return Targets(*(rows(f) for f in FIELDS))
 
 
 def stack_targets(targets: list[Targets]) -> Targets:

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from naas.arch.spec import Accelerator
-from naas.cost.target import compile_target, stack_targets
+from naas.cost.target import compile_targets, stack_targets
 from naas.errors import NaasError
 from naas.exec.executors import Executor, InProcessExecutor
 from naas.mapping.mapping import Mapping
@@ -74,19 +74,21 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
     does not depend on which pairs it is batched with. A layer shape that recurs in a pair's
     networks is searched once (with the stream of its first occurrence) and its best mapping
     serves every occurrence."""
-    problems, problem_pair, owners, rngs = [], [], [], []
+    targets, problem_pair, owners, rngs = [], [], [], []
     for i, (design, networks) in enumerate(pairs):
         layers = [(network.name, nl) for network in networks for nl in network.layers]
         searched: dict[tuple, int] = {}
+        fresh = []
         for j, (network_name, nl) in enumerate(layers):
             shape = nl.layer.shape
             if shape not in searched:
-                searched[shape] = len(problems)
-                problems.append(compile_target(nl.layer, design))
+                searched[shape] = len(problem_pair)
+                fresh.append(nl.layer)
                 problem_pair.append(i)
                 rngs.append(np.random.default_rng([*seeds[i], j]))
             owners.append((i, network_name, nl, searched[shape]))
-    result = search_mappings(stack_targets(problems), config.mapping, rngs)
+        targets.append(compile_targets(fresh, design))
+    result = search_mappings(stack_targets(targets), config.mapping, rngs)
     energy = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     latency = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     mappings: list[dict[str, dict[str, Mapping]]] = [{n.name: {} for n in networks} for _, networks in pairs]
