@@ -96,7 +96,9 @@ def _mapping_config(args: argparse.Namespace):
         except ImportError:
             raise NaasError("backend: the torch backend needs torch; pip install 'naas[torch]'") from None
         resolve_device(args.device)
-    return MappingSearchConfig(popsize=args.map_popsize, generations=args.map_generations,
+    sizes = {name: value for name, value in (("popsize", args.map_popsize), ("generations", args.map_generations))
+             if value is not None}
+    return MappingSearchConfig(**sizes,
                                encoding=args.encoding, objective=args.objective, backend=backend,
                                device=args.device, compile=COMPILE_CHOICES[args.compile], uneven=args.uneven,
                                covariance=args.map_covariance)
@@ -235,7 +237,7 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
                 "objective": args.objective, "encoding": args.encoding, "max_axes": max_axes,
                 "latency_model": budget.latency_model, "hold_operands": budget.hold_operands,
                 "noc_model": budget.noc_model, "uneven": args.uneven,
-                "map_generations": args.map_generations, "map_popsize": args.map_popsize,
+                "map_generations": config.mapping.generations, "map_popsize": config.mapping.popsize,
                 "map_covariance": args.map_covariance}
     print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
@@ -552,8 +554,8 @@ def _search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--objective", default="edp", choices=["edp", "energy", "latency"])
     p.add_argument("--encoding", default="importance", choices=["importance", "index"],
                    help="importance (NAAS) or index (the ablation)")
-    p.add_argument("--map-generations", type=int, default=80, help="mapping-search generations per layer")
-    p.add_argument("--map-popsize", type=int, default=24, help="mapping candidates per layer and generation")
+    p.add_argument("--map-generations", type=int, help="mapping-search generations per layer (default 80)")
+    p.add_argument("--map-popsize", type=int, help="mapping candidates per layer and generation (default 32)")
     p.add_argument("--map-covariance", choices=["separable", "full"], default="separable",
                    help="the mapping searches' CMA-ES covariance: separable (its diagonal, sep-CMA-ES; default, "
                         "about 2x faster at equal quality) or full (docs/search.md)")
