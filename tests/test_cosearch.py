@@ -80,6 +80,10 @@ def test_cli_cosearch_writes_what_evaluate_accepts(tmp_path, capsys):
     assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--accuracy", "x:y",
                  "--accuracy-table", "t.yaml", "--out", str(out)]) == 2
     assert "give one of --predictor, --accuracy or --accuracy-table" in capsys.readouterr().err
+    assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--accuracy",
+                 "tests.test_cosearch:toy_top1", "--out", str(out)]) == 2
+    assert f"out: {out} holds an earlier search" in capsys.readouterr().err
+    assert json.loads((out / "front.json").read_text()) == front
 
 
 def resnet_top1(config):

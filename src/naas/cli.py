@@ -153,7 +153,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
 
     from naas.arch.baselines import BASELINES, baseline
     from naas.arch.budget import parse_budget
-    from naas.run_folder import clear_search, search_lock, search_outputs
+    from naas.run_folder import clear_search, refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
     from naas.workload.io import resolve_network
@@ -167,10 +167,8 @@ def _cmd_search(args: argparse.Namespace) -> None:
         raise NaasError(f"resume: no checkpoint in {out}; start a search there with --out {out}")
     if args.resume and args.overwrite:
         raise NaasError("overwrite: --resume continues the search in DIR, --overwrite replaces it; give one")
-    earlier = search_outputs(out)
-    if earlier and not (args.resume or args.overwrite):
-        raise NaasError(f"out: {out} holds an earlier search ({', '.join(earlier)}); --resume {out} continues it, "
-                        "--overwrite replaces it")
+    if not (args.resume or args.overwrite):
+        refuse_earlier_search(out, resumable=True)
     networks = [resolve_network(n, batch=args.batch) for n in args.network]
     if len({n.name for n in networks}) != len(networks):
         raise NaasError("network: the same network is given twice; give each once")
@@ -342,15 +340,11 @@ def _predictor(args: argparse.Namespace):
 
 
 def _cmd_cosearch(args: argparse.Namespace) -> None:
-    from dataclasses import asdict
-
     from naas.arch.budget import parse_budget
-    from naas.files import write_json_atomic, write_text_atomic
-    from naas.mapping.io import save_mappings
     from naas.nas.cosearch import SPACES, CoSearchConfig, cosearch
+    from naas.run_folder import clear_search, refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
-    from naas.workload.io import save_network
 
     if args.space not in SPACES:
         raise NaasError(f"space: unknown {args.space!r}; choose one of {', '.join(SPACES)}")
@@ -360,15 +354,31 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
                             inner=ArchSearchConfig(mapping=_mapping_config(args)))
     space = ArchSpace(_with_model_options(parse_budget(args.budget), args), max_axes=args.max_axes)
 
+    out = Path(args.out)
+    if not args.overwrite:
+        refuse_earlier_search(out, resumable=False)
     show = _progress_printer(args, "cosearch", lambda record: (
         f"gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
         f"accuracy {record['best_accuracy']:.2f}"))
-    result = cosearch(space, predictor, config, show, network_space=args.space)
-    out = Path(args.out)
+    with search_lock(out):
+        if args.overwrite:
+            clear_search(out)
+        result = cosearch(space, predictor, config, show, network_space=args.space)
+        _write_cosearch(args, out, result, predictor, source, space)
+
+
+def _write_cosearch(args: argparse.Namespace, out: Path, result, predictor, source: str, space) -> None:
+    """The co-search's outputs in ``out``: the network, design and mappings found, its config,
+    the Pareto front, the history and a summary."""
+    from dataclasses import asdict
+
+    from naas.arch.io import save_accelerator
+    from naas.files import write_json_atomic, write_text_atomic
+    from naas.mapping.io import save_mappings
+    from naas.workload.io import save_network
+
     best = result.best
     save_network(best.network, out / "network.yaml")
-    from naas.arch.io import save_accelerator
-
     save_accelerator(best.score.design, out / "design.yaml")
     save_mappings(best.score.mappings[best.network.name], out / "mappings.yaml")
     c = best.config
@@ -523,6 +533,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accuracy", help="module:function returning top-1 (%%) for a MobileNetV3Config")
     p.add_argument("--accuracy-table", help="YAML list of {ks, e, d, r, top1}")
     p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier search's files in --out (without it, a folder holding one is refused)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--generations", type=int, default=10)
     p.add_argument("--popsize", type=int, default=12)

@@ -12,17 +12,26 @@ from pathlib import Path
 from naas.errors import NaasError
 
 LOCK = ".naas-search.lock"
-#: what ``naas search`` (and ``naas report``) write into the folder
+#: what ``naas search``, ``naas cosearch`` and ``naas report`` write into the folder
 SEARCH_OUTPUTS = (
     "checkpoint-naas.json", "checkpoint-naas.designs.jsonl", "checkpoint-sizing.json",
     "checkpoint-sizing.designs.jsonl", "design.yaml", "mappings", "history.json", "history-sizing.json",
-    "summary.json", "summary.md", "report.html", "figures",
+    "summary.json", "summary.md", "report.html", "figures", "network.yaml", "mappings.yaml", "config.json",
+    "front.json",
 )
 
 
 def search_outputs(out: Path) -> list[str]:
     """The names of an earlier search's files in ``out``."""
     return [name for name in SEARCH_OUTPUTS if (out / name).exists()]
+
+
+def refuse_earlier_search(out: Path, resumable: bool) -> None:
+    """A NaasError if ``out`` holds an earlier search's files, naming them and the way out."""
+    earlier = search_outputs(out)
+    if earlier:
+        how = f"--resume {out} continues it, --overwrite replaces it" if resumable else "--overwrite replaces it"
+        raise NaasError(f"out: {out} holds an earlier search ({', '.join(earlier)}); {how}")
 
 
 def clear_search(out: Path) -> None:
