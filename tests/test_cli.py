@@ -102,3 +102,10 @@ def test_latency_model_option_costs_the_design_with_ports(tmp_path):
     held = totals("--hold-operands", "--mapping", mappings)
     assert held["latency_cycles"] == roofline["latency_cycles"]
     assert held["energy_pj"] < roofline["energy_pj"]  # fewer PE-buffer reads, nothing else changes
+
+
+def test_json_to_stdout_is_the_json_alone():
+    result = run_cli("evaluate", "--network", "squeezenet", "--arch", "eyeriss", "--json", "-")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["totals"]["edp"] > 0
+    assert "TOTAL" in result.stderr

@@ -59,9 +59,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     mappings = network_mappings(network, arch, given)
     cost = evaluate_network(network, arch, mappings)
     source = f"mappings from {args.mapping}" if args.mapping else "greedy default mappings (no search)"
-    print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), {source}")
-    print(network_cost_table(cost))
-    print(f"\non-chip network energy ({arch.noc_model} network):\n{noc_breakdown_table(cost)}")
+    table = _table_stream(args)
+    print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), {source}", file=table)
+    print(network_cost_table(cost), file=table)
+    print(f"\non-chip network energy ({arch.noc_model} network):\n{noc_breakdown_table(cost)}", file=table)
     if args.save_mappings:
         save_mappings(mappings, args.save_mappings)
     if args.json:
@@ -138,10 +139,12 @@ def _cmd_map(args: argparse.Namespace) -> None:
         m = result.best.mapping(i)
         mappings[layer.name] = m.for_slots(len(arch.spatial_slots))
     cost = evaluate_network(network, arch, mappings)
+    table = _table_stream(args)
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), mappings searched by "
-          f"CMA-ES ({args.encoding} encoding): {result.evaluations:,} evaluations, {result.generations} generations")
-    print(network_cost_table(cost))
-    print(f"\non-chip network energy ({arch.noc_model} network):\n{noc_breakdown_table(cost)}")
+          f"CMA-ES ({args.encoding} encoding): {result.evaluations:,} evaluations, {result.generations} generations",
+          file=table)
+    print(network_cost_table(cost), file=table)
+    print(f"\non-chip network energy ({arch.noc_model} network):\n{noc_breakdown_table(cost)}", file=table)
     if args.out:
         save_mappings(mappings, args.out)
     if args.json:
@@ -423,6 +426,12 @@ def _cmd_report(args: argparse.Namespace) -> None:
     print(f"wrote {build_report(args.dir)}")
 
 
+def _table_stream(args: argparse.Namespace):
+    """Where the human-readable table goes: stderr when ``--json -`` takes stdout, so that
+    stdout holds the JSON alone."""
+    return sys.stderr if args.json == "-" else sys.stdout
+
+
 def _write_json(doc: dict, target: str) -> None:
     text = json.dumps(doc, indent=2)
     if target == "-":
@@ -459,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True, help="baseline name or accelerator YAML file")
     p.add_argument("--mapping", help="mappings YAML (layers not listed get the greedy default)")
     p.add_argument("--batch", type=int, default=1, help="batch size for zoo networks (default 1)")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' for stdout)")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
     p.add_argument("--save-mappings", metavar="PATH", help="write the mappings used as YAML")
     _model_options(p)
     p.set_defaults(run=_cmd_evaluate)
@@ -470,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", metavar="PATH", help="write the found mappings as YAML")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-' for stdout)")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
     _search_options(p)
     p.set_defaults(run=_cmd_map)
 
