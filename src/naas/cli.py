@@ -468,7 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True, help="baseline name or accelerator YAML file")
     p.add_argument("--mapping", help="mappings YAML (layers not listed get the greedy default)")
     p.add_argument("--batch", type=int, default=1, help="batch size for zoo networks (default 1)")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
+    p.add_argument("--json", metavar="PATH",
+                   help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
     p.add_argument("--save-mappings", metavar="PATH", help="write the mappings used as YAML")
     _model_options(p)
     p.set_defaults(run=_cmd_evaluate)
@@ -479,7 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", metavar="PATH", help="write the found mappings as YAML")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
+    p.add_argument("--json", metavar="PATH",
+                   help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
     _search_options(p)
     p.set_defaults(run=_cmd_map)
 

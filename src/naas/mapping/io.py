@@ -11,8 +11,8 @@ from pathlib import Path
 
 from naas.errors import NaasError, field_error, refuse_unknown_keys
 from naas.files import read_yaml, write_yaml_atomic
-from naas.specfields import yaml_keys
 from naas.mapping.mapping import LEVELS, Mapping
+from naas.specfields import yaml_keys
 from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 from naas.workload.layer import MAX_DIM
 
