@@ -110,9 +110,11 @@ class BatchedCMA:
 
     def _decompose(self) -> None:
         xp = array_module(self.cov)
-        if self.params.separable:  # C diagonal: its eigenbasis is the identity
+        if self.params.separable:  # C diagonal: its eigenbasis is the identity C started as
             diagonal = xp.diagonal(self.cov, 0, 1, 2)
-            self._eig_vectors = xp.zeros_like(self.cov) + xp.eye(self.shape[1], dtype=self.cov.dtype, **self._device())
+            if self._eig_vectors is None:
+                self._eig_vectors = xp.zeros_like(self.cov) + xp.eye(self.shape[1], dtype=self.cov.dtype,
+                                                                     **self._device())
             self._eig_sqrt = xp.sqrt(xp.where(diagonal > 1e-20, diagonal, 1e-20))
             return
         eig_values, eig_vectors = xp.linalg.eigh(self.cov)
@@ -171,7 +173,8 @@ class BatchedCMA:
         if p.separable:
             rank_mu = xp.matmul(p.weights, y_sel * y_sel)
             diagonal = decay[:, None] * xp.diagonal(self.cov, 0, 1, 2) + p.c_1 * self.p_c**2 + p.c_mu * rank_mu
-            self.cov = diagonal[:, :, None] * xp.eye(n, dtype=self.cov.dtype, **self._device())
+            on_diagonal = xp.arange(n, **self._device())
+            self.cov[:, on_diagonal, on_diagonal] = diagonal  # the off-diagonal stays the zero it started as
         else:
             rank_mu = xp.matmul(xp.swapaxes(y_sel * p.weights[None, :, None], 1, 2), y_sel)
             rank_one = self.p_c[:, :, None] * self.p_c[:, None, :]
