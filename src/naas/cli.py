@@ -156,7 +156,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
 
     from naas.arch.baselines import BASELINES, baseline
     from naas.arch.budget import parse_budget
-    from naas.run_folder import clear_search, refuse_earlier_search, search_lock
+    from naas.run_folder import refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
     from naas.workload.io import resolve_network
@@ -183,9 +183,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
             if budget.name in BASELINES else None)
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
-    with search_lock(out):
-        if args.overwrite:
-            clear_search(out)
+    with search_lock(out, clear=args.overwrite):
         try:
             _run_search(args, out, networks, budget, config, hand, space, max_axes)
         except KeyboardInterrupt:
@@ -345,7 +343,7 @@ def _predictor(args: argparse.Namespace):
 def _cmd_cosearch(args: argparse.Namespace) -> None:
     from naas.arch.budget import parse_budget
     from naas.nas.cosearch import SPACES, CoSearchConfig, cosearch
-    from naas.run_folder import clear_search, refuse_earlier_search, search_lock
+    from naas.run_folder import refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
 
@@ -363,9 +361,7 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     show = _progress_printer(args, "cosearch", lambda record: (
         f"gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
         f"accuracy {record['best_accuracy']:.2f}"))
-    with search_lock(out):
-        if args.overwrite:
-            clear_search(out)
+    with search_lock(out, clear=args.overwrite):
         result = cosearch(space, predictor, config, show, network_space=args.space)
         _write_cosearch(args, out, result, predictor, source, space)
 
@@ -468,8 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True, help="baseline name or accelerator YAML file")
     p.add_argument("--mapping", help="mappings YAML (layers not listed get the greedy default)")
     p.add_argument("--batch", type=int, default=1, help="batch size for zoo networks (default 1)")
-    p.add_argument("--json", metavar="PATH",
-                   help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
+    _json_option(p)
     p.add_argument("--save-mappings", metavar="PATH", help="write the mappings used as YAML")
     _model_options(p)
     p.set_defaults(run=_cmd_evaluate)
@@ -480,8 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", metavar="PATH", help="write the found mappings as YAML")
-    p.add_argument("--json", metavar="PATH",
-                   help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
+    _json_option(p)
     _search_options(p)
     p.set_defaults(run=_cmd_map)
 
@@ -492,8 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="baseline name (same PEs and on-chip bytes) or 'pes=N,bytes=N[,area=MM2]'")
     p.add_argument("--out", metavar="DIR", help="where to write the results and checkpoints")
     p.add_argument("--resume", metavar="DIR", help="continue the search checkpointed in DIR")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace an earlier search's files in --out (without it, a folder holding one is refused)")
+    _overwrite_option(p)
     p.add_argument("--executor", choices=["inprocess", "pool", "ray"],
                    help="where mapping searches run (default: in-process, every design of a generation in "
                         "one compiled call on all cores, or on one device with the torch backend)")
@@ -544,8 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accuracy", help="module:function returning top-1 (%%) for a MobileNetV3Config")
     p.add_argument("--accuracy-table", help="YAML list of {ks, e, d, r, top1}")
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace an earlier search's files in --out (without it, a folder holding one is refused)")
+    _overwrite_option(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--generations", type=int, default=10)
     p.add_argument("--popsize", type=int, default=12)
@@ -571,6 +563,16 @@ def _model_options(p: argparse.ArgumentParser) -> None:
                    help="how the global buffer -> PE network is priced (default: the design's own, flat unless "
                         "its spec says otherwise): flat (one energy per delivered word) or mesh (the wire each "
                         "word crosses, with multicast spans and reduction adds; docs/cost-model.md)")
+
+
+def _json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", metavar="PATH",
+                   help="also write the results as JSON ('-': to stdout, alone; the table then goes to stderr)")
+
+
+def _overwrite_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier search's files in --out (without it, a folder holding one is refused)")
 
 
 def _search_options(p: argparse.ArgumentParser) -> None:

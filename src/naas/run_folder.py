@@ -55,10 +55,11 @@ def _alive(pid: int) -> bool:
 
 
 @contextmanager
-def search_lock(out: Path) -> Iterator[None]:
-    """Hold ``out`` for this process while the block runs; a NaasError if a live process holds
-    it. A lock left by a process that died (a kill -9, a crash) is taken over. A folder this
-    creates and leaves empty (the search failed before writing) is removed again."""
+def search_lock(out: Path, clear: bool = False) -> Iterator[None]:
+    """Hold ``out`` for this process while the block runs (first removing an earlier search's
+    files if ``clear``); a NaasError if a live process holds it. A lock left by a process that
+    died (a kill -9, a crash) is taken over. A folder this creates and leaves empty (the search
+    failed before writing) is removed again."""
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -84,6 +85,8 @@ def search_lock(out: Path) -> Iterator[None]:
     else:
         raise NaasError(f"out: could not lock {out} ({lock} keeps reappearing); choose another --out")
     try:
+        if clear:
+            clear_search(out)
         yield
     finally:
         lock.unlink(missing_ok=True)

@@ -33,6 +33,11 @@ class Spec:
     optional: bool = False
     key: str | None = None
 
+    def __post_init__(self) -> None:
+        # a misspelt kind would skip every check of the field it declares
+        if self.kind not in KINDS:
+            raise ValueError(f"Spec kind {self.kind!r}: use one of {', '.join(KINDS)}")
+
     def field(self, default: Any = dataclasses.MISSING, **options: Any) -> Any:
         """A dataclass field carrying this spec (a fresh one for each class that declares it);
         ``options`` go to ``dataclasses.field``."""
