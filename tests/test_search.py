@@ -255,7 +255,9 @@ def test_cli_search_writes_a_design_that_evaluate_accepts(tmp_path, capsys):
     assert evaluated["energy_pj"] == pytest.approx(summary["naas"]["networks"]["squeezenet"]["energy_pj"], rel=1e-9)
     assert evaluated["latency_cycles"] == pytest.approx(summary["naas"]["networks"]["squeezenet"]["latency_cycles"])
     assert len(mappings) == len(zoo_network("squeezenet").layers)
-    assert len(json.loads((out / "history.json").read_text())) == 2
+    history = json.loads((out / "history.json").read_text())
+    assert [h["phase"] for h in history][:3] == ["base", "base", "known designs"]
+    assert summary["settings"]["designs_scored"] == sum(h["new_designs"] for h in history) <= 1.5 * 2 * 4
 
 
 def test_cli_search_rejects_an_impossible_budget(capsys):

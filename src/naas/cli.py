@@ -87,6 +87,11 @@ def _search_progress(total: int) -> Callable[[dict], str]:
                            f"{record['seconds']:.0f}s  best {record['best']:.4e}  ({record['best_dataflow']})")
 
 
+def _sweep_progress(record: dict) -> str:
+    return (f"{record['phase']}  {record['designs']:,} designs  {record['evaluations']:,} evals  "
+            f"{record['seconds']:.0f}s  best {record['best']:.4e}  ({record['best_dataflow']})")
+
+
 def _mapping_config(args: argparse.Namespace):
     from naas.search.mapping_search import COMPILE_CHOICES, MappingSearchConfig
 
@@ -206,34 +211,47 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
     from naas.report.search_output import write_search_outputs
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import score_designs, search_accelerator
+    from naas.search.connectivity_search import search_connectivity
 
     steps = args.generations * (args.restarts + 1)
     executor = make_executor(args.executor or "inprocess", args.workers, args.address)
     sizing_history = None
+    hand_connectivity = None if hand is None else tuple(a.parallel_dims for a in hand.axes)
+    sizing_label = None if hand is None else f"sizing-only ({hand.name} connectivity)"
     try:
         baselines = {}
         if hand is not None:
             baselines[f"{hand.name} (hand design, searched mappings)"] = score_designs(
                 [hand], networks, config, [(args.seed, 10**6)])[0]
-        result = search_accelerator(networks, space, config,
-                                    _progress_printer(args, "naas", _search_progress(steps)),
-                                    executor, out / "checkpoint-naas.json", resume=bool(args.resume))
-        if hand is not None and args.sizing_baseline and not result.interrupted:
-            fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
-                              fixed_dataflow=tuple(a.parallel_dims for a in hand.axes))
-            sizing = search_accelerator(networks, fixed, config,
-                                        _progress_printer(args, "sizing-only", _search_progress(steps)), executor,
-                                        out / "checkpoint-sizing.json", resume=bool(args.resume))
-            if sizing.interrupted:
-                result.interrupted = True
-            baselines[f"sizing-only ({hand.name} connectivity)"] = sizing.best
-            sizing_history = sizing.history
+        if args.connectivity == "sweep":
+            result = search_connectivity(networks, space, config, hand_connectivity, () if hand is None else (hand,),
+                                         _progress_printer(args, "naas", _sweep_progress), executor,
+                                         out / "checkpoint-naas.json")
+            if hand is not None and result.base is not None and args.sizing_baseline:
+                # the base of the search is the sizing-only search, run once for both
+                baselines[sizing_label] = result.base.best
+                sizing_history = result.base.history
+        else:
+            result = search_accelerator(networks, space, config,
+                                        _progress_printer(args, "naas", _search_progress(steps)),
+                                        executor, out / "checkpoint-naas.json", resume=bool(args.resume))
+            if hand is not None and args.sizing_baseline and not result.interrupted:
+                fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
+                                  fixed_dataflow=hand_connectivity)
+                sizing = search_accelerator(networks, fixed, config,
+                                            _progress_printer(args, "sizing-only", _search_progress(steps)), executor,
+                                            out / "checkpoint-sizing.json", resume=bool(args.resume))
+                if sizing.interrupted:
+                    result.interrupted = True
+                baselines[sizing_label] = sizing.best
+                sizing_history = sizing.history
     finally:
         executor.close()
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
                 "seed": args.seed, "generations": args.generations, "restarts": args.restarts, "popsize": args.popsize,
-                "objective": args.objective, "encoding": args.encoding, "max_axes": max_axes,
+                "objective": args.objective, "connectivity": args.connectivity, "encoding": args.encoding,
+                "max_axes": max_axes, "designs_scored": result.designs_scored,
                 "latency_model": budget.latency_model, "hold_operands": budget.hold_operands,
                 "noc_model": budget.noc_model, "uneven": args.uneven,
                 "map_generations": config.mapping.generations, "map_popsize": config.mapping.popsize,
@@ -501,8 +519,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-axes", type=int, choices=[1, 2, 3, 4],
                    help="most PE array axes (default 2, or the hand design's count if larger, so that "
                         "the searched space contains the hand design)")
+    p.add_argument("--connectivity", choices=["sweep", "es"], default="sweep",
+                   help="how the PE connectivity is searched: sweep (default: a sizing search on the hand "
+                        "design's connectivity, then sweeps of connectivities at the best sizes and warm-started "
+                        "sizing searches of the best; never worse than sizing-only, at most 1.5x its designs) or "
+                        "es (the paper's: one CMA-ES over connectivity genes and sizes, --encoding applies); "
+                        "docs/search.md")
     p.add_argument("--no-sizing-baseline", dest="sizing_baseline", action="store_false",
-                   help="skip the sizing-only search with the hand design's connectivity")
+                   help="leave out the sizing-only row (with --connectivity es: skip its search)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     _search_options(p)
     p.set_defaults(run=_cmd_search)

@@ -14,7 +14,7 @@ from naas.errors import NaasError
 LOCK = ".naas-search.lock"
 #: what ``naas search``, ``naas cosearch`` and ``naas report`` write into the folder
 SEARCH_OUTPUTS = (
-    "checkpoint-naas.json", "checkpoint-naas.designs.jsonl", "checkpoint-sizing.json",
+    "checkpoint-naas.json", "checkpoint-naas.designs.jsonl", "checkpoint-naas.phases", "checkpoint-sizing.json",
     "checkpoint-sizing.designs.jsonl", "design.yaml", "mappings", "history.json", "history-sizing.json",
     "summary.json", "summary.md", "report.html", "figures", "network.yaml", "mappings.yaml", "config.json",
     "front.json",

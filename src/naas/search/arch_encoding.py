@@ -9,8 +9,9 @@ Importance encoding (NAAS), n = 18:
   genes[13]     per-PE L1 bytes: log-uniform from one word per operand to 90 % of the budget
   genes[14:17]  how the L1 bytes split between W, I and O (steps of 16 B above 16 B)
   genes[17]     global buffer: log-uniform from 1/64 of what the L1s leave to all of it
-Index encoding (the ablation): genes[1:1+max_axes] pick each axis' parallel dim as an index in
-0..7 (axes may then repeat a dim); everything numeric stays as above.
+Index encoding (the ablation): genes[1] is one real selecting an entry of the list of every
+ordered k-tuple of distinct dims (8, 56, 336 or 1680 entries for k = 1..4), the k axes' parallel
+dims; genes[2:9] are unused; everything numeric stays as above.
 
 Every decoded design meets the PE and on-chip-byte budget by construction; an area budget, if
 any, is checked by the caller.
@@ -18,6 +19,8 @@ any, is checked by the caller.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -83,11 +86,17 @@ def _axis_sizes(pes: int, k: int, shape_genes: np.ndarray) -> list[int]:
     return sizes
 
 
+@functools.cache
+def _ordered_tuples(k: int) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    return tuple(tuple((d,) for d in combo) for combo in itertools.permutations(DIMS, k))
+
+
 def _parallel_dims(genes: np.ndarray, k: int, space: ArchSpace) -> tuple[tuple[str, ...], ...]:
     if space.fixed_dataflow is not None:
         return space.fixed_dataflow
     if space.encoding == "index":
-        return tuple((DIMS[min(7, int(g * 8))],) for g in genes[1:1 + k])
+        tuples = _ordered_tuples(k)
+        return tuples[min(len(tuples) - 1, int(genes[1] * len(tuples)))]
     order = sorted(range(8), key=lambda d: -genes[1 + d])
     return tuple((DIMS[d],) for d in order[:k])
 

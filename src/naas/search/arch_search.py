@@ -26,7 +26,6 @@ from naas.search.mapping_search import MappingSearchConfig, search_mappings
 from naas.search.objective import box_penalty, check_objective, check_search_sizes, log_objective, network_objective
 from naas.workload.network import Network
 
-
 #: Bumped whenever the inner search scores a design differently for the same seed.
 INNER_SEARCH_VERSION = 3
 
@@ -122,6 +121,26 @@ class ArchSearchResult:
     evaluations: int
     seconds: float
     interrupted: bool = False
+    #: the clipped genes that decoded to ``best`` (None from a checkpoint written before they were kept)
+    best_genes: np.ndarray | None = None
+    #: the best few distinct designs scored, best first (``best`` leads them)
+    leaders: list[DesignScore] = field(default_factory=list)
+
+    @property
+    def designs_scored(self) -> int:
+        """Distinct designs whose mappings this search searched (cache hits excluded)."""
+        return sum(h["new_designs"] for h in self.history)
+
+
+#: how many of a search's best distinct designs it reports (``ArchSearchResult.leaders``)
+LEADERS = 3
+
+
+def leading(scores: list[DesignScore], max_area_mm2: float | None = None) -> list[DesignScore]:
+    """The ``LEADERS`` best of ``scores`` within the area limit, one per design, best first."""
+    fits = {design_key(s.design): s for s in scores
+            if max_area_mm2 is None or s.design.area_mm2 <= max_area_mm2}
+    return sorted(fits.values(), key=lambda s: s.fitness)[:LEADERS]
 
 
 def design_key(design: Accelerator) -> str:
@@ -134,7 +153,22 @@ def _score_task(task: tuple) -> list[DesignScore]:
     return score_designs(designs, networks, config, seeds)
 
 
-def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearchConfig) -> dict:
+def score_on_executor(fresh: list[tuple[Accelerator, tuple[int, ...]]], networks: list[Network],
+                      config: ArchSearchConfig, executor: Executor) -> list[DesignScore]:
+    """``score_designs`` of (design, seed) pairs, split over the executor's workers, in the
+    order given; every design's score depends only on its own seed, so the split never changes
+    a result."""
+    workers = executor.workers
+    chunks = [fresh[w::workers] for w in range(workers)]
+    tasks = [([d for d, _ in c], networks, config, [s for _, s in c]) for c in chunks if c]
+    scores: list[DesignScore] = [None] * len(fresh)  # type: ignore[list-item]
+    for w, chunk_scores in enumerate(executor.map(_score_task, tasks)):
+        scores[w::workers] = chunk_scores
+    return scores
+
+
+def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearchConfig,
+                    start_mean: np.ndarray | None = None) -> dict:
     """What determines a search's result: its fingerprint guards checkpoints."""
     from naas.workload.io import network_to_dict
 
@@ -147,10 +181,13 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
                                     (config_settings["mapping"], "uneven", False)):
         if settings[name] == default:
             del settings[name]
-    return {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings,
+    settings = {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings,
             # an inner search that scores designs differently for the same seed (v2: compiled, own
             # random streams and gene widths; v3: sep-CMA-ES) does not mix checkpoints with earlier ones
             "inner_search": INNER_SEARCH_VERSION}
+    if start_mean is not None:
+        settings["start_mean"] = [float(x) for x in start_mean]
+    return settings
 
 
 def search_accelerator(
@@ -159,9 +196,10 @@ def search_accelerator(
     executor: Executor | None = None,
     checkpoint: str | Path | None = None,
     resume: bool = False,
+    start_mean: np.ndarray | None = None,
 ) -> ArchSearchResult:
     """CMA-ES over ``space``; each generation scores all new designs in one batched inner run
-    per executor task.
+    per executor task. ``start_mean`` (genes, default the centre of the space) warm-starts it.
 
     Same seed, same result, on any executor, and after any number of resumes from
     ``checkpoint`` (written atomically after every generation). Ctrl-C ends the search, losing
@@ -178,10 +216,12 @@ def search_accelerator(
     from naas.search.score_io import score_from_dict, score_to_dict
 
     executor = executor or InProcessExecutor()
-    settings_fp = fingerprint(search_settings(networks, space, config))
+    settings_fp = fingerprint(search_settings(networks, space, config, start_mean))
+    mean0 = np.full(GENES, 0.5) if start_mean is None else np.clip(np.asarray(start_mean, dtype=np.float64), 0.0, 1.0)
     cache: dict[str, DesignScore] = {}
     history: list[dict] = []
     best: DesignScore | None = None
+    best_genes: np.ndarray | None = None
     evaluations, first_step, elapsed = 0, 0, 0.0
     es = None
     if resume and checkpoint is not None and Path(checkpoint).exists():
@@ -197,6 +237,7 @@ def search_accelerator(
         history, evaluations = state["history"], state["evaluations"]
         first_step, elapsed = state["next_step"], state["seconds"]
         best = cache[state["best"]] if state["best"] is not None else None
+        best_genes = np.array(state["best_genes"]) if state.get("best_genes") is not None else None
     elif checkpoint is not None:
         start_journal(checkpoint)
     start = time.perf_counter() - elapsed
@@ -206,7 +247,7 @@ def search_accelerator(
             run, generation = divmod(step, config.generations)
             if generation == 0:
                 seed_stream = config.seed if run == 0 else [config.seed, run]
-                es = BatchedCMA.start(np.full((1, GENES), 0.5), config.sigma0,
+                es = BatchedCMA.start(mean0[None, :], config.sigma0,
                                       [np.random.default_rng(seed_stream)], config.popsize)
             genes = es.ask()
             clipped = np.clip(genes[0], 0.0, 1.0)
@@ -216,12 +257,9 @@ def search_accelerator(
                 key = design_key(d)
                 if key not in cache and key not in fresh:
                     fresh[key] = (d, (config.seed, generation, i) if run == 0 else (config.seed, run, generation, i))
-            chunks = [list(fresh.values())[w::executor.workers] for w in range(executor.workers)]
-            tasks = [([d for d, _ in c], networks, config, [s for _, s in c]) for c in chunks if c]
-            for chunk_scores in executor.map(_score_task, tasks):
-                for score in chunk_scores:
-                    cache[design_key(score.design)] = score
-                    evaluations += score.evaluations
+            for score in score_on_executor(list(fresh.values()), networks, config, executor):
+                cache[design_key(score.design)] = score
+                evaluations += score.evaluations
             scores = [cache[design_key(d)] for d in designs]
             area_limit = space.budget.max_area_mm2
             fitness = np.array([s.fitness if area_limit is None or s.design.area_mm2 <= area_limit else math.inf
@@ -229,7 +267,7 @@ def search_accelerator(
             es.tell((log_objective(fitness) + box_penalty(genes[0], clipped))[None, :])
             gen_best = scores[int(np.argmin(fitness))]
             if best is None or gen_best.fitness < best.fitness:
-                best = gen_best
+                best, best_genes = gen_best, clipped[int(np.argmin(fitness))].copy()
             record = {
                 "step": step, "run": run, "generation": generation, "evaluations": evaluations,
                 "seconds": time.perf_counter() - start, "generation_best": float(np.min(fitness)),
@@ -242,6 +280,7 @@ def search_accelerator(
                     "es": es.state(), "designs": len(cache),
                     "history": history, "evaluations": evaluations, "next_step": step + 1,
                     "seconds": record["seconds"], "best": design_key(best.design),
+                    "best_genes": None if best_genes is None else [float(x) for x in best_genes],
                 })
             if progress:
                 progress(record)
@@ -251,4 +290,5 @@ def search_accelerator(
         raise KeyboardInterrupt("interrupted before the first generation finished")
     best_named = DesignScore(replace(best.design, name=f"naas_{space.budget.name}"), best.energy_pj,
                              best.latency_cycles, best.mappings, best.fitness, best.evaluations)
-    return ArchSearchResult(best_named, history, evaluations, time.perf_counter() - start, interrupted)
+    return ArchSearchResult(best_named, history, evaluations, time.perf_counter() - start, interrupted, best_genes,
+                            leading(list(cache.values()), space.budget.max_area_mm2))

@@ -1,0 +1,301 @@
+"""The outer search with the connectivity treated as the categorical choice it is.
+
+1. **Base.** A sizing search (CMA-ES over the sizes, connectivity fixed) on the starting
+   connectivity: the hand design's when the budget is a hand design's, otherwise the best of
+   a sweep of every one-dim-per-axis connectivity at the centre of the size space. With the
+   same seed this is exactly the sizing-only search, so the result is never worse than it.
+   The hand design itself (its own sizes, which the size genes may not reach) is scored too,
+   so the result is never worse than it either.
+2. **Sweep.** At the incumbent's sizes, every ordered one-dim-per-axis connectivity of up to
+   two axes and every connectivity one move from the incumbent's (``connectivity.neighbours``:
+   multi-dim axes, three and four axes) is scored in one batch. A design that is another with
+   its axes listed in another order is scored once.
+3. **Successive halving.** The best few swept connectivities each get a sizing search
+   warm-started at the incumbent's sizes (local step size); the better half go on with twice
+   the generations, until one is left. If it beats the incumbent it becomes the incumbent and
+   the search sweeps again around it, while designs remain.
+
+Designs scored after the base are capped at ``EXPLORE_SHARE`` of the base's, so the whole
+search scores at most 1.5x the designs of the sizing-only search it contains.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from naas.arch.budget import Budget
+from naas.arch.spec import Accelerator
+from naas.exec.executors import Executor, InProcessExecutor
+from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
+from naas.search.arch_search import (
+    ArchSearchConfig,
+    ArchSearchResult,
+    DesignScore,
+    design_key,
+    leading,
+    score_on_executor,
+    search_accelerator,
+)
+from naas.search.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+from naas.search.connectivity import (
+    Connectivity,
+    active_dims,
+    canonical,
+    design_identity,
+    neighbours,
+    ordered_tuples,
+)
+from naas.search.score_io import score_from_dict, score_to_dict
+from naas.workload.network import Network
+
+#: designs the exploration may score, as a share of the base sizing search's
+EXPLORE_SHARE = 0.5
+#: swept connectivities that get a warm-started sizing search
+SURVIVORS = 3
+#: step size of the warm-started sizing searches (genes in [0, 1]; the base starts at 0.3)
+REFINE_SIGMA = 0.1
+
+
+@dataclass
+class ConnectivitySearchResult(ArchSearchResult):
+    #: the base sizing search (the sizing-only search when it started on the hand connectivity)
+    base: ArchSearchResult | None = None
+    #: designs the exploration was allowed after the base
+    explore_budget: int = 0
+    rounds: list[dict] = field(default_factory=list)
+
+    @property
+    def designs_scored(self) -> int:
+        return sum(h["new_designs"] for h in self.history)
+
+
+def _sweep_seed(seed: int, round_: int, i: int) -> tuple[int, ...]:
+    # inner-search streams of the ES are (seed, generation, i) and (seed, run, generation, i):
+    # a 3-tuple led by 10**6 + round never meets them
+    return (seed, 10**6 + 1 + round_, i)
+
+
+def _refine_seed(seed: int, round_: int, rung: int, j: int) -> int:
+    return int(np.random.SeedSequence([seed, 7, round_, rung, j]).generate_state(1)[0])
+
+
+class _Run:
+    """One connectivity search's running totals: history, evaluations, designs scored, best."""
+
+    def __init__(self, progress: Callable[[dict], None] | None, area_limit: float | None):
+        self.history: list[dict] = []
+        self.evaluations = 0
+        self.designs = 0
+        self.best: DesignScore | None = None
+        self.best_genes: np.ndarray | None = None
+        self.start = time.perf_counter()
+        self.progress = progress
+        self.area_limit = area_limit
+        self.interrupted = False
+        self.leaders: list[DesignScore] = []
+
+    def fitness(self, score: DesignScore) -> float:
+        if self.area_limit is not None and score.design.area_mm2 > self.area_limit:
+            return math.inf
+        return score.fitness
+
+    def offer(self, score: DesignScore, genes: np.ndarray | None) -> None:
+        self.leaders = leading([*self.leaders, score], self.area_limit)
+        if self.best is None or self.fitness(score) < self.best.fitness:
+            self.best, self.best_genes = score, genes
+
+    def _view(self, phase: str, step: int, generation: int, generation_best: float, best: float, dataflow: str,
+              evaluations: int, designs: int, new_designs: int) -> dict:
+        if self.best is not None and self.best.fitness <= best:
+            best, dataflow = self.best.fitness, self.best.design.dataflow
+        return {"step": step, "phase": phase, "generation": generation, "evaluations": evaluations,
+                "designs": designs, "seconds": time.perf_counter() - self.start,
+                "generation_best": generation_best, "best": best, "best_dataflow": dataflow,
+                "new_designs": new_designs}
+
+    def sizing_search(self, phase: str, networks: list[Network], space: ArchSpace, config: ArchSearchConfig,
+                      executor: Executor, checkpoint: Path | None,
+                      start_mean: np.ndarray | None = None) -> ArchSearchResult:
+        """A sizing search whose generations join this run's history (a finished one found in
+        ``checkpoint`` is read back, not run again)."""
+        evaluations0, designs0, step0 = self.evaluations, self.designs, len(self.history)
+        live = {"designs": designs0}
+
+        def view(h: dict, designs: int) -> dict:
+            return self._view(phase, step0 + h["step"], h["generation"], h["generation_best"], h["best"],
+                              h["best_dataflow"], evaluations0 + h["evaluations"], designs, h["new_designs"])
+
+        def show(h: dict) -> None:
+            live["designs"] += h["new_designs"]
+            if self.progress:
+                self.progress(view(h, live["designs"]))
+
+        result = search_accelerator(networks, space, config, show, executor, checkpoint,
+                                    resume=checkpoint is not None and checkpoint.exists(), start_mean=start_mean)
+        designs = designs0
+        for h in result.history:
+            designs += h["new_designs"]
+            self.history.append(view(h, designs))
+        self.evaluations, self.designs = evaluations0 + result.evaluations, designs
+        self.offer(result.best, result.best_genes)
+        for score in result.leaders:  # no better than result.best: they never displace its genes
+            self.offer(score, None)
+        self.interrupted = self.interrupted or result.interrupted
+        return result
+
+    def sweep(self, phase: str, designs: list[Accelerator], genes: np.ndarray | None,
+              networks: list[Network], config: ArchSearchConfig, executor: Executor,
+              seeds: list[tuple[int, ...]], checkpoint: Path | None) -> list[DesignScore]:
+        """Score ``designs`` (decoded from ``genes``, if given) in one batch."""
+        settings = fingerprint({"sweep": [design_key(d) for d in designs], "seeds": seeds,
+                                "networks": [n.name for n in networks], "config": repr(config)})
+        if checkpoint is not None and checkpoint.exists():
+            scores = [score_from_dict(s) for s in load_checkpoint(checkpoint, settings)["scores"]]
+        else:
+            scores = score_on_executor(list(zip(designs, seeds)), networks, config, executor)
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, settings, {"scores": [score_to_dict(s) for s in scores]})
+        for score in scores:
+            self.offer(score, genes)
+        fitness = [self.fitness(s) for s in scores]
+        self.evaluations += sum(s.evaluations for s in scores)
+        self.designs += len(scores)
+        best = self.best
+        record = self._view(phase, len(self.history), 0, min(fitness) if fitness else math.inf,
+                            best.fitness if best else math.inf, best.design.dataflow if best else "",
+                            self.evaluations, self.designs, len(scores))
+        self.history.append(record)
+        if self.progress:
+            self.progress(record)
+        return scores
+
+
+def phase_folder(checkpoint: str | Path) -> Path:
+    """Where a connectivity search checkpointed at ``checkpoint`` keeps its later phases."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".phases")
+
+
+def _fresh(candidates: list[Connectivity], genes: np.ndarray, budget: Budget,
+           seen: set) -> list[tuple[Connectivity, Accelerator]]:
+    """The candidates with their designs at ``genes``, those not yet in ``seen`` (which they join)."""
+    out = []
+    for c in candidates:
+        design = decode_accelerator(genes, ArchSpace(budget, fixed_dataflow=c))
+        if design_identity(design) not in seen:
+            seen.add(design_identity(design))
+            out.append((c, design))
+    return out
+
+
+def search_connectivity(
+    networks: list[Network], space: ArchSpace, config: ArchSearchConfig,
+    start: Connectivity | None = None,
+    known: tuple[Accelerator, ...] = (),
+    progress: Callable[[dict], None] | None = None,
+    executor: Executor | None = None,
+    checkpoint: str | Path | None = None,
+) -> ConnectivitySearchResult:
+    """Base sizing search on ``start`` (default: the best swept connectivity), then sweeps and
+    successive halving over connectivities (module docstring); ``known`` designs (the hand
+    design) are scored after the base and win if nothing beats them. ``space`` gives the budget and
+    ``max_axes``; its encoding is not used (the sizes are searched with every connectivity
+    fixed). Same seed, same result, on any executor; with ``checkpoint`` every finished phase
+    is saved, and a search run again with the same settings and checkpoint continues where it
+    stopped (Ctrl-C ends it with the best design so far and ``interrupted`` set)."""
+    executor = executor or InProcessExecutor()
+    budget, max_axes = space.budget, space.max_axes
+    run = _Run(progress, budget.max_area_mm2)
+    folder = None
+    if checkpoint is not None:
+        folder = phase_folder(checkpoint)
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def path(name: str) -> Path | None:
+        return None if folder is None else folder / f"{name}.json"
+
+    dims = active_dims(networks)
+    seen: set = set()
+    centre = np.full(GENES, 0.5)
+    rounds: list[dict] = []
+    base = None
+    try:
+        if start is None:
+            candidates = _fresh(ordered_tuples(dims, max_axes), centre, budget, seen)
+            scores = run.sweep("start sweep", [d for _, d in candidates], centre, networks, config, executor,
+                               [_sweep_seed(config.seed, 0, i) for i in range(len(candidates))], path("sweep0"))
+            start = candidates[int(np.argmin([run.fitness(s) for s in scores]))][0]
+        start = tuple(tuple(axis) for axis in start)
+        base = run.sizing_search("base", networks, ArchSpace(budget, max_axes=len(start), fixed_dataflow=start),
+                                 config, executor, None if checkpoint is None else Path(checkpoint))
+        allowed = run.designs + int(EXPLORE_SHARE * base.designs_scored)
+        incumbent, genes = start, base.best_genes if base.best_genes is not None else centre
+        incumbent_fitness = run.fitness(base.best)
+        seen.add(design_identity(base.best.design))
+        known = tuple(d for d in known if design_identity(d) not in seen)
+        if known:
+            seen.update(design_identity(d) for d in known)
+            run.sweep("known designs", list(known), None, networks, config, executor,
+                      [_sweep_seed(config.seed, 0, 10**3 + i) for i in range(len(known))], path("known"))
+        refine_popsize = max(4, config.popsize // 2)
+        for round_ in range(1, 100):
+            if run.interrupted:
+                break
+            # one move from the incumbent first: a sweep cut to fit the designs left keeps those
+            candidates = _fresh([c for c in [*neighbours(incumbent, dims, max_axes), *ordered_tuples(dims, max_axes)]
+                                 if canonical(c) != canonical(incumbent)], genes, budget, seen)
+            left = allowed - run.designs
+            # successive halving in one step: SURVIVORS connectivities for g generations, the best
+            # of them for 2g more
+            unit = (SURVIVORS + 2) * refine_popsize
+            candidates = candidates[:max(0, min(len(candidates), max(left // 2, left - unit)))]
+            if not candidates:
+                break
+            scores = run.sweep(f"sweep {round_}", [d for _, d in candidates], genes, networks, config, executor,
+                               [_sweep_seed(config.seed, round_, i) for i in range(len(candidates))],
+                               path(f"sweep{round_}"))
+            order = np.argsort([run.fitness(s) for s in scores], kind="stable")
+            alive = [(candidates[i][0], scores[i], genes) for i in order[:SURVIVORS]]
+            rung_sizes = [len(alive), 1]
+            g = (allowed - run.designs) // unit
+            round_record = {"round": round_, "incumbent": incumbent, "swept": len(candidates),
+                            "survivors": [c for c, _, _ in alive], "rung_generations": g}
+            rounds.append(round_record)
+            if g >= 1:
+                for rung, size in enumerate(rung_sizes):
+                    alive = alive[:size]
+                    refined = []
+                    for j, (c, score, at) in enumerate(alive):
+                        if run.interrupted:
+                            break
+                        refine = replace(config, generations=g * (1 + rung), popsize=refine_popsize,
+                                         sigma0=REFINE_SIGMA, restarts=0, seed=_refine_seed(config.seed, round_, rung, j))
+                        result = run.sizing_search(f"refine {round_}.{rung} {''.join(map(''.join, c))}", networks,
+                                                   ArchSpace(budget, max_axes=len(c), fixed_dataflow=c), refine,
+                                                   executor, path(f"refine{round_}-{rung}-{j}"), start_mean=at)
+                        if run.fitness(result.best) < run.fitness(score) and result.best_genes is not None:
+                            score, at = result.best, result.best_genes
+                        refined.append((c, score, at))
+                    alive = sorted(refined, key=lambda item: run.fitness(item[1]))
+            champion = alive[0] if alive else None
+            round_record["champion"] = None if champion is None else champion[0]
+            if champion is None or run.fitness(champion[1]) >= incumbent_fitness:
+                break
+            incumbent, genes, incumbent_fitness = champion[0], champion[2], run.fitness(champion[1])
+    except KeyboardInterrupt:
+        run.interrupted = True
+    if run.best is None:
+        raise KeyboardInterrupt("interrupted before the first generation finished")
+    best = run.best
+    named = DesignScore(replace(best.design, name=f"naas_{budget.name}"), best.energy_pj, best.latency_cycles,
+                        best.mappings, best.fitness, best.evaluations)
+    return ConnectivitySearchResult(named, run.history, run.evaluations, time.perf_counter() - run.start,
+                                    run.interrupted, run.best_genes, run.leaders, base=base,
+                                    explore_budget=0 if base is None else int(EXPLORE_SHARE * base.designs_scored),
+                                    rounds=rounds)

@@ -1,0 +1,115 @@
+"""The connectivity search: candidates, the never-worse-than-sizing-only guarantee, determinism
+and resume."""
+
+from dataclasses import replace
+
+import pytest
+
+from naas.arch import Budget, baseline
+from naas.exec.executors import InProcessExecutor, PoolExecutor
+from naas.search.arch_encoding import ArchSpace, decode_accelerator
+from naas.search.arch_search import ArchSearchConfig, search_accelerator
+from naas.search.connectivity import active_dims, canonical, design_identity, neighbours, ordered_tuples
+from naas.search.connectivity_search import EXPLORE_SHARE, phase_folder, search_connectivity
+from naas.search.mapping_search import MappingSearchConfig
+from naas.workload import zoo_network
+
+NETS = [zoo_network("squeezenet")]
+HAND = baseline("eyeriss")
+SPACE = ArchSpace(Budget.of(HAND), max_axes=2)
+START = tuple(a.parallel_dims for a in HAND.axes)
+CONFIG = ArchSearchConfig(popsize=8, generations=14, seed=1, mapping=MappingSearchConfig(popsize=8, generations=10))
+
+
+def _key(result):
+    best = result.best
+    return (best.fitness, best.design, best.mappings,
+            [{k: v for k, v in h.items() if k != "seconds"} for h in result.history], result.evaluations)
+
+
+def test_neighbours_are_every_one_move_connectivity_written_out():
+    moves = set(neighbours((("K",), ("C",)), ("K", "C", "P"), max_axes=2))
+    assert moves == {
+        (("P",), ("C",)), (("K", "P"), ("C",)),  # axis 0: replace K, add P
+        (("K",), ("P",)), (("K",), ("C", "P")),  # axis 1: replace C, add P
+        (("C",), ("K",)),                        # swap the axes (sizes stay in place)
+        (("C",),), (("K",),),                    # drop an axis
+    }
+    # a several-dim axis also loses or hands over a dim; a third axis may be added
+    moves = set(neighbours((("K", "C"), ("P",)), ("K", "C", "P", "Q"), max_axes=3))
+    assert {(("C",), ("P",)), (("C",), ("K", "P")), (("K", "C"), ("P",), ("Q",))} <= moves
+    assert (("K", "C"), ("P",)) not in moves
+
+
+def test_candidates_use_only_dims_some_layer_needs():
+    dims = active_dims([zoo_network("mobilenet_v2")])
+    assert dims == ("K", "C", "P", "Q", "R", "S")  # N and G are 1 (G rides with C and K)
+    assert len(ordered_tuples(dims, 2)) == 6 + 6 * 5
+    assert canonical((("R", "K", "C"), ("P",))) == (("K", "C", "R"), ("P",))
+
+
+def test_a_design_listed_with_its_axes_in_another_order_is_one_design():
+    genes = [0.5] * 18
+    a = decode_accelerator(genes, ArchSpace(SPACE.budget, fixed_dataflow=(("C",), ("K",))))
+    b = replace(a, axes=tuple(reversed(a.axes)))
+    assert a.dataflow != b.dataflow and design_identity(a) == design_identity(b)
+
+
+def test_never_worse_than_sizing_only_at_most_half_again_its_designs():
+    """The guarantee: the base of the search is the sizing-only search (same seed, same
+    result), and the exploration after it scores at most half as many designs again."""
+    sizing = search_accelerator(NETS, ArchSpace(SPACE.budget, max_axes=2, fixed_dataflow=START), CONFIG)
+    result = search_connectivity(NETS, SPACE, CONFIG, START, (HAND,))
+    assert result.base.best.fitness == sizing.best.fitness
+    assert result.base.best.design == sizing.best.design
+    assert result.best.fitness <= sizing.best.fitness
+    assert result.designs_scored <= (1 + EXPLORE_SHARE) * sizing.designs_scored
+    assert result.rounds, "the exploration ran"
+    hand = next(h for h in result.history if h["phase"] == "known designs")
+    assert hand["new_designs"] == 1 and result.best.fitness <= hand["generation_best"]
+
+
+def test_the_exploration_leaves_a_poor_start_connectivity():
+    poor = (("S",), ("R",))  # 3 x 3 at most on layers with 1 x 1 and 3 x 3 filters
+    result = search_connectivity(NETS, SPACE, CONFIG, poor)
+    assert result.best.fitness < 0.5 * result.base.best.fitness
+    assert canonical(tuple(a.parallel_dims for a in result.best.design.axes)) != canonical(poor)
+
+
+def test_without_a_hand_design_the_search_starts_from_the_best_swept_connectivity():
+    result = search_connectivity(NETS, SPACE, replace(CONFIG, generations=3))
+    assert result.history[0]["phase"] == "start sweep"
+    # the centre of the size space splits its PEs 6 x 6: C6 x K6 is K6 x C6, so 6 one-axis and
+    # 15 two-axis designs, not 6 + 30
+    assert result.history[0]["new_designs"] == 6 + 15
+    assert result.best.fitness <= result.base.best.fitness
+
+
+def test_same_seed_same_result_on_a_pool():
+    reference = search_connectivity(NETS, SPACE, CONFIG, START, executor=InProcessExecutor())
+    pool = PoolExecutor(2)
+    try:
+        pooled = search_connectivity(NETS, SPACE, CONFIG, START, executor=pool)
+    finally:
+        pool.close()
+    assert _key(pooled) == _key(reference)
+
+
+@pytest.mark.parametrize("stop_at", ["base", "sweep 1", "refine 1.0"])
+def test_an_interrupted_search_run_again_ends_like_an_uninterrupted_one(tmp_path, stop_at):
+    reference = search_connectivity(NETS, SPACE, CONFIG, START)
+    checkpoint = tmp_path / "checkpoint-naas.json"
+    seen = []
+
+    def stop(record):
+        seen.append(record["phase"])
+        if record["phase"].startswith(stop_at) and seen.count(record["phase"]) == 1 and record["generation"] >= 0:
+            raise KeyboardInterrupt
+
+    first = search_connectivity(NETS, SPACE, CONFIG, START, progress=stop, checkpoint=checkpoint)
+    assert first.interrupted
+    assert phase_folder(checkpoint).is_dir()
+    resumed = search_connectivity(NETS, SPACE, CONFIG, START, checkpoint=checkpoint)
+    assert not resumed.interrupted
+    assert _key(resumed)[:3] == _key(reference)[:3]
+    assert resumed.evaluations == reference.evaluations
