@@ -18,6 +18,7 @@ calibration. ``--accuracy-floor`` overrides either.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -31,11 +32,13 @@ from naas.arch.io import save_accelerator  # noqa: E402
 from naas.errors import NaasError  # noqa: E402
 from naas.mapping.io import save_mappings  # noqa: E402
 from naas.nas.cosearch import CoSearchConfig, cosearch  # noqa: E402
+from naas.nas.nested import nested_cosearch  # noqa: E402
 from naas.nas.ofa_mbv3 import MobileNetV3Config  # noqa: E402
 from naas.nas.ofa_resnet50 import BLOCK_SLOTS, ResNet50Config  # noqa: E402
 from naas.nas.predictors import CallablePredictor, OFAMLPPredictor, fetch_published_predictor  # noqa: E402
 from naas.search.arch_encoding import ArchSpace  # noqa: E402
-from naas.search.arch_search import ArchSearchConfig, score_designs, search_accelerator  # noqa: E402
+from naas.search.arch_search import ArchSearchConfig, score_designs  # noqa: E402
+from naas.search.connectivity_search import search_connectivity  # noqa: E402
 from naas.workload import zoo_network  # noqa: E402
 from naas.workload.io import save_network  # noqa: E402
 
@@ -73,16 +76,68 @@ def _accuracy(predictor, predicted: float) -> str:
     return f"{predicted:.2f} % predicted{calibrated}"
 
 
+def run_seed(args, predictor, floor: float, seed: int) -> dict:
+    """(a), (b) and (c) for one seed: EDP, accuracy, MACs, wall time, search cost."""
+    eyeriss = baseline("eyeriss")
+    space = ArchSpace(Budget.of(eyeriss))
+    config = ArchSearchConfig(popsize=args.arch_popsize, generations=args.arch_generations, seed=seed)
+    hand_connectivity = tuple(a.parallel_dims for a in eyeriss.axes)
+    resnet50 = zoo_network("resnet50")
+
+    def progress(label):
+        return lambda r: print(f"[seed {seed} {label}] {r.get('phase', 'gen')} {r.get('generation', 0) + 1} "
+                               f"{r['seconds']:.0f} s", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    hand = score_designs([eyeriss], [resnet50], config, [(seed, 10**6)])[0]
+    a_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    searched = search_connectivity([resnet50], space, config, hand_connectivity, (eyeriss,), progress("b"))
+    b_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    cosearch_config = CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=seed,
+                                     accuracy_floor=floor, inner=config)
+    if args.method == "nested":
+        result = nested_cosearch(space, predictor, cosearch_config, progress("c"), args.space, hand_connectivity,
+                                 (eyeriss,))
+    else:
+        result = cosearch(space, predictor, cosearch_config, progress("c"), network_space=args.space)
+    c_seconds = time.perf_counter() - start
+    best = result.best
+    if args.out:
+        out = Path(args.out) / f"seed{seed}"
+        save_network(best.network, out / "network.yaml")
+        save_accelerator(best.score.design, out / "design.yaml")
+        save_mappings(best.score.mappings[best.network.name], out / "mappings.yaml")
+    resnet_predicted = float(predictor.predict([RESNET50_CONFIG])[0]) if args.space == "ofa-resnet50" else None
+    edp = {"a": hand.energy_pj["resnet50"] * hand.latency_cycles["resnet50"],
+           "b": searched.best.energy_pj["resnet50"] * searched.best.latency_cycles["resnet50"], "c": best.edp}
+    return {"seed": seed, "space": args.space, "method": args.method, "floor": floor, "edp": edp,
+            "seconds": {"a": a_seconds, "b": b_seconds, "c": c_seconds},
+            "macs": {"a": resnet50.macs, "b": resnet50.macs, "c": best.network.macs},
+            "accuracy": {"resnet50": resnet_predicted, "c": best.accuracy},
+            "feasible": result.history[-1]["feasible"],
+            "dataflow": {"b": searched.best.design.dataflow, "c": best.score.design.dataflow},
+            "evaluations": {"b": searched.evaluations, "c": result.evaluations},
+            "designs": {"b": searched.designs_scored, "c": result.scored},
+            "candidates": args.popsize * args.generations,
+            "networks": result.history[-1].get("networks")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--space", default="ofa-resnet50", choices=["ofa-resnet50", "ofa-mbv3"])
     parser.add_argument("--predictor", default="published", help="'published' or a predictor file")
     parser.add_argument("--accuracy", help="module:function instead of an OFA predictor file")
     parser.add_argument("--accuracy-floor", type=float, help="default: ResNet-50's accuracy on the same scale")
-    parser.add_argument("--generations", type=int, default=20)
-    parser.add_argument("--popsize", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", help="save (c)'s network, accelerator and mappings here")
+    parser.add_argument("--method", choices=["nested", "joint"], default="nested", help="(c)'s co-search")
+    parser.add_argument("--generations", type=int, default=8, help="network generations of (c)")
+    parser.add_argument("--popsize", type=int, default=8, help="network candidates per generation of (c)")
+    parser.add_argument("--arch-generations", type=int, default=20, help="accelerator generations of (b), (c)")
+    parser.add_argument("--arch-popsize", type=int, default=12)
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds")
+    parser.add_argument("--out", help="save (c)'s network, accelerator and mappings under OUT/seedN")
+    parser.add_argument("--json", help="write every number here (after every seed)")
     args = parser.parse_args()
     try:
         predictor, source = _predictor(args)
@@ -90,48 +145,35 @@ def main() -> None:
     except NaasError as exc:
         sys.exit(f"benchmarks.cosearch: {exc}")
     print(f"accuracy predictor: {source}; floor {floor:.2f} % ({floor_source})", flush=True)
-    eyeriss = baseline("eyeriss")
-    space = ArchSpace(Budget.of(eyeriss))
-    config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed)
-    resnet50 = zoo_network("resnet50")
-    start = time.perf_counter()
-    hand = score_designs([eyeriss], [resnet50], config, [(args.seed, 10**6)])[0]
-    a_seconds = time.perf_counter() - start
-
-    def progress(label):
-        return lambda r: print(f"[{label}] gen {r.get('step', r.get('generation', 0)) + 1}/{args.generations}",
-                               file=sys.stderr, flush=True)
-
-    start = time.perf_counter()
-    searched = search_accelerator([resnet50], space, config, progress("b"))
-    b_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    result = cosearch(space, predictor, CoSearchConfig(popsize=args.popsize, generations=args.generations,
-                                                       seed=args.seed, accuracy_floor=floor, inner=config),
-                      progress("c"), network_space=args.space)
-    c_seconds = time.perf_counter() - start
-    best = result.best
-    if args.out:
-        out = Path(args.out)
-        save_network(best.network, out / "network.yaml")
-        save_accelerator(best.score.design, out / "design.yaml")
-        save_mappings(best.score.mappings[best.network.name], out / "mappings.yaml")
-    resnet_accuracy = (_accuracy(predictor, float(predictor.predict([RESNET50_CONFIG])[0]))
-                       if args.space == "ofa-resnet50" else f"{RESNET50_TOP1} % ImageNet (measured)")
-    a = hand.energy_pj["resnet50"] * hand.latency_cycles["resnet50"]
-    b = searched.best.energy_pj["resnet50"] * searched.best.latency_cycles["resnet50"]
-    print("| | network | MACs (M) | accuracy | accelerator | EDP (pJ x cycles) | EDP: (a) / this | wall s |")
-    print("|---|---|---|---|---|---|---|---|")
-    print(f"| (a) | ResNet-50 | {resnet50.macs / 1e6:,.0f} | {resnet_accuracy} | Eyeriss, "
-          f"searched mappings | {a:.4e} | 1.00x | {a_seconds:.0f} |")
-    print(f"| (b) | ResNet-50 | {resnet50.macs / 1e6:,.0f} | {resnet_accuracy} | NAAS, "
-          f"{searched.best.design.dataflow} | {b:.4e} | {a / b:.2f}x | {b_seconds:.0f} |")
-    print(f"| (c) | {args.space} co-searched | {best.network.macs / 1e6:,.0f} | {_accuracy(predictor, best.accuracy)}"
-          f"{'' if result.history[-1]['feasible'] else ' (floor NOT met)'} | co-searched, "
-          f"{best.score.design.dataflow} | {best.edp:.4e} | {a / best.edp:.2f}x | {c_seconds:.0f} |")
-    candidates = args.popsize * args.generations
-    print(f"\n(c): {candidates} candidates, {result.scored} scored ({candidates - result.scored} answered by the "
-          f"cache), {result.evaluations:,} mapping evaluations; Pareto front of {len(result.front)}")
+    rows = []
+    for seed in (int(s) for s in args.seeds.split(",")):
+        rows.append(run_seed(args, predictor, floor, seed))
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=1))
+    resnet_accuracy = (_accuracy(predictor, rows[0]["accuracy"]["resnet50"]) if args.space == "ofa-resnet50"
+                       else f"{RESNET50_TOP1} % ImageNet (measured)")
+    print("| seed | | network | MACs (M) | accuracy | accelerator | EDP (pJ x cycles) | EDP: (a) / this | "
+          "designs scored | wall s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        a = r["edp"]["a"]
+        print(f"| {r['seed']} | (a) | ResNet-50 | {r['macs']['a'] / 1e6:,.0f} | {resnet_accuracy} | Eyeriss, "
+              f"searched mappings | {a:.4e} | 1.00x | 1 | {r['seconds']['a']:.0f} |")
+        print(f"| {r['seed']} | (b) | ResNet-50 | {r['macs']['b'] / 1e6:,.0f} | {resnet_accuracy} | NAAS, "
+              f"{r['dataflow']['b']} | {r['edp']['b']:.4e} | {a / r['edp']['b']:.2f}x | {r['designs']['b']} | "
+              f"{r['seconds']['b']:.0f} |")
+        print(f"| {r['seed']} | (c) | {args.space} co-searched | {r['macs']['c'] / 1e6:,.0f} | "
+              f"{_accuracy(predictor, r['accuracy']['c'])}{'' if r['feasible'] else ' (floor NOT met)'} | "
+              f"co-searched, {r['dataflow']['c']} | {r['edp']['c']:.4e} | {a / r['edp']['c']:.2f}x | "
+              f"{r['designs']['c']} | {r['seconds']['c']:.0f} |")
+    for r in rows:
+        if r["networks"] is not None:
+            print(f"seed {r['seed']} (c): {r['candidates']} network candidates, {r['networks']} distinct "
+                  f"({r['candidates'] - r['networks']} answered by the cache); {r['evaluations']['c']:,} mapping "
+                  f"evaluations; (b): {r['evaluations']['b']:,}")
+    ratios = sorted(r["edp"]["b"] / r["edp"]["c"] for r in rows)
+    print(f"\n(b) / (c) EDP over seeds: median {ratios[len(ratios) // 2]:.2f}x, range {ratios[0]:.2f}-{ratios[-1]:.2f}x; "
+          f"(a) / (c): median {sorted(r['edp']['a'] / r['edp']['c'] for r in rows)[len(rows) // 2]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ def run_budget(name: str, seed: int, config: ArchSearchConfig, es: bool, ablatio
                                             "latency_cycles": hand_score.latency_cycles[n.name]} for n in networks}}
     naas = search_connectivity(networks, ArchSpace(budget, max_axes=max_axes), config, connectivity, (hand,))
     out["naas"] = rescored(naas, networks, config)
+    out["naas"]["rounds"] = naas.rounds
     out["sizing_only"] = rescored(naas.base, networks, config)
     # the ES arms get the generations that score as many designs as NAAS did
     es_generations = max(1, round(naas.designs_scored / config.popsize))

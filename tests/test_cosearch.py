@@ -11,7 +11,7 @@ from naas.errors import NaasError
 from naas.nas.cosearch import Candidate, CoSearchConfig, cosearch, pareto_front
 from naas.nas.predictors import CallablePredictor
 from naas.search.arch_encoding import ArchSpace
-from naas.search.arch_search import ArchSearchConfig
+from naas.search.arch_search import ArchSearchConfig, score_designs
 from naas.search.mapping_search import MappingSearchConfig
 
 INNER = ArchSearchConfig(mapping=MappingSearchConfig(popsize=8, generations=12))
@@ -68,8 +68,11 @@ def test_cli_cosearch_writes_what_evaluate_accepts(tmp_path, capsys):
     out = tmp_path / "cs"
     assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--accuracy",
                  "tests.test_cosearch:toy_top1", "--generations", "2", "--popsize", "4", "--map-generations", "12",
-                 "--map-popsize", "8", "--out", str(out), "--quiet"]) == 0
+                 "--map-popsize", "8", "--arch-generations", "3", "--arch-popsize", "4", "--out", str(out),
+                 "--quiet"]) == 0
     text = capsys.readouterr().out
+    history = json.loads((out / "history.json").read_text())
+    assert history[-1]["phase"] == "final accelerator search" and history[-1]["feasible"]
     assert "on that predictor's own scale (top-1 %); no ImageNet calibration is known for it" in text
     front = json.loads((out / "front.json").read_text())
     assert front and all(a["edp"] <= b["edp"] and a["accuracy"] < b["accuracy"] for a, b in zip(front, front[1:]))
@@ -94,7 +97,31 @@ def test_resnet50_space_cosearch_runs_through_the_cli(tmp_path, capsys):
     out = tmp_path / "r"
     assert main(["cosearch", "--space", "ofa-resnet50", "--budget", "nvdla256", "--accuracy-floor", "80",
                  "--accuracy", "tests.test_cosearch:resnet_top1", "--generations", "2", "--popsize", "4",
-                 "--map-generations", "10", "--map-popsize", "8", "--out", str(out), "--quiet"]) == 0
+                 "--map-generations", "10", "--map-popsize", "8", "--arch-generations", "3", "--arch-popsize", "4",
+                 "--method", "joint", "--out", str(out), "--quiet"]) == 0
     config = json.loads((out / "config.json").read_text())
     assert set(config) == {"depths", "expands", "widths", "resolution"}
     assert "co-search of the ofa-resnet50 space" in capsys.readouterr().out
+
+
+def test_nested_cosearch_is_reproducible_feasible_and_searches_the_best_networks_accelerator():
+    from dataclasses import replace
+
+    from naas.arch import baseline
+    from naas.nas.nested import nested_cosearch
+
+    hand = baseline("eyeriss")
+    config = CoSearchConfig(popsize=4, generations=2, accuracy_floor=78.0, inner=replace(INNER, popsize=4, generations=3))
+    start = tuple(a.parallel_dims for a in hand.axes)
+    a = nested_cosearch(SPACE, PREDICTOR, config, start=start, known=(hand,))
+    b = nested_cosearch(SPACE, PREDICTOR, config, start=start, known=(hand,))
+    assert (a.best.edp, a.best.config, a.best.score.design) == (b.best.edp, b.best.config, b.best.score.design)
+    assert a.best.accuracy >= 78.0 and a.history[-1]["feasible"]
+    assert a.history[-1]["phase"] == "final accelerator search"
+    # the final accelerator search only improves on the best network's score in the generations
+    assert a.best.edp <= min(r["best_edp"] for r in a.history[:-1] if r["feasible"])
+    # the best network's own score on the hand design: the final search knew that design
+    hand_score = score_designs([hand], [a.best.network], config.inner, [(0, 1)])[0]
+    assert a.best.edp <= hand_score.energy_pj[a.best.network.name] * hand_score.latency_cycles[a.best.network.name] * 1.05
+    assert parse_budget("eyeriss").violation(a.best.score.design) is None
+

@@ -359,8 +359,12 @@ def _predictor(args: argparse.Namespace):
 
 
 def _cmd_cosearch(args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
+    from naas.arch.baselines import BASELINES, baseline
     from naas.arch.budget import parse_budget
     from naas.nas.cosearch import SPACES, CoSearchConfig, cosearch
+    from naas.nas.nested import nested_cosearch
     from naas.run_folder import refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
@@ -370,8 +374,13 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     predictor, source = _predictor(args)
     config = CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
                             accuracy_floor=args.accuracy_floor, edp_budget=args.edp_budget,
-                            inner=ArchSearchConfig(mapping=_mapping_config(args)))
-    space = ArchSpace(_with_model_options(parse_budget(args.budget), args), max_axes=args.max_axes)
+                            inner=ArchSearchConfig(popsize=args.arch_popsize, generations=args.arch_generations,
+                                                   mapping=_mapping_config(args)))
+    budget = _with_model_options(parse_budget(args.budget), args)
+    hand = (replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands,
+                    noc_model=budget.noc_model) if budget.name in BASELINES else None)
+    max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
+    space = ArchSpace(budget, max_axes=max_axes)
 
     out = Path(args.out)
     if not args.overwrite:
@@ -380,7 +389,12 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
         f"gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
         f"accuracy {record['best_accuracy']:.2f}"))
     with search_lock(out, clear=args.overwrite):
-        result = cosearch(space, predictor, config, show, network_space=args.space)
+        if args.method == "nested":
+            result = nested_cosearch(space, predictor, config, show, args.space,
+                                     None if hand is None else tuple(a.parallel_dims for a in hand.axes),
+                                     () if hand is None else (hand,))
+        else:
+            result = cosearch(space, predictor, config, show, network_space=args.space)
         _write_cosearch(args, out, result, predictor, source, space)
 
 
@@ -563,9 +577,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR")
     _overwrite_option(p)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--generations", type=int, default=10)
-    p.add_argument("--popsize", type=int, default=12)
-    p.add_argument("--max-axes", type=int, default=2, choices=[1, 2, 3, 4])
+    p.add_argument("--generations", type=int, default=10, help="network generations (default 10)")
+    p.add_argument("--popsize", type=int, default=12, help="network candidates per generation (default 12)")
+    p.add_argument("--method", choices=["nested", "joint"], default="nested",
+                   help="nested (default): every network candidate gets its own accelerator search, warm-started "
+                        "from the best so far, and the best network the full connectivity search; joint: one "
+                        "CMA-ES over network and accelerator genes together (docs/search.md)")
+    p.add_argument("--arch-generations", type=int, default=20,
+                   help="generations of the accelerator searches (nested: the first and the final; default 20)")
+    p.add_argument("--arch-popsize", type=int, default=12, help="accelerator candidates per generation (default 12)")
+    p.add_argument("--max-axes", type=int, choices=[1, 2, 3, 4],
+                   help="most PE array axes (default 2, or the hand design's count if larger)")
     p.add_argument("--quiet", action="store_true")
     _search_options(p)
     p.set_defaults(run=_cmd_cosearch)

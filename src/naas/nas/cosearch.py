@@ -29,7 +29,7 @@ SLOTS = ofa_mbv3.STAGES * ofa_mbv3.MAX_DEPTH
 NETWORK_GENES = 2 * SLOTS + ofa_mbv3.STAGES + 1
 #: fitness added per percentage point of accuracy below the floor (or per e-fold over the EDP
 #: budget). A smooth penalty gives CMA-ES a slope back to the feasible region; the reported best
-#: is still ranked feasible-first (``_rank``), since a finite penalty can let a slightly
+#: is still ranked feasible-first (``rank``), since a finite penalty can let a slightly
 #: infeasible candidate out-score a feasible one.
 _PENALTY = 10.0
 
@@ -124,7 +124,7 @@ class CoSearchResult:
     scored: int  # distinct (network, design) pairs whose mappings were searched; the rest hit the cache
 
 
-def _fitness(candidate: Candidate, config: CoSearchConfig) -> float:
+def candidate_fitness(candidate: Candidate, config: CoSearchConfig) -> float:
     if not math.isfinite(candidate.edp):
         return INFEASIBLE
     if config.accuracy_floor is not None:
@@ -132,14 +132,14 @@ def _fitness(candidate: Candidate, config: CoSearchConfig) -> float:
     return -candidate.accuracy + _PENALTY * max(0.0, math.log(candidate.edp / config.edp_budget))
 
 
-def _feasible(candidate: Candidate, config: CoSearchConfig) -> bool:
+def is_feasible(candidate: Candidate, config: CoSearchConfig) -> bool:
     if config.accuracy_floor is not None:
         return candidate.accuracy >= config.accuracy_floor
     return candidate.edp <= config.edp_budget
 
 
-def _rank(candidate: Candidate, config: CoSearchConfig) -> tuple[bool, float]:
-    return (not _feasible(candidate, config), _fitness(candidate, config))
+def rank(candidate: Candidate, config: CoSearchConfig) -> tuple[bool, float]:
+    return (not is_feasible(candidate, config), candidate_fitness(candidate, config))
 
 
 def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
@@ -190,13 +190,13 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
                 evaluations += score.evaluations
                 seen[key] = Candidate(net_config, network, score, float(accuracy))
         candidates = [seen[key] for key in keys]
-        fitness = np.array([_fitness(c, config) for c in candidates])
+        fitness = np.array([candidate_fitness(c, config) for c in candidates])
         es.tell((fitness + box_penalty(genes, clipped))[None, :])
         for c in candidates:
-            if best is None or _rank(c, config) < _rank(best, config):
+            if best is None or rank(c, config) < rank(best, config):
                 best = c
         record = {"generation": generation, "evaluations": evaluations, "seconds": time.perf_counter() - start,
-                  "best_edp": best.edp, "best_accuracy": best.accuracy, "feasible": _feasible(best, config)}
+                  "best_edp": best.edp, "best_accuracy": best.accuracy, "feasible": is_feasible(best, config)}
         history.append(record)
         if progress:
             progress(record)

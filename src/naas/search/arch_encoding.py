@@ -35,6 +35,8 @@ PE_STEP = 8
 AXIS_STEP = 2
 BUFFER_STEP = 16
 GENES = 18
+#: the genes that split the PEs over the axes
+SHAPE_GENES = slice(10, 13)
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def decode_accelerator(genes: np.ndarray, space: ArchSpace, name: str = "naas") 
     dims = _parallel_dims(g, k, space)
     pes_target = budget.max_pes ** (0.5 + 0.5 * g[9])
     pes_target = max(1, int(pes_target // PE_STEP) * PE_STEP) if pes_target >= PE_STEP else max(1, int(pes_target))
-    sizes = _axis_sizes(min(pes_target, budget.max_pes), k, g[10:13])
+    sizes = _axis_sizes(min(pes_target, budget.max_pes), k, g[SHAPE_GENES])
     pes = math.prod(sizes)
 
     l2_floor = 3 * BUFFER_STEP

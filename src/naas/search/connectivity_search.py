@@ -6,11 +6,12 @@
    same seed this is exactly the sizing-only search, so the result is never worse than it.
    The hand design itself (its own sizes, which the size genes may not reach) is scored too,
    so the result is never worse than it either.
-2. **Sweep.** At the incumbent's sizes, every ordered one-dim-per-axis connectivity of up to
-   two axes and every connectivity one move from the incumbent's (``connectivity.neighbours``:
-   multi-dim axes, three and four axes) is scored in one batch. A design that is another with
-   its axes listed in another order is scored once.
-3. **Successive halving.** The best few swept connectivities each get a sizing search
+2. **Sweep.** At the incumbent's sizes, and at those sizes with the PEs split evenly over the
+   axes (``balanced``), every connectivity one move from the incumbent's
+   (``connectivity.neighbours``: multi-dim axes, three and four axes) and every ordered
+   one-dim-per-axis connectivity of up to two axes is scored in one batch. A design that is
+   another with its axes listed in another order is scored once.
+3. **Successive halving.** The best few distinct swept connectivities each get a sizing search
    warm-started at the incumbent's sizes (local step size); the better half go on with twice
    the generations, until one is left. If it beats the incumbent it becomes the incumbent and
    the search sweeps again around it, while designs remain.
@@ -32,7 +33,7 @@ import numpy as np
 from naas.arch.budget import Budget
 from naas.arch.spec import Accelerator
 from naas.exec.executors import Executor, InProcessExecutor
-from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
+from naas.search.arch_encoding import GENES, SHAPE_GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import (
     ArchSearchConfig,
     ArchSearchResult,
@@ -149,10 +150,10 @@ class _Run:
         self.interrupted = self.interrupted or result.interrupted
         return result
 
-    def sweep(self, phase: str, designs: list[Accelerator], genes: np.ndarray | None,
+    def sweep(self, phase: str, designs: list[Accelerator], genes: list[np.ndarray | None],
               networks: list[Network], config: ArchSearchConfig, executor: Executor,
               seeds: list[tuple[int, ...]], checkpoint: Path | None) -> list[DesignScore]:
-        """Score ``designs`` (decoded from ``genes``, if given) in one batch."""
+        """Score ``designs`` (each decoded from its ``genes``, where given) in one batch."""
         settings = fingerprint({"sweep": [design_key(d) for d in designs], "seeds": seeds,
                                 "networks": [n.name for n in networks], "config": repr(config)})
         if checkpoint is not None and checkpoint.exists():
@@ -161,8 +162,8 @@ class _Run:
             scores = score_on_executor(list(zip(designs, seeds)), networks, config, executor)
             if checkpoint is not None:
                 save_checkpoint(checkpoint, settings, {"scores": [score_to_dict(s) for s in scores]})
-        for score in scores:
-            self.offer(score, genes)
+        for score, at in zip(scores, genes):
+            self.offer(score, at)
         fitness = [self.fitness(s) for s in scores]
         self.evaluations += sum(s.evaluations for s in scores)
         self.designs += len(scores)
@@ -182,15 +183,25 @@ def phase_folder(checkpoint: str | Path) -> Path:
     return checkpoint.with_name(checkpoint.stem + ".phases")
 
 
-def _fresh(candidates: list[Connectivity], genes: np.ndarray, budget: Budget,
-           seen: set) -> list[tuple[Connectivity, Accelerator]]:
-    """The candidates with their designs at ``genes``, those not yet in ``seen`` (which they join)."""
+def balanced(genes: np.ndarray) -> np.ndarray:
+    """``genes`` with the PEs split evenly over the axes (the shape genes at their centre): an
+    incumbent whose sizes put nearly every PE on one axis would otherwise judge every two-axis
+    connectivity as a one-axis array."""
+    out = np.array(genes, dtype=np.float64)
+    out[SHAPE_GENES] = 0.5
+    return out
+
+
+def _fresh(candidates: list[tuple[Connectivity, np.ndarray]], budget: Budget,
+           seen: set) -> list[tuple[Connectivity, Accelerator, np.ndarray]]:
+    """The (connectivity, genes) candidates with their designs, those not yet in ``seen``
+    (which they join)."""
     out = []
-    for c in candidates:
+    for c, genes in candidates:
         design = decode_accelerator(genes, ArchSpace(budget, fixed_dataflow=c))
         if design_identity(design) not in seen:
             seen.add(design_identity(design))
-            out.append((c, design))
+            out.append((c, design, genes))
     return out
 
 
@@ -227,9 +238,10 @@ def search_connectivity(
     base = None
     try:
         if start is None:
-            candidates = _fresh(ordered_tuples(dims, max_axes), centre, budget, seen)
-            scores = run.sweep("start sweep", [d for _, d in candidates], centre, networks, config, executor,
-                               [_sweep_seed(config.seed, 0, i) for i in range(len(candidates))], path("sweep0"))
+            candidates = _fresh([(c, centre) for c in ordered_tuples(dims, max_axes)], budget, seen)
+            scores = run.sweep("start sweep", [d for _, d, _ in candidates], [g for _, _, g in candidates], networks,
+                               config, executor, [_sweep_seed(config.seed, 0, i) for i in range(len(candidates))],
+                               path("sweep0"))
             start = candidates[int(np.argmin([run.fitness(s) for s in scores]))][0]
         start = tuple(tuple(axis) for axis in start)
         base = run.sizing_search("base", networks, ArchSpace(budget, max_axes=len(start), fixed_dataflow=start),
@@ -241,15 +253,19 @@ def search_connectivity(
         known = tuple(d for d in known if design_identity(d) not in seen)
         if known:
             seen.update(design_identity(d) for d in known)
-            run.sweep("known designs", list(known), None, networks, config, executor,
+            run.sweep("known designs", list(known), [None] * len(known), networks, config, executor,
                       [_sweep_seed(config.seed, 0, 10**3 + i) for i in range(len(known))], path("known"))
         refine_popsize = max(4, config.popsize // 2)
         for round_ in range(1, 100):
             if run.interrupted:
                 break
-            # one move from the incumbent first: a sweep cut to fit the designs left keeps those
-            candidates = _fresh([c for c in [*neighbours(incumbent, dims, max_axes), *ordered_tuples(dims, max_axes)]
-                                 if canonical(c) != canonical(incumbent)], genes, budget, seen)
+            # one move from the incumbent first, at its sizes and at an even split of its PEs: a
+            # sweep cut to fit the designs left keeps those
+            near = neighbours(incumbent, dims, max_axes)
+            pairs = [c for c in ordered_tuples(dims, max_axes) if canonical(c) != canonical(incumbent)]
+            even = balanced(genes)
+            candidates = _fresh([*((c, genes) for c in near), *((c, even) for c in [*near, incumbent]),
+                                 *((c, even) for c in pairs), *((c, genes) for c in pairs)], budget, seen)
             left = allowed - run.designs
             # successive halving in one step: SURVIVORS connectivities for g generations, the best
             # of them for 2g more
@@ -257,11 +273,14 @@ def search_connectivity(
             candidates = candidates[:max(0, min(len(candidates), max(left // 2, left - unit)))]
             if not candidates:
                 break
-            scores = run.sweep(f"sweep {round_}", [d for _, d in candidates], genes, networks, config, executor,
+            scores = run.sweep(f"sweep {round_}", [d for _, d, _ in candidates], [g for _, _, g in candidates],
+                               networks, config, executor,
                                [_sweep_seed(config.seed, round_, i) for i in range(len(candidates))],
                                path(f"sweep{round_}"))
-            order = np.argsort([run.fitness(s) for s in scores], kind="stable")
-            alive = [(candidates[i][0], scores[i], genes) for i in order[:SURVIVORS]]
+            alive = []
+            for i in np.argsort([run.fitness(s) for s in scores], kind="stable"):
+                if len(alive) < SURVIVORS and all(canonical(candidates[i][0]) != canonical(c) for c, _, _ in alive):
+                    alive.append((candidates[i][0], scores[i], candidates[i][2]))
             rung_sizes = [len(alive), 1]
             g = (allowed - run.designs) // unit
             round_record = {"round": round_, "incumbent": incumbent, "swept": len(candidates),

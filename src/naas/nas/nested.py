@@ -1,0 +1,145 @@
+"""The nested co-search: an evolution strategy over the network alone, each network candidate
+given an accelerator search of its own, warm-started from the best accelerator so far.
+
+1. **Seed accelerator.** The connectivity search (``search_connectivity``, the accelerator
+   level's full budget) for the network at the centre of the space gives the first incumbent
+   accelerator: its connectivity, its size genes, its design.
+2. **Network generations.** Every fresh network candidate is scored on the incumbent design
+   and by a short sizing search (the incumbent's connectivity, warm-started at its genes with a
+   local step size); its score is the better of the two, so a candidate is never judged on a
+   worse accelerator than the incumbent. After each generation the best feasible candidate's
+   accelerator becomes the incumbent.
+3. **Final accelerator.** The best feasible network gets the connectivity search with the
+   accelerator level's full budget, started from the incumbent's connectivity with the
+   incumbent design and the hand design among its known designs, so the co-searched network's
+   accelerator is searched as hard as an accelerator-only search of a fixed network is.
+
+The best is always the best feasible candidate (``cosearch.rank``): an infeasible one never
+outranks it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from naas.arch.spec import Accelerator
+from naas.errors import NaasError
+from naas.nas.cosearch import (
+    SPACES,
+    Candidate,
+    CoSearchConfig,
+    CoSearchResult,
+    candidate_fitness,
+    is_feasible,
+    pareto_front,
+    rank,
+)
+from naas.nas.predictors import AccuracyPredictor
+from naas.search.arch_encoding import ArchSpace
+from naas.search.arch_search import score_pairs, search_accelerator
+from naas.search.cmaes import BatchedCMA
+from naas.search.connectivity import Connectivity
+from naas.search.connectivity_search import REFINE_SIGMA, search_connectivity
+from naas.search.objective import box_penalty
+
+
+@dataclass(frozen=True)
+class NestedConfig:
+    """The per-candidate accelerator search of the network generations (the seed and final
+    accelerator searches use ``CoSearchConfig.inner``'s generations and candidates)."""
+
+    accelerator_generations: int = 2
+    accelerator_popsize: int = 4
+
+    def __post_init__(self) -> None:
+        if self.accelerator_generations < 0 or self.accelerator_popsize < 2:
+            raise NaasError("cosearch: accelerator_generations must be >= 0 and accelerator_popsize >= 2")
+
+
+def _seed(seed: int, *tags: int) -> int:
+    return int(np.random.SeedSequence([seed, 11, *tags]).generate_state(1)[0])
+
+
+def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchConfig,
+                    progress: Callable[[dict], None] | None = None, network_space: str = "ofa-mbv3",
+                    start: Connectivity | None = None, known: tuple[Accelerator, ...] = (),
+                    nested: NestedConfig = NestedConfig()) -> CoSearchResult:
+    """Same seed, same result. ``start`` and ``known`` (the hand design's connectivity and the
+    hand design, when the budget is a hand design's) seed the accelerator searches."""
+    if network_space not in SPACES:
+        raise NaasError(f"space: unknown {network_space!r}; choose one of {', '.join(SPACES)}")
+    nets = SPACES[network_space]
+    predictor_space = getattr(predictor, "space", network_space)
+    if predictor_space != network_space:
+        raise NaasError(f"predictor: it predicts the {predictor_space} space, not {network_space}; "
+                        f"give --space {predictor_space} or another predictor")
+    resolutions = getattr(predictor, "resolutions", None) or nets.resolutions
+    begin = time.perf_counter()
+    inner = replace(config.inner, seed=config.seed)
+    centre = nets.decode(np.full(nets.genes, 0.5), resolutions)
+    seeded = search_connectivity([nets.build(centre)], space, inner, start, known)
+    incumbent, genes = seeded.best.design, seeded.best_genes
+    connectivity = tuple(a.parallel_dims for a in incumbent.axes)
+    evaluations, scored = seeded.evaluations, seeded.designs_scored
+    es = BatchedCMA.start(np.full((1, nets.genes), 0.5), config.sigma0, [np.random.default_rng(config.seed)],
+                          config.popsize)
+    seen: dict[object, Candidate] = {}
+    #: a candidate's size genes where its own sizing search found its design (else None: the incumbent)
+    genes_of: dict[object, np.ndarray | None] = {}
+    history: list[dict] = []
+    best: Candidate | None = None
+    for generation in range(config.generations):
+        raw = es.ask()[0]
+        clipped = np.clip(raw, 0.0, 1.0)
+        configs = [nets.decode(g, resolutions) for g in clipped]
+        fresh = list(dict.fromkeys(c for c in configs if c not in seen))
+        if fresh:
+            networks = [nets.build(c) for c in fresh]
+            accuracies = predictor.predict(fresh)
+            on_incumbent = score_pairs([(incumbent, [n]) for n in networks], inner,
+                                       [(config.seed, 10**6, generation, i) for i in range(len(fresh))])
+            scored += len(fresh)
+            for i, (net_config, network, score) in enumerate(zip(fresh, networks, on_incumbent)):
+                evaluations += score.evaluations
+                genes_of[net_config] = None
+                if nested.accelerator_generations and genes is not None:
+                    local = search_accelerator(
+                        [network], ArchSpace(space.budget, max_axes=len(connectivity), fixed_dataflow=connectivity),
+                        replace(inner, generations=nested.accelerator_generations, popsize=nested.accelerator_popsize,
+                                sigma0=REFINE_SIGMA, restarts=0, seed=_seed(config.seed, generation, i)),
+                        start_mean=genes)
+                    evaluations += local.evaluations
+                    scored += local.designs_scored
+                    if local.best.fitness < score.fitness:
+                        score, genes_of[net_config] = local.best, local.best_genes
+                seen[net_config] = Candidate(net_config, network, score, float(accuracies[i]))
+        candidates = [seen[c] for c in configs]
+        fitness = np.array([candidate_fitness(c, config) for c in candidates])
+        es.tell((fitness + box_penalty(raw, clipped))[None, :])
+        for c in candidates:
+            if best is None or rank(c, config) < rank(best, config):
+                best = c
+        if genes_of[best.config] is not None:
+            incumbent, genes = best.score.design, genes_of[best.config]
+        record = {"generation": generation, "evaluations": evaluations, "seconds": time.perf_counter() - begin,
+                  "best_edp": best.edp, "best_accuracy": best.accuracy, "feasible": is_feasible(best, config),
+                  "accelerator": incumbent.dataflow}
+        history.append(record)
+        if progress:
+            progress(record)
+    final = search_connectivity([best.network], space, inner, connectivity,
+                                tuple(dict.fromkeys((incumbent, best.score.design, *known))))
+    evaluations += final.evaluations
+    scored += final.designs_scored
+    if final.best.fitness < best.score.fitness:
+        best = Candidate(best.config, best.network, final.best, best.accuracy)
+    history.append({"generation": config.generations, "phase": "final accelerator search",
+                    "evaluations": evaluations, "seconds": time.perf_counter() - begin, "best_edp": best.edp,
+                    "best_accuracy": best.accuracy, "feasible": is_feasible(best, config),
+                    "accelerator": best.score.design.dataflow, "networks": len(seen)})
+    return CoSearchResult(best, pareto_front(list(seen.values()) + [best]), history, evaluations,
+                          time.perf_counter() - begin, scored)
