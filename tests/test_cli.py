@@ -109,3 +109,31 @@ def test_json_to_stdout_is_the_json_alone():
     assert result.returncode == 0
     assert json.loads(result.stdout)["totals"]["edp"] > 0
     assert "TOTAL" in result.stderr
+
+
+def test_progress_off_a_terminal_is_timestamped_lines_on_stderr_and_quiet_silences_it(tmp_path, capsys):
+    import re
+
+    args = ["search", "--network", "squeezenet", "--budget", "eyeriss", "--generations", "2", "--popsize", "4",
+            "--map-generations", "6", "--map-popsize", "8"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "[naas]" in line]
+    assert len(lines) >= 3  # two base generations, the hand design, sweeps
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d \[naas\] \S", line) for line in lines)
+    assert "best EDP" in lines[0] and "pJ x cycles" in lines[0]
+    assert main([*args, "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert "[naas]" not in capsys.readouterr().err
+
+
+def test_resume_with_a_larger_generation_count_extends_the_search(tmp_path, capsys):
+    args = ["search", "--network", "squeezenet", "--budget", "eyeriss", "--popsize", "4",
+            "--map-generations", "6", "--map-popsize", "8", "--quiet"]
+    assert main([*args, "--generations", "2", "--out", str(tmp_path / "r")]) == 0
+    assert main([*args, "--resume", str(tmp_path / "r")]) == 0  # keeps its 2 generations
+    assert main([*args, "--generations", "3", "--resume", str(tmp_path / "r")]) == 0
+    assert main([*args, "--generations", "3", "--out", str(tmp_path / "d")]) == 0
+    extended, direct = (json.loads((tmp_path / d / "summary.json").read_text())["naas"] for d in ("r", "d"))
+    assert extended == direct
+    assert main([*args, "--generations", "2", "--map-popsize", "10", "--resume", str(tmp_path / "r")]) == 2
+    assert "config.mapping.popsize: 8 in the checkpoint, 10 now" in capsys.readouterr().err

@@ -82,9 +82,13 @@ def test_zigzag_rescores_an_exported_layer_side_by_side(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith("conv"))
-    ours_e, zz_e, ours_l, zz_l = (float(x.replace(",", "")) for x in row.split()[1:5])
+    repeat, ours_e, bare_e, zz_e, e_ratio, ours_l, zz_l, l_ratio = row.split()[1:9]
+    ours_e, bare_e, zz_e, ours_l, zz_l = (float(x.replace(",", "")) for x in (ours_e, bare_e, zz_e, ours_l, zz_l))
     # Same design and loop order, ZigZag choosing its own memory cuts: the same ballpark.
-    assert 0.5 < zz_e / ours_e < 2 and 0.5 < zz_l / ours_l < 2
+    assert 0.5 < zz_e / bare_e < 2 and 0.5 < zz_l / ours_l < 2
+    assert bare_e < ours_e and float(e_ratio.rstrip("x")) == pytest.approx(zz_e / bare_e, rel=2e-3)
+    total = next(line for line in result.stdout.splitlines() if line.startswith("TOTAL")).split()
+    assert total[1] == row.split()[2] and "ZigZag models none" in result.stdout
 
 
 def test_export_refuses_rescore_for_timeloop(tmp_path):

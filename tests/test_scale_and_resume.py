@@ -75,9 +75,9 @@ def test_resume_after_an_interrupt_ends_like_an_uninterrupted_run(tmp_path, rest
 
 def test_corrupted_and_foreign_checkpoints_are_refused(tmp_path):
     checkpoint = tmp_path / "ck.json"
-    search_accelerator(NETS, SPACE, ArchSearchConfig(popsize=4, generations=1, mapping=CONFIG.mapping),
+    search_accelerator(NETS, SPACE, ArchSearchConfig(popsize=3, generations=1, mapping=CONFIG.mapping),
                        checkpoint=checkpoint)
-    with pytest.raises(NaasError, match="different search"):
+    with pytest.raises(NaasError, match=r"different search \(config.popsize: 3 in the checkpoint, 4 now\)"):
         search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
     document = json.loads(checkpoint.read_text())
     document["payload"] = document["payload"].replace('"evaluations"', '"evaluationz"', 1)
@@ -90,6 +90,28 @@ def test_corrupted_and_foreign_checkpoints_are_refused(tmp_path):
     checkpoint.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(NaasError, match="not a naas search checkpoint"):
         search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+
+
+def test_resume_with_more_generations_extends_a_finished_search_to_the_longer_runs_result(tmp_path):
+    checkpoint = tmp_path / "ck.json"
+    short, long = replace(CONFIG, generations=2), replace(CONFIG, generations=4)
+    search_accelerator(NETS, SPACE, short, checkpoint=checkpoint)
+    extended = search_accelerator(NETS, SPACE, long, checkpoint=checkpoint, resume=True)
+    assert _full_key(extended) == _full_key(search_accelerator(NETS, SPACE, long))
+    with pytest.raises(NaasError, match="has done 4 generations; give --generations >= 4"):
+        search_accelerator(NETS, SPACE, short, checkpoint=checkpoint, resume=True)
+
+
+def test_an_extended_connectivity_search_runs_its_exploration_again_on_the_longer_base(tmp_path):
+    from naas.search.connectivity_search import search_connectivity
+
+    checkpoint = tmp_path / "checkpoint-naas.json"
+    config = ArchSearchConfig(popsize=8, generations=10, seed=1, mapping=CONFIG.mapping)
+    start = (("R", "K", "C"), ("P",))
+    search_connectivity(NETS, SPACE, replace(config, generations=6), start, checkpoint=checkpoint)
+    extended = search_connectivity(NETS, SPACE, config, start, checkpoint=checkpoint)
+    direct = search_connectivity(NETS, SPACE, config, start)
+    assert _full_key(extended) == _full_key(direct)
 
 
 def test_a_search_under_another_latency_model_does_not_resume_this_one(tmp_path):

@@ -61,7 +61,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     source = f"mappings from {args.mapping}" if args.mapping else "greedy default mappings (no search)"
     table = _table_stream(args)
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), {source}", file=table)
-    print(network_cost_table(cost), file=table)
+    print(network_cost_table(cost, arch.clock_mhz), file=table)
     print(f"\non-chip network energy ({arch.noc_model} network):\n{noc_breakdown_table(cost)}", file=table)
     if args.save_mappings:
         save_mappings(mappings, args.save_mappings)
@@ -71,25 +71,38 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
         raise NaasError("mapping: some layers have invalid mappings (see the INVALID notes above); fix or drop them")
 
 
-def _progress_printer(args: argparse.Namespace, label: str, describe: Callable[[dict], str]):
-    """A per-generation progress line on stderr, only on a terminal and without --quiet."""
-    if args.quiet or not sys.stderr.isatty():
-        return None
+def _progress(args: argparse.Namespace, label: str, describe: Callable[[dict], str], total: int | None = None,
+              position: Callable[[dict], int] = lambda record: record["step"] + 1, unit: str = "generations"):
+    """Per-step progress on stderr (``naas.report.progress``), or None with --quiet."""
+    from naas.report.progress import Progress
 
-    def show(record: dict) -> None:
-        print(f"[{label}] {describe(record)}", file=sys.stderr, flush=True)
+    return None if args.quiet else Progress(label, describe, position, total, unit)
 
-    return show
+
+def _close(*progress) -> None:
+    for p in progress:
+        if p is not None:
+            p.close()
+
+
+def _note_first_compile(args: argparse.Namespace) -> None:
+    """Say so before a first run compiles the search kernels, which is otherwise a silent minute."""
+    from naas.search.compile_cache import first_compile_pending
+
+    if not getattr(args, "quiet", False) and getattr(args, "backend", None) != "torch" and first_compile_pending():
+        print("compiling the search kernels: first run after an install or upgrade only, about 1-2 minutes on "
+              "2 cores; later runs load them from the cache", file=sys.stderr, flush=True)
 
 
 def _search_progress(total: int) -> Callable[[dict], str]:
     return lambda record: (f"gen {record['step'] + 1}/{total}  {record['evaluations']:,} evals  "
-                           f"{record['seconds']:.0f}s  best {record['best']:.4e}  ({record['best_dataflow']})")
+                           f"{record['seconds']:.0f} s  best EDP {record['best']:.4e} pJ x cycles  "
+                           f"({record['best_dataflow']})")
 
 
 def _sweep_progress(record: dict) -> str:
     return (f"{record['phase']}  {record['designs']:,} designs  {record['evaluations']:,} evals  "
-            f"{record['seconds']:.0f}s  best {record['best']:.4e}  ({record['best_dataflow']})")
+            f"{record['seconds']:.0f} s  best EDP {record['best']:.4e} pJ x cycles  ({record['best_dataflow']})")
 
 
 def _mapping_config(args: argparse.Namespace):
@@ -137,7 +150,9 @@ def _cmd_map(args: argparse.Namespace) -> None:
     network = resolve_network(args.network, batch=args.batch)
     arch = _with_model_options(resolve_accelerator(args.arch), args)
     layers = [nl.layer for nl in network.layers]
-    result = search_mappings([(layer, arch) for layer in layers], _mapping_config(args),
+    config = _mapping_config(args)
+    _note_first_compile(args)
+    result = search_mappings([(layer, arch) for layer in layers], config,
                              np.random.default_rng(args.seed))
     mappings = {}
     for i, layer in enumerate(layers):
@@ -148,7 +163,7 @@ def _cmd_map(args: argparse.Namespace) -> None:
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), mappings searched by "
           f"CMA-ES ({args.encoding} encoding): {result.evaluations:,} evaluations, {result.generations} generations",
           file=table)
-    print(network_cost_table(cost), file=table)
+    print(network_cost_table(cost, arch.clock_mhz), file=table)
     print(f"\non-chip network energy ({arch.noc_model} network):\n{noc_breakdown_table(cost)}", file=table)
     if args.out:
         save_mappings(mappings, args.out)
@@ -164,6 +179,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
     from naas.run_folder import refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
+    from naas.search.checkpoint import saved_value
     from naas.workload.io import resolve_network
 
     if args.resume and args.out and Path(args.out) != Path(args.resume):
@@ -177,6 +193,9 @@ def _cmd_search(args: argparse.Namespace) -> None:
         raise NaasError("overwrite: --resume continues the search in DIR, --overwrite replaces it; give one")
     if not (args.resume or args.overwrite):
         refuse_earlier_search(out, resumable=True)
+    if args.generations is None:  # a resumed search keeps its own, a larger --generations extends it
+        saved = saved_value(out / "checkpoint-naas.json", "generations") if args.resume else None
+        args.generations = saved if isinstance(saved, int) else 20
     networks = [resolve_network(n, batch=args.batch) for n in args.network]
     if len({n.name for n in networks}) != len(networks):
         raise NaasError("network: the same network is given twice; give each once")
@@ -188,6 +207,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
             if budget.name in BASELINES else None)
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
+    _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
         try:
             _run_search(args, out, networks, budget, config, hand, space, max_axes)
@@ -224,23 +244,35 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
             baselines[f"{hand.name} (hand design, searched mappings)"] = score_designs(
                 [hand], networks, config, [(args.seed, 10**6)])[0]
         if args.connectivity == "sweep":
-            result = search_connectivity(networks, space, config, hand_connectivity, () if hand is None else (hand,),
-                                         _progress_printer(args, "naas", _sweep_progress), executor,
-                                         out / "checkpoint-naas.json")
+            # at most the base's candidates and half as many again (and the hand design)
+            shown = _progress(args, "naas", _sweep_progress, int(1.5 * steps * args.popsize) + 1,
+                              lambda record: record["designs"], "designs")
+            try:
+                result = search_connectivity(networks, space, config, hand_connectivity,
+                                             () if hand is None else (hand,), shown, executor,
+                                             out / "checkpoint-naas.json")
+            finally:
+                _close(shown)
             if hand is not None and result.base is not None and args.sizing_baseline:
                 # the base of the search is the sizing-only search, run once for both
                 baselines[sizing_label] = result.base.best
                 sizing_history = result.base.history
         else:
-            result = search_accelerator(networks, space, config,
-                                        _progress_printer(args, "naas", _search_progress(steps)),
-                                        executor, out / "checkpoint-naas.json", resume=bool(args.resume))
+            shown = _progress(args, "naas", _search_progress(steps), steps)
+            try:
+                result = search_accelerator(networks, space, config, shown, executor, out / "checkpoint-naas.json",
+                                            resume=bool(args.resume))
+            finally:
+                _close(shown)
             if hand is not None and args.sizing_baseline and not result.interrupted:
                 fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
                                   fixed_dataflow=hand_connectivity)
-                sizing = search_accelerator(networks, fixed, config,
-                                            _progress_printer(args, "sizing-only", _search_progress(steps)), executor,
-                                            out / "checkpoint-sizing.json", resume=bool(args.resume))
+                shown = _progress(args, "sizing-only", _search_progress(steps), steps)
+                try:
+                    sizing = search_accelerator(networks, fixed, config, shown, executor,
+                                                out / "checkpoint-sizing.json", resume=bool(args.resume))
+                finally:
+                    _close(shown)
                 if sizing.interrupted:
                     result.interrupted = True
                 baselines[sizing_label] = sizing.best
@@ -293,10 +325,9 @@ def _cmd_export(args: argparse.Namespace) -> None:
     from naas.cost.network import evaluate_network
     from naas.mapping.greedy import network_mappings
     from naas.mapping.io import load_mappings
-    from naas.report.tables import format_table
     from naas.workload.io import resolve_network
 
-    design = resolve_accelerator(args.arch)
+    design = _with_model_options(resolve_accelerator(args.arch), args)
     network = resolve_network(args.network)
     mappings = network_mappings(network, design, load_mappings(args.mapping) if args.mapping else None)
     ours = evaluate_network(network, design, mappings)
@@ -315,12 +346,35 @@ def _cmd_export(args: argparse.Namespace) -> None:
         from naas.report.zigzag import rescore_in_zigzag
 
         theirs = {r["layer"]: r for r in rescore_in_zigzag(args.dir)}
-        rows = []
-        for name, cost in zip(ours.layer_names, ours.layers):
-            z = theirs.get(name)
-            rows.append([name, f"{cost.energy_pj:.4g}", f"{z['energy_pj']:.4g}" if z else "-",
-                         f"{cost.latency_cycles:,.0f}", f"{z['latency_cycles']:,.0f}" if z else "-"])
-        print(format_table(["layer", "naas energy (pJ)", "ZigZag energy (pJ)", "naas latency", "ZigZag latency"], rows))
+        print(_rescore_table(ours, theirs))
+
+
+def _rescore_table(ours, theirs: dict[str, dict]) -> str:
+    """naas against ZigZag per layer and in total: energy with and without naas's on-chip
+    network (ZigZag models none), latency, and ZigZag / naas ratios."""
+    from naas.report.tables import format_table
+
+    rows, totals = [], [0.0, 0.0, 0.0, 0.0, 0.0]
+    for name, repeat, cost in zip(ours.layer_names, ours.repeats, ours.layers):
+        z = theirs.get(name)
+        noc = sum(e for per_op in (cost.noc_breakdown_pj or {}).values() for e in per_op.values())
+        bare = cost.energy_pj - noc
+        rows.append([name, str(repeat), f"{cost.energy_pj:.4g}", f"{bare:.4g}", f"{z['energy_pj']:.4g}" if z else "-",
+                     f"{z['energy_pj'] / bare:.3f}x" if z else "-", f"{cost.latency_cycles:,.0f}",
+                     f"{z['latency_cycles']:,.0f}" if z else "-",
+                     f"{z['latency_cycles'] / cost.latency_cycles:.3f}x" if z else "-"])
+        if z:
+            for i, v in enumerate((cost.energy_pj, bare, z["energy_pj"], cost.latency_cycles, z["latency_cycles"])):
+                totals[i] += repeat * v
+    e, bare, ze, lat, zlat = totals
+    rows.append(["TOTAL", "", f"{e:.4g}", f"{bare:.4g}", f"{ze:.4g}", f"{ze / bare:.3f}x" if bare else "-",
+                 f"{lat:,.0f}", f"{zlat:,.0f}", f"{zlat / lat:.3f}x" if lat else "-"])
+    table = format_table(["layer", "repeat", "naas energy (pJ)", "naas without NoC (pJ)", "ZigZag energy (pJ)",
+                          "energy: ZigZag / naas without NoC", "naas latency (cycles)", "ZigZag latency (cycles)",
+                          "latency: ZigZag / naas"], rows)
+    return (table + "\nnaas's energy includes its on-chip network (global buffer -> PEs); ZigZag models none, so "
+            "the energy ratio compares naas without it. TOTAL: the layers ZigZag scored, each x its repeat. For "
+            "ZigZag's memory-port latency and register-read counting give --latency-model ports --hold-operands.")
 
 
 def _predictor(args: argparse.Namespace):
@@ -385,16 +439,36 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     out = Path(args.out)
     if not args.overwrite:
         refuse_earlier_search(out, resumable=False)
-    show = _progress_printer(args, "cosearch", lambda record: (
-        f"gen {record['generation'] + 1}/{args.generations}  best EDP {record['best_edp']:.4e}  "
-        f"accuracy {record['best_accuracy']:.2f}"))
+    from naas.files import write_json_atomic
+
+    def describe(record: dict) -> str:
+        if "best_edp" not in record:  # a step of the nested search's accelerator searches
+            return f"accelerator search, {_sweep_progress(record)}"
+        return (f"gen {record['generation'] + 1}/{args.generations}  {record['seconds']:.0f} s  best EDP "
+                f"{record['best_edp']:.4e} pJ x cycles  accuracy {record['best_accuracy']:.2f} % (predicted)")
+
+    shown = _progress(args, "cosearch", describe, args.generations,
+                      lambda record: record.get("generation", -1) + 1 if "best_edp" in record else 0)
+    history: list[dict] = []
+
+    def show(record: dict) -> None:
+        if "best_edp" in record:  # the history so far is on disk after every network generation
+            history.append(record)
+            write_json_atomic(out / "history.json", history)
+        if shown is not None:
+            shown(record)
+
+    _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
-        if args.method == "nested":
-            result = nested_cosearch(space, predictor, config, show, args.space,
-                                     None if hand is None else tuple(a.parallel_dims for a in hand.axes),
-                                     () if hand is None else (hand,))
-        else:
-            result = cosearch(space, predictor, config, show, network_space=args.space)
+        try:
+            if args.method == "nested":
+                result = nested_cosearch(space, predictor, config, show, args.space,
+                                         None if hand is None else tuple(a.parallel_dims for a in hand.axes),
+                                         () if hand is None else (hand,))
+            else:
+                result = cosearch(space, predictor, config, show, network_space=args.space)
+        finally:
+            _close(shown)
         _write_cosearch(args, out, result, predictor, source, space)
 
 
@@ -526,7 +600,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", help="Ray cluster address (auto or HOST:PORT) for --executor ray")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=1)
-    p.add_argument("--generations", type=int, default=20, help="accelerator generations (default 20)")
+    p.add_argument("--generations", type=int,
+                   help="accelerator generations (default 20; with --resume the checkpoint's, and a larger N "
+                        "extends the search)")
     p.add_argument("--popsize", type=int, default=12, help="accelerator candidates per generation")
     p.add_argument("--restarts", type=int, default=0,
                    help="independent re-runs of the accelerator search, best kept (default 0)")
@@ -560,6 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, choices=["timeloop", "zigzag"])
     p.add_argument("dir", help="folder to write")
     p.add_argument("--rescore", action="store_true", help="with --to zigzag: run ZigZag and print both costs")
+    _model_options(p)
     p.set_defaults(run=_cmd_export)
 
     p = sub.add_parser("cosearch", help="search the network, the accelerator and the mappings together")

@@ -69,7 +69,9 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
                     start: Connectivity | None = None, known: tuple[Accelerator, ...] = (),
                     nested: NestedConfig = NestedConfig()) -> CoSearchResult:
     """Same seed, same result. ``start`` and ``known`` (the hand design's connectivity and the
-    hand design, when the budget is a hand design's) seed the accelerator searches."""
+    hand design, when the budget is a hand design's) seed the accelerator searches.
+    ``progress`` gets every network generation's record (with ``best_edp``) and, from the
+    first and final accelerator searches, their steps' records (``search_connectivity``'s)."""
     if network_space not in SPACES:
         raise NaasError(f"space: unknown {network_space!r}; choose one of {', '.join(SPACES)}")
     nets = SPACES[network_space]
@@ -81,7 +83,7 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
     begin = time.perf_counter()
     inner = replace(config.inner, seed=config.seed)
     centre = nets.decode(np.full(nets.genes, 0.5), resolutions)
-    seeded = search_connectivity([nets.build(centre)], space, inner, start, known)
+    seeded = search_connectivity([nets.build(centre)], space, inner, start, known, progress)
     incumbent, genes = seeded.best.design, seeded.best_genes
     connectivity = tuple(a.parallel_dims for a in incumbent.axes)
     evaluations, scored = seeded.evaluations, seeded.designs_scored
@@ -132,7 +134,7 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
         if progress:
             progress(record)
     final = search_connectivity([best.network], space, inner, connectivity,
-                                tuple(dict.fromkeys((incumbent, best.score.design, *known))))
+                                tuple(dict.fromkeys((incumbent, best.score.design, *known))), progress)
     evaluations += final.evaluations
     scored += final.designs_scored
     if final.best.fitness < best.score.fitness:

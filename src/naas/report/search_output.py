@@ -93,14 +93,19 @@ def summary_text(best: DesignScore, baselines: dict[str, DesignScore], networks:
     for label, score in [("naas", best), *baselines.items()]:
         for n in networks:
             e, lat = score.energy_pj[n.name], score.latency_cycles[n.name]
-            table.append([label, score.design.dataflow, n.name, f"{e / 1e6:,.1f}", f"{lat:,.0f}", f"{e * lat:.3e}"])
-    lines.append(format_table(["design", "dataflow", "network", "energy (uJ)", "latency (cycles)", "EDP"], table))
+            table.append([label, score.design.dataflow, n.name, f"{e / 1e6:,.1f}", f"{lat:,.0f}",
+                          f"{lat / (score.design.clock_mhz * 1e3):,.3f}", f"{e * lat:.3e}"])
+    lines.append(format_table(["design", "dataflow", "network", "energy (uJ)", "latency (cycles)",
+                               "latency (ms)", "EDP (pJ x cycles)"], table))
+    lines.append(f"latency in ms at each design's clock ({d.clock_mhz:g} MHz for NAAS's); EDP = energy (pJ) x "
+                 "latency (cycles)")
     if rows:
         lines.append("")
         lines.append(format_table(
-            ["NAAS vs", "network", "speed-up", "energy saving", "EDP gain"],
+            ["NAAS vs", "network", "speed-up", "energy: it / NAAS", "EDP gain"],
             [[r["baseline"], r["network"], f"{r['speedup']:.2f}x", f"{r['energy_saving']:.2f}x",
               f"{r['edp_gain']:.2f}x"] for r in rows]))
+        lines.append("every ratio is the baseline's latency, energy or EDP over NAAS's: > 1 means NAAS is better")
         for label in baselines:
             gains = [r["edp_gain"] for r in rows if r["baseline"] == label]
             lines.append(f"geomean EDP gain over {label}: "

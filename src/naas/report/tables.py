@@ -16,9 +16,10 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def network_cost_table(cost: NetworkCost) -> str:
-    """Per-layer energy, latency, utilisation and EDP (one pass each), then the totals."""
-    headers = ["layer", "x", "energy (uJ)", "latency (cycles)", "util", "EDP (pJ*cycles)", "note"]
+def network_cost_table(cost: NetworkCost, clock_mhz: float | None = None) -> str:
+    """Per-layer energy, latency, utilisation and EDP of one run of each layer, then the
+    totals over every repeat, and how the two relate."""
+    headers = ["layer", "repeat", "energy (uJ)", "latency (cycles)", "util", "EDP (pJ x cycles)", "note"]
     rows = []
     for name, repeat, c in zip(cost.layer_names, cost.repeats, cost.layers):
         rows.append([name, str(repeat), f"{c.energy_pj / 1e6:.3f}", f"{c.latency_cycles:,.0f}",
@@ -26,7 +27,9 @@ def network_cost_table(cost: NetworkCost) -> str:
     total_util = _network_utilization(cost)
     rows.append(["TOTAL", "", f"{cost.energy_pj / 1e6:.3f}", f"{cost.latency_cycles:,.0f}",
                  f"{total_util:.1%}", f"{cost.edp:.3e}", ""])
-    return format_table(headers, rows)
+    time = "" if clock_mhz is None else f"; latency {cost.latency_cycles / (clock_mhz * 1e3):,.3f} ms at {clock_mhz:g} MHz"
+    return (format_table(headers, rows) + "\nrows: one run of the layer; TOTAL: energy and latency summed over "
+            f"rows x repeat, EDP = TOTAL energy (pJ) x TOTAL latency (cycles){time}")
 
 
 def _network_utilization(cost: NetworkCost) -> float:

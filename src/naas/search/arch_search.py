@@ -216,7 +216,9 @@ def search_accelerator(
     from naas.search.score_io import score_from_dict, score_to_dict
 
     executor = executor or InProcessExecutor()
-    settings_fp = fingerprint(search_settings(networks, space, config, start_mean))
+    # the generation count is left out of the fingerprint so that a resume may extend a search
+    settings = search_settings(networks, space, replace(config, generations=1), start_mean)
+    settings_fp = fingerprint(settings)
     mean0 = np.full(GENES, 0.5) if start_mean is None else np.clip(np.asarray(start_mean, dtype=np.float64), 0.0, 1.0)
     cache: dict[str, DesignScore] = {}
     history: list[dict] = []
@@ -225,7 +227,17 @@ def search_accelerator(
     evaluations, first_step, elapsed = 0, 0, 0.0
     es = None
     if resume and checkpoint is not None and Path(checkpoint).exists():
-        state = load_checkpoint(checkpoint, settings_fp)
+        # checkpoints written before the fingerprint left the generations out carry them in it
+        legacy_fp = fingerprint(search_settings(networks, space, config, start_mean))
+        state = load_checkpoint(checkpoint, (settings_fp, legacy_fp), settings)
+        done = state["next_step"]
+        if "generations" in state and state["generations"] != config.generations:
+            if config.restarts:
+                raise NaasError(f"generations: {checkpoint} was run with {state['generations']} generations and "
+                                "restarts; a search with restarts resumes only with the same --generations")
+            if config.generations < done:
+                raise NaasError(f"generations: {checkpoint} has done {done} generations; give --generations >= "
+                                f"{done} to continue it")
         es = BatchedCMA.from_state(state["es"])
         if "cache" in state:  # a version-1 checkpoint: designs inline, from now on in the journal
             cache = {key: score_from_dict(value) for key, value in state["cache"].items()}
@@ -277,7 +289,7 @@ def search_accelerator(
             if checkpoint is not None:
                 append_journal(checkpoint, [score_to_dict(cache[key]) for key in fresh])
                 save_checkpoint(checkpoint, settings_fp, {
-                    "es": es.state(), "designs": len(cache),
+                    "es": es.state(), "designs": len(cache), "settings": settings, "generations": config.generations,
                     "history": history, "evaluations": evaluations, "next_step": step + 1,
                     "seconds": record["seconds"], "best": design_key(best.design),
                     "best_genes": None if best_genes is None else [float(x) for x in best_genes],

@@ -40,7 +40,31 @@ def save_checkpoint(path: str | Path, settings_fingerprint: str, payload: dict) 
     write_text_atomic(path, json.dumps(document))
 
 
-def load_checkpoint(path: str | Path, settings_fingerprint: str) -> dict:
+def difference(saved: object, now: object, where: str = "") -> str | None:
+    """The first setting that differs between two settings documents, as 'path: A then, B now'."""
+    if isinstance(saved, dict) and isinstance(now, dict):
+        for key in sorted(set(saved) | set(now), key=str):
+            inner = difference(saved.get(key, "(absent)"), now.get(key, "(absent)"), f"{where}.{key}" if where else str(key))
+            if inner:
+                return inner
+        return None
+    if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
+        for i, (a, b) in enumerate(zip(saved, now)):
+            inner = difference(a, b, f"{where}[{i}]")
+            if inner:
+                return inner
+        return None
+    if saved != now:
+        def show(value: object) -> str:
+            text = json.dumps(value, default=str)
+            return text if len(text) <= 60 else text[:57] + "..."
+        return f"{where or 'settings'}: {show(saved)} in the checkpoint, {show(now)} now"
+    return None
+
+
+def load_checkpoint(path: str | Path, settings_fingerprint: str | tuple[str, ...], settings: dict | None = None) -> dict:
+    """The checkpoint's payload, if its fingerprint is (one of) ``settings_fingerprint``; a
+    mismatch names the first differing setting when the checkpoint kept its ``settings``."""
     path = Path(path)
     try:
         document = json.loads(path.read_text())
@@ -55,12 +79,28 @@ def load_checkpoint(path: str | Path, settings_fingerprint: str) -> dict:
     body = document.get("payload", "")
     if _digest(str(body)) != document.get("payload_sha256"):
         raise NaasError(f"checkpoint: {path} is corrupted (checksum mismatch); delete it to start over")
-    if document.get("fingerprint") != settings_fingerprint:
+    payload = json.loads(body)
+    accepted = (settings_fingerprint,) if isinstance(settings_fingerprint, str) else settings_fingerprint
+    if document.get("fingerprint") not in accepted:
+        differs = None
+        if settings is not None and isinstance(payload, dict) and isinstance(payload.get("settings"), dict):
+            differs = difference(payload["settings"], json.loads(json.dumps(settings, default=str)))
         raise NaasError(
-            f"checkpoint: {path} was written by a different search (networks, budget or settings "
-            "differ); resume with the original settings or choose a new --out"
+            f"checkpoint: {path} was written by a different search ("
+            + (differs or "networks, budget or settings differ")
+            + "); resume with the original settings or choose a new --out"
         )
-    return json.loads(body)
+    return payload
+
+
+def saved_value(path: str | Path, key: str) -> object | None:
+    """One value of a checkpoint's payload, or None where the file or the key is missing or
+    unreadable (``load_checkpoint`` reports those properly when the search resumes)."""
+    try:
+        document = json.loads(Path(path).read_text())
+        return json.loads(document["payload"]).get(key)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def journal_path(checkpoint: str | Path) -> Path:

@@ -32,6 +32,7 @@ import numpy as np
 
 from naas.arch.budget import Budget
 from naas.arch.spec import Accelerator
+from naas.errors import NaasError
 from naas.exec.executors import Executor, InProcessExecutor
 from naas.search.arch_encoding import GENES, SHAPE_GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import (
@@ -122,9 +123,10 @@ class _Run:
 
     def sizing_search(self, phase: str, networks: list[Network], space: ArchSpace, config: ArchSearchConfig,
                       executor: Executor, checkpoint: Path | None,
-                      start_mean: np.ndarray | None = None) -> ArchSearchResult:
+                      start_mean: np.ndarray | None = None, derived: bool = True) -> ArchSearchResult:
         """A sizing search whose generations join this run's history (a finished one found in
-        ``checkpoint`` is read back, not run again)."""
+        ``checkpoint`` is read back, not run again). A ``derived`` phase (any but the base)
+        whose checkpoint no longer matches is run again."""
         evaluations0, designs0, step0 = self.evaluations, self.designs, len(self.history)
         live = {"designs": designs0}
 
@@ -137,8 +139,18 @@ class _Run:
             if self.progress:
                 self.progress(view(h, live["designs"]))
 
-        result = search_accelerator(networks, space, config, show, executor, checkpoint,
-                                    resume=checkpoint is not None and checkpoint.exists(), start_mean=start_mean)
+        resume = checkpoint is not None and checkpoint.exists()
+        try:
+            result = search_accelerator(networks, space, config, show, executor, checkpoint, resume=resume,
+                                        start_mean=start_mean)
+        except NaasError:
+            if not (resume and derived):
+                raise
+            # a later phase saved before its base was extended (--resume with more generations)
+            # no longer matches; it is derived from the base, so it runs again
+            live["designs"] = designs0
+            result = search_accelerator(networks, space, config, show, executor, checkpoint, resume=False,
+                                        start_mean=start_mean)
         designs = designs0
         for h in result.history:
             designs += h["new_designs"]
@@ -156,9 +168,13 @@ class _Run:
         """Score ``designs`` (each decoded from its ``genes``, where given) in one batch."""
         settings = fingerprint({"sweep": [design_key(d) for d in designs], "seeds": seeds,
                                 "networks": [n.name for n in networks], "config": repr(config)})
+        scores = None
         if checkpoint is not None and checkpoint.exists():
-            scores = [score_from_dict(s) for s in load_checkpoint(checkpoint, settings)["scores"]]
-        else:
+            try:
+                scores = [score_from_dict(s) for s in load_checkpoint(checkpoint, settings)["scores"]]
+            except NaasError:
+                pass  # saved before its base was extended: derived from the base, so scored again
+        if scores is None:
             scores = score_on_executor(list(zip(designs, seeds)), networks, config, executor)
             if checkpoint is not None:
                 save_checkpoint(checkpoint, settings, {"scores": [score_to_dict(s) for s in scores]})
@@ -245,7 +261,7 @@ def search_connectivity(
             start = candidates[int(np.argmin([run.fitness(s) for s in scores]))][0]
         start = tuple(tuple(axis) for axis in start)
         base = run.sizing_search("base", networks, ArchSpace(budget, max_axes=len(start), fixed_dataflow=start),
-                                 config, executor, None if checkpoint is None else Path(checkpoint))
+                                 config, executor, None if checkpoint is None else Path(checkpoint), derived=False)
         allowed = run.designs + int(EXPLORE_SHARE * base.designs_scored)
         incumbent, genes = start, base.best_genes if base.best_genes is not None else centre
         incumbent_fitness = run.fitness(base.best)
