@@ -250,6 +250,7 @@ def test_report_builds_a_self_contained_page(tmp_path):
     assert main(["report", str(out)]) == 0
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 5  # convergence, EDP, energy, array, 1 network
+    assert page.count("<table>") == 2 and "EDP (pJ x cycles)" in page and "&gt; 1 means NAAS is better" in page
     for name in ("convergence", "edp_vs_baselines", "energy_breakdown", "pe_array", "layers_squeezenet"):
         assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 

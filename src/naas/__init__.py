@@ -1,3 +1,30 @@
-"""naas: Neural Accelerator Architecture Search (Lin, Yang and Han, DAC 2021)."""
+"""naas: Neural Accelerator Architecture Search (Lin, Yang and Han, DAC 2021).
+
+The front door (``naas.api``, docs/api.md): ``naas.evaluate``, ``naas.map``, ``naas.search``,
+``naas.cosearch``, ``naas.load``, ``naas.save``, and the spec types ``naas.Accelerator``,
+``naas.Network``, ``naas.Layer``, ``naas.Budget``. They load on first use, so ``import naas``
+(and the command line's static commands) stays light.
+"""
 
 __version__ = "0.1.0"
+
+_FRONT_DOOR = {
+    "evaluate": "naas.api", "map": "naas.api", "cosearch": "naas.api", "load": "naas.api",
+    "save": "naas.api", "MapResult": "naas.api", "SearchResult": "naas.api",
+    "Accelerator": "naas.arch.spec", "ArrayAxis": "naas.arch.spec", "OperandBytes": "naas.arch.spec",
+    "Budget": "naas.arch.budget", "Network": "naas.workload.network", "NetworkLayer": "naas.workload.network",
+    "Layer": "naas.workload.layer",
+    "Mapping": "naas.mapping.mapping", "NaasError": "naas.errors",
+}
+
+__all__ = ["__version__", "search", *_FRONT_DOOR]
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name == "search":  # the package naas.search, which calls naas.api.search (its docstring says why)
+        return importlib.import_module("naas.search")
+    if name in _FRONT_DOOR:
+        return getattr(importlib.import_module(_FRONT_DOOR[name]), name)
+    raise AttributeError(f"module 'naas' has no attribute {name!r}")

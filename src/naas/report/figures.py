@@ -44,18 +44,23 @@ def convergence(histories: dict[str, list[dict]]) -> bytes:
 
 
 def edp_against_baselines(summary: dict) -> bytes:
+    """NAAS's EDP gain over each baseline per network (baseline EDP / NAAS EDP) on a linear
+    axis from 0, each bar labelled, the break-even line at 1."""
     plt = _pyplot()
     networks = list(summary["naas"]["networks"])
-    designs = {"naas": summary["naas"], **summary["baselines"]}
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    width = 0.8 / len(designs)
-    for i, (label, data) in enumerate(designs.items()):
-        values = [data["networks"][n]["edp"] for n in networks]
-        ax.bar([x + i * width for x in range(len(networks))], values, width, label=label)
-    ax.set_xticks([x + width * (len(designs) - 1) / 2 for x in range(len(networks))], networks)
-    ax.set_yscale("log")
-    ax.set_ylabel("EDP (pJ x cycles)")
-    ax.legend(fontsize=7)
+    baselines = summary["baselines"]
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    width = 0.8 / max(1, len(baselines))
+    for i, (label, data) in enumerate(baselines.items()):
+        gains = [data["networks"][n]["edp"] / summary["naas"]["networks"][n]["edp"] for n in networks]
+        bars = ax.bar([x + i * width for x in range(len(networks))], gains, width, label=label)
+        ax.bar_label(bars, labels=[f"{g:.2f}x" for g in gains], fontsize=9, padding=2)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks([x + width * (len(baselines) - 1) / 2 for x in range(len(networks))], networks, fontsize=10)
+    ax.set_ylim(0, 1.15 * max([1.0] + [b["networks"][n]["edp"] / summary["naas"]["networks"][n]["edp"]
+                                        for b in baselines.values() for n in networks]))
+    ax.set_ylabel("EDP gain of NAAS (baseline / NAAS)")
+    ax.legend(fontsize=9, bbox_to_anchor=(0, -0.18), loc="upper left", ncol=1, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
 
@@ -86,12 +91,12 @@ def energy_breakdown_chart(costs: dict[str, NetworkCost]) -> bytes:
 
 def per_layer_chart(name: str, cost: NetworkCost) -> bytes:
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(max(6.4, 0.22 * len(cost.layers)), 3.6))
+    fig, ax = plt.subplots(figsize=(max(7.5, 0.3 * len(cost.layers)), 4.2))
     xs = list(range(len(cost.layers)))
     ax.bar(xs, [c.latency_cycles * r for c, r in zip(cost.layers, cost.repeats)], color="tab:blue")
     ax.set_ylabel("latency (cycles, x repeats)", color="tab:blue")
     ax.set_yscale("log")
-    ax.set_xticks(xs, cost.layer_names, rotation=90, fontsize=6)
+    ax.set_xticks(xs, cost.layer_names, rotation=90, fontsize=8)
     twin = ax.twinx()
     twin.plot(xs, [100 * c.utilization for c in cost.layers], color="tab:red", marker=".")
     twin.set_ylabel("PE utilisation (%)", color="tab:red")

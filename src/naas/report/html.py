@@ -26,6 +26,37 @@ def _read_json(path: Path) -> object:
         raise NaasError(f"report: {path} is not valid JSON") from None
 
 
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def summary_html(summary: dict, clock_mhz: float) -> list[str]:
+    """The search's result as HTML: the found design, every design's cost per network, and the
+    gains over the baselines (each a baseline's figure over NAAS's: > 1 means NAAS is better)."""
+    naas = summary["naas"]
+    buffers = naas["pe_buffers_bytes"]
+    rows = []
+    for label, data in [("naas", naas), *summary["baselines"].items()]:
+        for network, c in data["networks"].items():
+            rows.append([label, data["dataflow"], network, f"{c['energy_pj'] / 1e6:,.1f}", f"{c['latency_cycles']:,.0f}",
+                         f"{c['latency_cycles'] / (clock_mhz * 1e3):,.3f}", f"{c['edp']:.3e}"])
+    out = [f"<p>Found design: <b>{html.escape(naas['dataflow'])}</b>, {naas['pes']} PEs, PE buffers W/I/O "
+           f"{buffers['W']}/{buffers['I']}/{buffers['O']} B, global buffer {naas['global_buffer_bytes']:,} B "
+           f"({naas['onchip_bytes']:,} B on chip). {summary['evaluations']:,} mapping evaluations in "
+           f"{summary['seconds']:.1f} s" + (" (interrupted: best so far)" if summary.get("interrupted") else "") + ".</p>",
+           _table(["design", "dataflow", "network", "energy (uJ)", "latency (cycles)", f"latency (ms at {clock_mhz:g} MHz)",
+                   "EDP (pJ x cycles)"], rows)]
+    if summary["comparison"]:
+        out.append("<p>NAAS against each baseline: the baseline's latency, energy or EDP over NAAS's "
+                   "(&gt; 1 means NAAS is better).</p>")
+        out.append(_table(["NAAS vs", "network", "speed-up", "energy: it / NAAS", "EDP gain"],
+                          [[r["baseline"], r["network"], f"{r['speedup']:.2f}x", f"{r['energy_saving']:.2f}x",
+                            f"{r['edp_gain']:.2f}x"] for r in summary["comparison"]]))
+    return out
+
+
 def build_report(out: str | Path) -> Path:
     """Write DIR/report.html and DIR/figures/*.png; returns the HTML path."""
     out = Path(out)
@@ -48,16 +79,17 @@ def build_report(out: str | Path) -> Path:
     (out / "figures").mkdir(exist_ok=True)
     for name, data in pngs.items():
         (out / "figures" / f"{name}.png").write_bytes(data)
-    summary_md = (out / "summary.md").read_text() if (out / "summary.md").exists() else ""
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>naas search report</title>",
         "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}img{max-width:100%}"
-        "pre{background:#f4f4f4;padding:1em;overflow-x:auto}</style></head><body>",
+        "pre{background:#f4f4f4;padding:1em;overflow-x:auto}table{border-collapse:collapse;margin:1em 0}"
+        "th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}"
+        "td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}</style></head><body>",
         f"<h1>naas search: {html.escape(', '.join(summary['settings']['networks']))} under the "
         f"{html.escape(summary['settings']['budget'])} budget</h1>",
-        f"<pre>{html.escape(summary_md)}</pre>",
+        *summary_html(summary, design.clock_mhz),
     ]
-    titles = {"convergence": "Convergence", "edp_vs_baselines": "EDP against the baselines",
+    titles = {"convergence": "Convergence", "edp_vs_baselines": "EDP gain of NAAS over the baselines",
               "energy_breakdown": "Energy per memory level and operand (found design)",
               "pe_array": "The found PE array"}
     for name, data in pngs.items():

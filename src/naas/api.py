@@ -1,0 +1,232 @@
+"""The front door: cost a network on a design, map it, search a design, co-search the network,
+load and save every spec. ``import naas`` gives these (docs/api.md); each search takes one
+``seed`` and gives the same result for it on any executor.
+
+Arguments that name a spec take the object, a built-in name (a zoo network, a baseline design
+or budget) or a YAML path, as the command line does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from naas.arch.budget import Budget, parse_budget
+from naas.arch.io import accelerator_from_dict, resolve_accelerator, save_accelerator
+from naas.arch.spec import Accelerator
+from naas.cost.network import evaluate_network
+from naas.cost.result import NetworkCost
+from naas.errors import NaasError
+from naas.files import read_yaml
+from naas.mapping.greedy import network_mappings
+from naas.mapping.io import load_mappings, mapping_from_dict, save_mappings
+from naas.mapping.mapping import Mapping
+from naas.workload.io import network_from_dict, resolve_network, save_network
+from naas.workload.layer import Layer
+from naas.workload.network import Network, NetworkLayer
+
+
+def _network(value: Network | Layer | str) -> Network:
+    if isinstance(value, Network):
+        return value
+    if isinstance(value, Layer):
+        return Network(value.name, (NetworkLayer(value),))
+    if isinstance(value, (str, Path)):
+        return resolve_network(str(value))
+    raise NaasError(f"network: give a Network, a Layer, a zoo name or a YAML path, got {type(value).__name__}")
+
+
+def _accelerator(value: Accelerator | str) -> Accelerator:
+    if isinstance(value, Accelerator):
+        return value
+    if isinstance(value, (str, Path)):
+        return resolve_accelerator(str(value))
+    raise NaasError(f"accelerator: give an Accelerator, a baseline name or a YAML path, got {type(value).__name__}")
+
+
+def _budget(value: Budget | Accelerator | str) -> Budget:
+    if isinstance(value, Budget):
+        return value
+    if isinstance(value, Accelerator):
+        return Budget.of(value)
+    if isinstance(value, str):
+        return parse_budget(value)
+    raise NaasError(f"budget: give a Budget, an Accelerator, a baseline name or 'pes=N,bytes=N', got "
+                    f"{type(value).__name__}")
+
+
+def evaluate(network: Network | Layer | str, accelerator: Accelerator | str,
+             mappings: dict[str, Mapping] | str | None = None) -> NetworkCost:
+    """Energy (pJ), latency (cycles) and EDP of every layer and the totals; layers without a
+    mapping get the greedy default mapper's."""
+    net, design = _network(network), _accelerator(accelerator)
+    given = load_mappings(mappings) if isinstance(mappings, (str, Path)) else mappings
+    return evaluate_network(net, design, network_mappings(net, design, given))
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """Every layer's best mapping on one design, and their cost."""
+
+    network: Network
+    accelerator: Accelerator
+    mappings: dict[str, Mapping]
+    cost: NetworkCost
+    evaluations: int
+
+
+def map(network: Network | Layer | str, accelerator: Accelerator | str, *, seed: int = 0,  # noqa: A001
+        generations: int | None = None, popsize: int | None = None, **options) -> MapResult:
+    """Search every layer's mapping (CMA-ES, importance encoding); ``options`` are
+    ``MappingSearchConfig``'s other fields (encoding, objective, backend, device, uneven, ...)."""
+    from naas.search.mapping_search import MappingSearchConfig, search_mappings
+
+    net, design = _network(network), _accelerator(accelerator)
+    sizes = {k: v for k, v in (("generations", generations), ("popsize", popsize)) if v is not None}
+    layers = [nl.layer for nl in net.layers]
+    result = search_mappings([(layer, design) for layer in layers], MappingSearchConfig(**sizes, **options),
+                             np.random.default_rng(_check_seed(seed)))
+    slots = len(design.spatial_slots)
+    mappings = {layer.name: result.best.mapping(i).for_slots(slots) for i, layer in enumerate(layers)}
+    return MapResult(net, design, mappings, evaluate_network(net, design, mappings),
+                     int(np.sum(result.evaluations_per_problem)))
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The found design with every network's mappings and cost, and the baselines the search
+    contains: the hand design (when the budget is a hand design's) and the sizing-only search
+    on its connectivity."""
+
+    design: Accelerator
+    networks: list[Network]
+    mappings: dict[str, dict[str, Mapping]]
+    energy_pj: dict[str, float]
+    latency_cycles: dict[str, float]
+    fitness: float
+    designs_scored: int
+    evaluations: int
+    seconds: float
+    history: list[dict] = field(repr=False)
+    sizing_only: Accelerator | None = None
+    sizing_only_fitness: float | None = None
+
+    def cost(self, network: str) -> NetworkCost:
+        """The found design's per-layer cost on one of its networks."""
+        net = next((n for n in self.networks if n.name == network), None)
+        if net is None:
+            raise NaasError(f"network: {network!r} is not one of {', '.join(n.name for n in self.networks)}")
+        return evaluate_network(net, self.design, self.mappings[network])
+
+
+def search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
+           generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
+           objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
+           progress=None) -> SearchResult:
+    """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
+    of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
+    worse than sizing-only) or "es" (the paper's joint CMA-ES). ``mapping``: fields of
+    ``MappingSearchConfig``. ``out``: a folder for checkpoints (a search run again with the
+    same settings continues from them)."""
+    from naas.arch.baselines import BASELINES, baseline
+    from naas.search.arch_encoding import ArchSpace
+    from naas.search.arch_search import ArchSearchConfig, search_accelerator
+    from naas.search.connectivity_search import search_connectivity
+    from naas.search.mapping_search import MappingSearchConfig
+
+    nets = [_network(n) for n in (networks if isinstance(networks, list) else [networks])]
+    spent = _budget(budget)
+    hand = baseline(spent.name) if spent.name in BASELINES else None
+    axes = max_axes or max(2, len(hand.axes) if hand else 2)
+    config = ArchSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed), objective=objective,
+                              mapping=MappingSearchConfig(**(mapping or {})))
+    space = ArchSpace(spent, max_axes=axes)
+    checkpoint = None if out is None else Path(out) / "checkpoint-naas.json"
+    if checkpoint is not None:
+        checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    sizing = None
+    if connectivity == "sweep":
+        start = None if hand is None else tuple(a.parallel_dims for a in hand.axes)
+        result = search_connectivity(nets, space, config, start, () if hand is None else (hand,), progress, executor,
+                                     checkpoint)
+        sizing = result.base.best if hand is not None and result.base is not None else None
+    elif connectivity == "es":
+        result = search_accelerator(nets, space, config, progress, executor, checkpoint,
+                                    resume=checkpoint is not None and checkpoint.exists())
+    else:
+        raise NaasError(f"connectivity: choose sweep or es, got {connectivity!r}")
+    best = result.best
+    return SearchResult(best.design, nets, best.mappings, best.energy_pj, best.latency_cycles, best.fitness,
+                        result.designs_scored, result.evaluations, result.seconds, result.history,
+                        None if sizing is None else sizing.design, None if sizing is None else sizing.fitness)
+
+
+def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,
+             edp_budget: float | None = None, seed: int = 0, generations: int = 10, popsize: int = 12,
+             method: str = "nested", arch_generations: int = 20, arch_popsize: int = 12, mapping: dict | None = None,
+             progress=None):
+    """The network level: a once-for-all sub-network of ``space`` ("ofa-mbv3" or
+    "ofa-resnet50"), its accelerator and mappings; ``predictor`` is an accuracy predictor
+    (``naas.nas.predictors``: ``OFAMLPPredictor.load(path)``, ``CallablePredictor``, ...).
+    Returns ``naas.nas.cosearch.CoSearchResult``; its ``best`` carries the network, design,
+    mappings and accuracy."""
+    from naas.arch.baselines import BASELINES, baseline
+    from naas.nas.cosearch import CoSearchConfig
+    from naas.nas.cosearch import cosearch as joint_cosearch
+    from naas.nas.nested import nested_cosearch
+    from naas.search.arch_encoding import ArchSpace
+    from naas.search.arch_search import ArchSearchConfig
+    from naas.search.mapping_search import MappingSearchConfig
+
+    spent = _budget(budget)
+    hand = baseline(spent.name) if spent.name in BASELINES else None
+    config = CoSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed),
+                            accuracy_floor=accuracy_floor, edp_budget=edp_budget,
+                            inner=ArchSearchConfig(popsize=arch_popsize, generations=arch_generations,
+                                                   mapping=MappingSearchConfig(**(mapping or {}))))
+    arch_space = ArchSpace(spent, max_axes=max(2, len(hand.axes) if hand else 2))
+    if method == "nested":
+        return nested_cosearch(arch_space, predictor, config, progress, space,
+                               None if hand is None else tuple(a.parallel_dims for a in hand.axes),
+                               () if hand is None else (hand,))
+    if method == "joint":
+        return joint_cosearch(arch_space, predictor, config, progress, network_space=space)
+    raise NaasError(f"method: choose nested or joint, got {method!r}")
+
+
+def _check_seed(seed: int) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise NaasError(f"seed: must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def load(path: str | Path) -> Accelerator | Network | dict[str, Mapping]:
+    """A design, a network or a mappings file, told apart by its keys (``array``; ``layers`` as
+    a list; ``layers`` as a name -> mapping table)."""
+    data = read_yaml(path, "spec")
+    if isinstance(data, dict) and "array" in data:
+        return accelerator_from_dict(data, source=str(path))
+    if isinstance(data, dict) and isinstance(data.get("layers"), list):
+        return network_from_dict(data, source=str(path))
+    if isinstance(data, dict) and isinstance(data.get("layers"), dict):
+        return {str(name): mapping_from_dict(raw, f"mapping {name}") for name, raw in data["layers"].items()}
+    raise NaasError(f"spec: {path} is not a design (array: [...]), a network (layers: [...]) or mappings "
+                    "(layers: {name: mapping}); see docs/specs.md")
+
+
+def save(spec: Accelerator | Network | dict[str, Mapping], path: str | Path) -> None:
+    """Write a design, a network or a layer name -> mapping table as YAML that ``load`` (and
+    the command line) reads back."""
+    if isinstance(spec, Accelerator):
+        save_accelerator(spec, path)
+    elif isinstance(spec, Network):
+        save_network(spec, path)
+    elif isinstance(spec, dict) and all(isinstance(m, Mapping) for m in spec.values()):
+        save_mappings(spec, path)
+    else:
+        raise NaasError(f"spec: save takes an Accelerator, a Network or a dict of Mappings, got {type(spec).__name__}")
+
+
+__all__ = ["evaluate", "map", "search", "cosearch", "load", "save", "MapResult", "SearchResult"]

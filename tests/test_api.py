@@ -1,0 +1,46 @@
+"""The front door: docs/api.md's examples run as written, and bad input is one line."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import naas
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+
+
+def test_the_api_page_examples_run_as_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
+    assert len(blocks) == 4
+    scope: dict = {}
+    for block in blocks:  # one scope: later examples build on earlier ones, as on the page
+        exec(compile(block, str(DOC), "exec"), scope)
+    out = capsys.readouterr().out
+    assert "pJ x cycles" in out and (tmp_path / "found.yaml").exists()
+
+
+def test_import_naas_is_light_and_names_the_front_door():
+    import subprocess
+    import sys
+
+    code = "import sys, naas; assert 'numba' not in sys.modules, 'numba'; print(sorted(naas.__all__))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for name in ("evaluate", "map", "search", "cosearch", "load", "save", "Accelerator", "Network", "Budget"):
+        assert name in result.stdout
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path):
+    with pytest.raises(naas.NaasError, match="seed: must be a non-negative integer"):
+        naas.map("squeezenet", "eyeriss", seed=-1)
+    with pytest.raises(naas.NaasError, match="network: give a Network"):
+        naas.evaluate(3, "eyeriss")
+    with pytest.raises(naas.NaasError, match="connectivity: choose sweep or es"):
+        naas.search("squeezenet", "eyeriss", connectivity="random")
+    (tmp_path / "x.yaml").write_text("name: x\n")
+    with pytest.raises(naas.NaasError, match="is not a design"):
+        naas.load(tmp_path / "x.yaml")
+    with pytest.raises(AttributeError):
+        naas.no_such_thing  # noqa: B018
