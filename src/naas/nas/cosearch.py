@@ -153,18 +153,24 @@ def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
     return front
 
 
+def network_space_for(name: str, predictor: AccuracyPredictor) -> tuple[NetworkSpace, tuple[int, ...]]:
+    """The network space ``name`` and the resolutions a search of it uses with ``predictor``
+    (the grid it was trained on, where it has one); refuses a predictor of another space."""
+    if name not in SPACES:
+        raise NaasError(f"space: unknown {name!r}; choose one of {', '.join(SPACES)}")
+    nets = SPACES[name]
+    predictor_space = getattr(predictor, "space", name)
+    if predictor_space != name:
+        raise NaasError(f"predictor: it predicts the {predictor_space} space, not {name}; "
+                        f"give --space {predictor_space} or another predictor")
+    return nets, getattr(predictor, "resolutions", None) or nets.resolutions
+
+
 def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchConfig,
              progress: Callable[[dict], None] | None = None, network_space: str = "ofa-mbv3") -> CoSearchResult:
     """Same seed, same result. Each generation scores its new (network, design) pairs. A
     predictor with a ``resolutions`` grid (what it was trained on) keeps the search to it."""
-    if network_space not in SPACES:
-        raise NaasError(f"space: unknown {network_space!r}; choose one of {', '.join(SPACES)}")
-    nets = SPACES[network_space]
-    predictor_space = getattr(predictor, "space", network_space)
-    if predictor_space != network_space:
-        raise NaasError(f"predictor: it predicts the {predictor_space} space, not {network_space}; "
-                        f"give --space {predictor_space} or another predictor")
-    resolutions = getattr(predictor, "resolutions", None) or nets.resolutions
+    nets, resolutions = network_space_for(network_space, predictor)
     start = time.perf_counter()
     es = BatchedCMA.start(np.full((1, nets.genes + ARCH_GENES), 0.5), config.sigma0,
                           [np.random.default_rng(config.seed)], config.popsize)

@@ -29,12 +29,12 @@ import numpy as np
 from naas.arch.spec import Accelerator
 from naas.errors import NaasError
 from naas.nas.cosearch import (
-    SPACES,
     Candidate,
     CoSearchConfig,
     CoSearchResult,
     candidate_fitness,
     is_feasible,
+    network_space_for,
     pareto_front,
     rank,
 )
@@ -72,14 +72,7 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
     hand design, when the budget is a hand design's) seed the accelerator searches.
     ``progress`` gets every network generation's record (with ``best_edp``) and, from the
     first and final accelerator searches, their steps' records (``search_connectivity``'s)."""
-    if network_space not in SPACES:
-        raise NaasError(f"space: unknown {network_space!r}; choose one of {', '.join(SPACES)}")
-    nets = SPACES[network_space]
-    predictor_space = getattr(predictor, "space", network_space)
-    if predictor_space != network_space:
-        raise NaasError(f"predictor: it predicts the {predictor_space} space, not {network_space}; "
-                        f"give --space {predictor_space} or another predictor")
-    resolutions = getattr(predictor, "resolutions", None) or nets.resolutions
+    nets, resolutions = network_space_for(network_space, predictor)
     begin = time.perf_counter()
     inner = replace(config.inner, seed=config.seed)
     centre = nets.decode(np.full(nets.genes, 0.5), resolutions)
