@@ -36,7 +36,7 @@ from naas.mapping.io import save_mappings  # noqa: E402
 from naas.nas.cosearch import CoSearchConfig, cosearch  # noqa: E402
 from naas.nas.nested import nested_cosearch  # noqa: E402
 from naas.nas.ofa_mbv3 import MobileNetV3Config  # noqa: E402
-from naas.nas.ofa_resnet50 import BLOCK_SLOTS, ResNet50Config  # noqa: E402
+from naas.nas.ofa_resnet50 import RESNET50  # noqa: E402
 from naas.nas.predictors import CallablePredictor, OFAMLPPredictor, fetch_published_predictor  # noqa: E402
 from naas.search.arch_encoding import ArchSpace  # noqa: E402
 from naas.search.arch_search import ArchSearchConfig, score_designs  # noqa: E402
@@ -46,9 +46,7 @@ from naas.workload.io import save_network  # noqa: E402
 
 #: ResNet-50's measured ImageNet top-1 (%): He et al., CVPR 2016, as torchvision's model card reports it.
 RESNET50_TOP1 = 76.13
-#: ResNet-50 in the OFA ResNet-50 space: extra depths 1, 2, 2, 1 on the base 2, 2, 4, 2 (the stem
-#: keeps its middle conv), expand ratio 0.25, width 1.0 everywhere, 224 px.
-RESNET50_CONFIG = ResNet50Config((2, 1, 2, 2, 1), (0.25,) * BLOCK_SLOTS, (1.0,) * 6, 224)
+RESNET50_CONFIG = RESNET50
 
 
 def _predictor(args):
@@ -105,8 +103,9 @@ def run_seed(args, predictor, floor: float, seed: int) -> dict:
     cosearch_config = CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=seed,
                                      accuracy_floor=floor, inner=config)
     if args.method == "nested":
+        # in the ResNet-50 space the search starts from ResNet-50 itself (its start network)
         result = nested_cosearch(space, predictor, cosearch_config, progress("c"), args.space, hand_connectivity,
-                                 (eyeriss,))
+                                 (eyeriss,), start_network=RESNET50 if args.space == "ofa-resnet50" else None)
     else:
         result = cosearch(space, predictor, cosearch_config, progress("c"), network_space=args.space)
     c_seconds = time.perf_counter() - start

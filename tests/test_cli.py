@@ -137,3 +137,15 @@ def test_resume_with_a_larger_generation_count_extends_the_search(tmp_path, caps
     assert extended == direct
     assert main([*args, "--generations", "2", "--map-popsize", "10", "--resume", str(tmp_path / "r")]) == 2
     assert "config.mapping.popsize: 8 in the checkpoint, 10 now" in capsys.readouterr().err
+
+
+def test_the_papers_joint_es_still_runs_with_its_own_sizing_only_search(tmp_path, capsys):
+    out = tmp_path / "es"
+    assert main(["search", "--network", "squeezenet", "--budget", "shidiannao", "--generations", "2", "--popsize", "4",
+                 "--map-generations", "6", "--map-popsize", "8", "--connectivity", "es", "--encoding", "index",
+                 "--out", str(out), "--quiet"]) == 0
+    assert (out / "checkpoint-sizing.json").exists() and (out / "history-sizing.json").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"]["connectivity"] == "es" and summary["settings"]["encoding"] == "index"
+    assert "sizing-only (shidiannao connectivity)" in summary["baselines"]
+    assert all("phase" not in h for h in json.loads((out / "history.json").read_text()))

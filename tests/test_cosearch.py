@@ -125,3 +125,39 @@ def test_nested_cosearch_is_reproducible_feasible_and_searches_the_best_networks
     assert a.best.edp <= hand_score.energy_pj[a.best.network.name] * hand_score.latency_cycles[a.best.network.name] * 1.05
     assert parse_budget("eyeriss").violation(a.best.score.design) is None
 
+
+
+def test_each_space_encodes_a_configuration_into_the_genes_that_decode_to_it():
+    import numpy as np
+
+    from naas.nas.cosearch import SPACES
+    from naas.nas.ofa_resnet50 import RESNET50
+
+    for space in SPACES.values():
+        rng = np.random.default_rng(3)
+        for _ in range(20):
+            config = space.decode(rng.random(space.genes), space.resolutions)
+            assert space.decode(space.encode(config, space.resolutions), space.resolutions) == config
+    r50 = SPACES["ofa-resnet50"]
+    assert r50.decode(r50.encode(RESNET50, r50.resolutions), r50.resolutions) == RESNET50
+
+
+def test_a_nested_search_started_from_a_network_never_ends_worse_than_it():
+    from dataclasses import replace
+
+    from naas.arch import baseline
+    from naas.nas.nested import nested_cosearch
+    from naas.nas.ofa_resnet50 import RESNET50, resnet50_network
+    from naas.search.connectivity_search import search_connectivity
+
+    hand = baseline("eyeriss")
+    floor = resnet_top1(RESNET50)
+    config = CoSearchConfig(popsize=4, generations=1, accuracy_floor=floor, inner=replace(INNER, popsize=4, generations=2))
+    start = tuple(a.parallel_dims for a in hand.axes)
+    result = nested_cosearch(SPACE, CallablePredictor(resnet_top1, "toy"), config, None, "ofa-resnet50", start,
+                             (hand,), start_network=RESNET50)
+    # the start network on its own searched accelerator, as an accelerator-only search finds it
+    network = resnet50_network(RESNET50)
+    alone = search_connectivity([network], SPACE, replace(config.inner, seed=config.seed), start, (hand,)).best
+    assert result.best.accuracy >= floor
+    assert result.best.edp <= alone.energy_pj[network.name] * alone.latency_cycles[network.name]

@@ -166,12 +166,13 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
 def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,
              edp_budget: float | None = None, seed: int = 0, generations: int = 10, popsize: int = 12,
              method: str = "nested", arch_generations: int = 20, arch_popsize: int = 12, mapping: dict | None = None,
-             progress=None):
+             start_network=None, progress=None):
     """The network level: a once-for-all sub-network of ``space`` ("ofa-mbv3" or
     "ofa-resnet50"), its accelerator and mappings; ``predictor`` is an accuracy predictor
     (``naas.nas.predictors``: ``OFAMLPPredictor.load(path)``, ``CallablePredictor``, ...).
     Returns ``naas.nas.cosearch.CoSearchResult``; its ``best`` carries the network, design,
-    mappings and accuracy."""
+    mappings and accuracy. ``start_network`` (nested only; a configuration of the space, e.g.
+    ``naas.nas.ofa_resnet50.RESNET50``) is the first candidate and the network search's start."""
     from naas.arch.baselines import BASELINES, baseline
     from naas.nas.cosearch import CoSearchConfig
     from naas.nas.cosearch import cosearch as joint_cosearch
@@ -190,7 +191,7 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
     if method == "nested":
         return nested_cosearch(arch_space, predictor, config, progress, space,
                                None if hand is None else tuple(a.parallel_dims for a in hand.axes),
-                               () if hand is None else (hand,))
+                               () if hand is None else (hand,), start_network=start_network)
     if method == "joint":
         return joint_cosearch(arch_space, predictor, config, progress, network_space=space)
     raise NaasError(f"method: choose nested or joint, got {method!r}")

@@ -64,23 +64,48 @@ def decode_resnet50(genes: np.ndarray,
     )
 
 
+def _gene(value: object, choices: tuple) -> float:
+    """The centre of the bin ``_pick`` reads as ``value`` (the nearest choice, for a
+    resolution off the grid)."""
+    if value not in choices:
+        value = min(choices, key=lambda c: abs(c - value))
+    return (choices.index(value) + 0.5) / len(choices)
+
+
+def encode_network(config: ofa_mbv3.MobileNetV3Config,
+                   resolutions: tuple[int, ...] = ofa_mbv3.RESOLUTIONS) -> np.ndarray:
+    """The genes ``decode_network`` reads as ``config``."""
+    return np.array([*(_gene(k, ofa_mbv3.KERNELS) for k in config.kernels),
+                     *(_gene(e, ofa_mbv3.EXPANDS) for e in config.expands),
+                     *(_gene(d, ofa_mbv3.DEPTHS) for d in config.depths), _gene(config.resolution, resolutions)])
+
+
+def encode_resnet50(config: ofa_resnet50.ResNet50Config,
+                    resolutions: tuple[int, ...] = ofa_resnet50.RESOLUTIONS) -> np.ndarray:
+    """The genes ``decode_resnet50`` reads as ``config``."""
+    return np.array([*(_gene(d, ofa_resnet50.EXTRA_DEPTHS) for d in config.depths),
+                     *(_gene(e, ofa_resnet50.EXPANDS) for e in config.expands),
+                     *(_gene(w, ofa_resnet50.WIDTHS) for w in config.widths), _gene(config.resolution, resolutions)])
+
+
 @dataclass(frozen=True)
 class NetworkSpace:
     """A once-for-all space: how many genes, how they decode (onto a resolution grid, by
-    default ``resolutions``), how a configuration builds."""
+    default ``resolutions``) and encode, how a configuration builds."""
 
     name: str
     genes: int
     decode: Callable[[np.ndarray, tuple[int, ...]], object]
+    encode: Callable[[object, tuple[int, ...]], np.ndarray]
     build: Callable[[object], Network]
     resolutions: tuple[int, ...]
 
 
 SPACES = {
-    "ofa-mbv3": NetworkSpace("ofa-mbv3", NETWORK_GENES, decode_network, ofa_mbv3.mobilenet_v3_network,
-                             ofa_mbv3.RESOLUTIONS),
+    "ofa-mbv3": NetworkSpace("ofa-mbv3", NETWORK_GENES, decode_network, encode_network,
+                             ofa_mbv3.mobilenet_v3_network, ofa_mbv3.RESOLUTIONS),
     "ofa-resnet50": NetworkSpace("ofa-resnet50", 5 + ofa_resnet50.BLOCK_SLOTS + 6 + 1, decode_resnet50,
-                                 ofa_resnet50.resnet50_network, ofa_resnet50.RESOLUTIONS),
+                                 encode_resnet50, ofa_resnet50.resnet50_network, ofa_resnet50.RESOLUTIONS),
 }
 
 

@@ -67,26 +67,33 @@ def _seed(seed: int, *tags: int) -> int:
 def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchConfig,
                     progress: Callable[[dict], None] | None = None, network_space: str = "ofa-mbv3",
                     start: Connectivity | None = None, known: tuple[Accelerator, ...] = (),
-                    nested: NestedConfig = NestedConfig()) -> CoSearchResult:
+                    nested: NestedConfig = NestedConfig(), start_network: object | None = None) -> CoSearchResult:
     """Same seed, same result. ``start`` and ``known`` (the hand design's connectivity and the
-    hand design, when the budget is a hand design's) seed the accelerator searches.
+    hand design, when the budget is a hand design's) seed the accelerator searches;
+    ``start_network`` (a configuration of the space, e.g. ``ofa_resnet50.RESNET50``) is the
+    first candidate, the network the first accelerator search is for, and the network ES's
+    start mean, so the result is never worse than that network on its own searched accelerator.
     ``progress`` gets every network generation's record (with ``best_edp``) and, from the
     first and final accelerator searches, their steps' records (``search_connectivity``'s)."""
     nets, resolutions = network_space_for(network_space, predictor)
     begin = time.perf_counter()
     inner = replace(config.inner, seed=config.seed)
-    centre = nets.decode(np.full(nets.genes, 0.5), resolutions)
-    seeded = search_connectivity([nets.build(centre)], space, inner, start, known, progress)
+    first = nets.decode(np.full(nets.genes, 0.5), resolutions) if start_network is None else start_network
+    first_network = nets.build(first)
+    seeded = search_connectivity([first_network], space, inner, start, known, progress)
     incumbent, genes = seeded.best.design, seeded.best_genes
     connectivity = tuple(a.parallel_dims for a in incumbent.axes)
     evaluations, scored = seeded.evaluations, seeded.designs_scored
-    es = BatchedCMA.start(np.full((1, nets.genes), 0.5), config.sigma0, [np.random.default_rng(config.seed)],
-                          config.popsize)
+    mean = np.full(nets.genes, 0.5) if start_network is None else nets.encode(start_network, resolutions)
+    es = BatchedCMA.start(mean[None, :], config.sigma0, [np.random.default_rng(config.seed)], config.popsize)
     seen: dict[object, Candidate] = {}
     #: a candidate's size genes where its own sizing search found its design (else None: the incumbent)
     genes_of: dict[object, np.ndarray | None] = {}
     history: list[dict] = []
     best: Candidate | None = None
+    if start_network is not None:
+        best = seen[first] = Candidate(first, first_network, seeded.best, float(predictor.predict([first])[0]))
+        genes_of[first] = seeded.best_genes
     for generation in range(config.generations):
         raw = es.ask()[0]
         clipped = np.clip(raw, 0.0, 1.0)

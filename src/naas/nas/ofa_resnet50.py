@@ -84,3 +84,8 @@ def resnet50_network(config: ResNet50Config, batch: int = 1) -> Network:
             slot += 1
     layers.append(Layer.gemm("classifier", batch, cin, 1000))
     return Network.from_layers(f"ofa_resnet50_r{config.resolution}", layers)
+
+
+#: ResNet-50 itself in this space (He et al. 2016): extra depths 1, 2, 2, 1 on the base 2, 2, 4, 2
+#: (the stem keeps its middle conv), expand ratio 0.25, width 1.0 everywhere, 224 px.
+RESNET50 = ResNet50Config((2, 1, 2, 2, 1), (0.25,) * BLOCK_SLOTS, (1.0,) * 6, 224)

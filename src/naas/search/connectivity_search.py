@@ -70,11 +70,9 @@ class ConnectivitySearchResult(ArchSearchResult):
     base: ArchSearchResult | None = None
     #: designs the exploration was allowed after the base
     explore_budget: int = 0
+    #: per sweep round: the incumbent, how many designs it swept, the survivors, the
+    #: generations each survivor's sizing search got and the round's champion
     rounds: list[dict] = field(default_factory=list)
-
-    @property
-    def designs_scored(self) -> int:
-        return sum(h["new_designs"] for h in self.history)
 
 
 def _sweep_seed(seed: int, round_: int, i: int) -> tuple[int, ...]:
