@@ -113,8 +113,10 @@ def run_seed(args, predictor, floor: float, seed: int) -> dict:
         result = cosearch(space, predictor, cosearch_config, progress("c"), network_space=args.space)
     c_seconds = time.perf_counter() - start
     best = result.best
-    rescored = score_designs([best.score.design], [best.network], config, [_rescore_seed(best.score.design)])[0]
-    best = replace(best, score=rescored)
+    # (c)'s leaders re-scored as (b)'s are: the best few designs for its network, best kept
+    designs = [s.design for s in (result.leaders or [best.score])]
+    best = replace(best, score=min(score_designs(designs, [best.network], config, [_rescore_seed(d) for d in designs]),
+                                   key=lambda s: s.fitness))
     if args.out:
         out = Path(args.out) / f"seed{seed}"
         save_network(best.network, out / "network.yaml")

@@ -147,6 +147,9 @@ class CoSearchResult:
     evaluations: int
     seconds: float
     scored: int  # distinct (network, design) pairs whose mappings were searched; the rest hit the cache
+    #: the best few designs found for the best network, best first (the nested search's final
+    #: accelerator search; empty from the joint search)
+    leaders: list[DesignScore] = field(default_factory=list)
 
 
 def candidate_fitness(candidate: Candidate, config: CoSearchConfig) -> float:

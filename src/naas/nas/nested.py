@@ -40,7 +40,7 @@ from naas.nas.cosearch import (
 )
 from naas.nas.predictors import AccuracyPredictor
 from naas.search.arch_encoding import ArchSpace
-from naas.search.arch_search import score_pairs, search_accelerator
+from naas.search.arch_search import leading, score_pairs, search_accelerator
 from naas.search.cmaes import BatchedCMA
 from naas.search.connectivity import Connectivity
 from naas.search.connectivity_search import REFINE_SIGMA, search_connectivity
@@ -139,9 +139,10 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
     scored += final.designs_scored
     if final.best.fitness < best.score.fitness:
         best = Candidate(best.config, best.network, final.best, best.accuracy)
+    leaders = leading([*final.leaders, best.score, *(seeded.leaders if best.config == first else [])])
     history.append({"generation": config.generations, "phase": "final accelerator search",
                     "evaluations": evaluations, "seconds": time.perf_counter() - begin, "best_edp": best.edp,
                     "best_accuracy": best.accuracy, "feasible": is_feasible(best, config),
                     "accelerator": best.score.design.dataflow, "networks": len(seen)})
     return CoSearchResult(best, pareto_front(list(seen.values()) + [best]), history, evaluations,
-                          time.perf_counter() - begin, scored)
+                          time.perf_counter() - begin, scored, leaders)
