@@ -134,7 +134,8 @@ def run_seed(args, predictor, floor: float, seed: int) -> dict:
             "dataflow": {"b": searched.design.dataflow, "c": best.score.design.dataflow},
             "evaluations": {"b": found.evaluations, "c": result.evaluations},
             "designs": {"b": found.designs_scored, "c": result.scored},
-            "candidates": args.popsize * args.generations,
+            # the ES's samples, and in the ResNet-50 space ResNet-50 itself, the start network
+            "candidates": args.popsize * args.generations + (args.space == "ofa-resnet50"),
             "networks": result.history[-1].get("networks")}
 
 
