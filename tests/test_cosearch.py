@@ -102,6 +102,9 @@ def test_resnet50_space_cosearch_runs_through_the_cli(tmp_path, capsys):
     config = json.loads((out / "config.json").read_text())
     assert set(config) == {"depths", "expands", "widths", "resolution"}
     assert "co-search of the ofa-resnet50 space" in capsys.readouterr().out
+    assert main(["cosearch", "--space", "ofa-mbv3", "--budget", "eyeriss", "--accuracy-floor", "80", "--accuracy",
+                 "tests.test_cosearch:toy_top1", "--start-network", "resnet50", "--out", str(tmp_path / "x")]) == 2
+    assert "start-network: resnet50 is a network of --space ofa-resnet50" in capsys.readouterr().err
 
 
 def test_nested_cosearch_is_reproducible_feasible_and_searches_the_best_networks_accelerator():

@@ -435,6 +435,13 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
                     noc_model=budget.noc_model) if budget.name in BASELINES else None)
     max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
     space = ArchSpace(budget, max_axes=max_axes)
+    start_network = None
+    if args.start_network is not None:
+        if args.space != "ofa-resnet50" or args.method != "nested":
+            raise NaasError("start-network: resnet50 is a network of --space ofa-resnet50, for --method nested")
+        from naas.nas.ofa_resnet50 import RESNET50
+
+        start_network = RESNET50
 
     out = Path(args.out)
     if not args.overwrite:
@@ -464,7 +471,7 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
             if args.method == "nested":
                 result = nested_cosearch(space, predictor, config, show, args.space,
                                          None if hand is None else tuple(a.parallel_dims for a in hand.axes),
-                                         () if hand is None else (hand,))
+                                         () if hand is None else (hand,), start_network=start_network)
             else:
                 result = cosearch(space, predictor, config, show, network_space=args.space)
         finally:
@@ -660,6 +667,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nested (default): every network candidate gets its own accelerator search, warm-started "
                         "from the best so far, and the best network the full connectivity search; joint: one "
                         "CMA-ES over network and accelerator genes together (docs/search.md)")
+    p.add_argument("--start-network", choices=["resnet50"],
+                   help="nested: start from this network of the space (ResNet-50 in ofa-resnet50), so the result "
+                        "is never worse than it on its own searched accelerator")
     p.add_argument("--arch-generations", type=int, default=20,
                    help="generations of the accelerator searches (nested: the first and the final; default 20)")
     p.add_argument("--arch-popsize", type=int, default=12, help="accelerator candidates per generation (default 12)")
