@@ -1,4 +1,4 @@
-"""The accelerator template of DESIGN.md as an immutable, validated spec."""
+"""The accelerator template (PE array axes, per-PE buffers, global buffer, links) as an immutable, validated spec."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ class NetworkCost:
 
     @property
     def edp(self) -> float:
-        """Network EDP = total energy x total latency (DESIGN.md)."""
+        """Network EDP = total energy (pJ) x total latency (cycles), in pJ x cycles."""
         if not all(c.valid for c in self.layers):
             return float("inf")
         return self.energy_pj * self.latency_cycles
