@@ -81,7 +81,7 @@ def run_seed(args, predictor, floor: float, seed: int) -> dict:
     eyeriss = baseline("eyeriss")
     space = ArchSpace(Budget.of(eyeriss))
     config = ArchSearchConfig(popsize=args.arch_popsize, generations=args.arch_generations, seed=seed)
-    hand_connectivity = tuple(a.parallel_dims for a in eyeriss.axes)
+    hand_connectivity = eyeriss.connectivity
     # the ResNet-50 the rows compare: in the ResNet-50 space the space's own (once-for-all's,
     # with its three-conv stem: 4,329 M MACs), the network the predictor scores; in the
     # MobileNet-V3 space torchvision's (4,089 M MACs), whose measured top-1 sets the floor

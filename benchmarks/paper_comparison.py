@@ -77,7 +77,7 @@ def run_budget(name: str, seed: int, config: ArchSearchConfig, es: bool, ablatio
     networks = [zoo_network(n) for n in SCENARIOS[name]]
     hand = replace(baseline(name), noc_model=noc_model)
     budget = Budget.of(hand)
-    connectivity = tuple(a.parallel_dims for a in hand.axes)
+    connectivity = hand.connectivity
     config = replace(config, seed=seed)
     max_axes = max(2, len(hand.axes))  # NAAS's space must contain the hand design's
     out: dict = {"budget": name, "seed": seed, "networks": SCENARIOS[name], "hand_dataflow": hand.dataflow,

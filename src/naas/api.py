@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from naas.arch.budget import Budget, parse_budget
+from naas.arch.budget import Budget, hand_design, parse_budget, search_axes
 from naas.arch.io import accelerator_from_dict, resolve_accelerator, save_accelerator
 from naas.arch.spec import Accelerator
 from naas.cost.network import evaluate_network
@@ -130,7 +130,6 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     worse than sizing-only) or "es" (the paper's joint CMA-ES). ``mapping``: fields of
     ``MappingSearchConfig``. ``out``: a folder for checkpoints (a search run again with the
     same settings continues from them)."""
-    from naas.arch.baselines import BASELINES, baseline
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig, search_accelerator
     from naas.search.connectivity_search import search_connectivity
@@ -138,8 +137,8 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
 
     nets = [_network(n) for n in (networks if isinstance(networks, list) else [networks])]
     spent = _budget(budget)
-    hand = baseline(spent.name) if spent.name in BASELINES else None
-    axes = max_axes or max(2, len(hand.axes) if hand else 2)
+    hand = hand_design(spent)
+    axes = search_axes(hand, max_axes)
     config = ArchSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed), objective=objective,
                               mapping=MappingSearchConfig(**(mapping or {})))
     space = ArchSpace(spent, max_axes=axes)
@@ -148,7 +147,7 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
     sizing = None
     if connectivity == "sweep":
-        start = None if hand is None else tuple(a.parallel_dims for a in hand.axes)
+        start = None if hand is None else hand.connectivity
         result = search_connectivity(nets, space, config, start, () if hand is None else (hand,), progress, executor,
                                      checkpoint)
         sizing = result.base.best if hand is not None and result.base is not None else None
@@ -173,7 +172,6 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
     Returns ``naas.nas.cosearch.CoSearchResult``; its ``best`` carries the network, design,
     mappings and accuracy. ``start_network`` (nested only; a configuration of the space, e.g.
     ``naas.nas.ofa_resnet50.RESNET50``) is the first candidate and the network search's start."""
-    from naas.arch.baselines import BASELINES, baseline
     from naas.nas.cosearch import CoSearchConfig
     from naas.nas.cosearch import cosearch as joint_cosearch
     from naas.nas.nested import nested_cosearch
@@ -182,15 +180,15 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
     from naas.search.mapping_search import MappingSearchConfig
 
     spent = _budget(budget)
-    hand = baseline(spent.name) if spent.name in BASELINES else None
+    hand = hand_design(spent)
     config = CoSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed),
                             accuracy_floor=accuracy_floor, edp_budget=edp_budget,
                             inner=ArchSearchConfig(popsize=arch_popsize, generations=arch_generations,
                                                    mapping=MappingSearchConfig(**(mapping or {}))))
-    arch_space = ArchSpace(spent, max_axes=max(2, len(hand.axes) if hand else 2))
+    arch_space = ArchSpace(spent, max_axes=search_axes(hand))
     if method == "nested":
         return nested_cosearch(arch_space, predictor, config, progress, space,
-                               None if hand is None else tuple(a.parallel_dims for a in hand.axes),
+                               None if hand is None else hand.connectivity,
                                () if hand is None else (hand,), start_network=start_network)
     if method == "joint":
         return joint_cosearch(arch_space, predictor, config, progress, network_space=space)

@@ -172,10 +172,7 @@ def _cmd_map(args: argparse.Namespace) -> None:
 
 
 def _cmd_search(args: argparse.Namespace) -> None:
-    from dataclasses import replace
-
-    from naas.arch.baselines import BASELINES, baseline
-    from naas.arch.budget import parse_budget
+    from naas.arch.budget import hand_design, parse_budget, search_axes
     from naas.run_folder import refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
@@ -202,10 +199,8 @@ def _cmd_search(args: argparse.Namespace) -> None:
     budget = _with_model_options(parse_budget(args.budget), args)
     config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts,
                               seed=args.seed, objective=args.objective, mapping=_mapping_config(args))
-    hand = (replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands,
-                    noc_model=budget.noc_model)
-            if budget.name in BASELINES else None)
-    max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
+    hand = hand_design(budget)
+    max_axes = search_axes(hand, args.max_axes)
     space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
     _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
@@ -236,7 +231,7 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
     steps = args.generations * (args.restarts + 1)
     executor = make_executor(args.executor or "inprocess", args.workers, args.address)
     sizing_history = None
-    hand_connectivity = None if hand is None else tuple(a.parallel_dims for a in hand.axes)
+    hand_connectivity = None if hand is None else hand.connectivity
     sizing_label = None if hand is None else f"sizing-only ({hand.name} connectivity)"
     try:
         baselines = {}
@@ -413,10 +408,7 @@ def _predictor(args: argparse.Namespace):
 
 
 def _cmd_cosearch(args: argparse.Namespace) -> None:
-    from dataclasses import replace
-
-    from naas.arch.baselines import BASELINES, baseline
-    from naas.arch.budget import parse_budget
+    from naas.arch.budget import hand_design, parse_budget, search_axes
     from naas.nas.cosearch import SPACES, CoSearchConfig, cosearch
     from naas.nas.nested import nested_cosearch
     from naas.run_folder import refuse_earlier_search, search_lock
@@ -431,10 +423,8 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
                             inner=ArchSearchConfig(popsize=args.arch_popsize, generations=args.arch_generations,
                                                    mapping=_mapping_config(args)))
     budget = _with_model_options(parse_budget(args.budget), args)
-    hand = (replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands,
-                    noc_model=budget.noc_model) if budget.name in BASELINES else None)
-    max_axes = args.max_axes or max(2, len(hand.axes) if hand else 2)
-    space = ArchSpace(budget, max_axes=max_axes)
+    hand = hand_design(budget)
+    space = ArchSpace(budget, max_axes=search_axes(hand, args.max_axes))
     start_network = None
     if args.start_network is not None:
         if args.space != "ofa-resnet50" or args.method != "nested":
@@ -470,7 +460,7 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
         try:
             if args.method == "nested":
                 result = nested_cosearch(space, predictor, config, show, args.space,
-                                         None if hand is None else tuple(a.parallel_dims for a in hand.axes),
+                                         None if hand is None else hand.connectivity,
                                          () if hand is None else (hand,), start_network=start_network)
             else:
                 result = cosearch(space, predictor, config, show, network_space=args.space)

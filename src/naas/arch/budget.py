@@ -68,6 +68,25 @@ class Budget:
         return None
 
 
+def hand_design(budget: Budget) -> Accelerator | None:
+    """The hand design whose budget this is (by name), costed as the budget says (its latency
+    model, operand holding and network model), or None for a budget of numbers."""
+    from dataclasses import replace
+
+    from naas.arch.baselines import BASELINES, baseline
+
+    if budget.name not in BASELINES:
+        return None
+    return replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands,
+                   noc_model=budget.noc_model)
+
+
+def search_axes(hand: Accelerator | None, max_axes: int | None = None) -> int:
+    """``max_axes`` if given, else 2 or the hand design's axis count if larger, so that the
+    searched space contains the hand design."""
+    return max_axes or max(2, len(hand.axes) if hand else 2)
+
+
 #: --budget's short keys and the Budget fields they set
 BUDGET_KEYS = {"pes": "max_pes", "bytes": "max_onchip_bytes", "area": "max_area_mm2", "noc": "noc_words_per_cycle",
                "dram": "dram_words_per_cycle"}

@@ -212,6 +212,11 @@ class Accelerator:
         return (tech.pe_area_um2 + tech.sram_area_um2(self.l1_bytes.total)) ** 0.5 / 1000.0
 
     @property
+    def connectivity(self) -> tuple[tuple[str, ...], ...]:
+        """Each axis's parallel dims, the part of a design the connectivity search chooses."""
+        return tuple(a.parallel_dims for a in self.axes)
+
+    @property
     def dataflow(self) -> str:
         """The connectivity as 'RKC12 x P14'-style text: parallel dims and size per axis."""
         return " x ".join(a.label for a in self.axes)

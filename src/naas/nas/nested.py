@@ -82,7 +82,7 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
     first_network = nets.build(first)
     seeded = search_connectivity([first_network], space, inner, start, known, progress)
     incumbent, genes = seeded.best.design, seeded.best_genes
-    connectivity = tuple(a.parallel_dims for a in incumbent.axes)
+    connectivity = incumbent.connectivity
     evaluations, scored = seeded.evaluations, seeded.designs_scored
     mean = np.full(nets.genes, 0.5) if start_network is None else nets.encode(start_network, resolutions)
     es = BatchedCMA.start(mean[None, :], config.sigma0, [np.random.default_rng(config.seed)], config.popsize)

@@ -136,6 +136,12 @@ class ArchSearchResult:
 LEADERS = 3
 
 
+def area_fitness(score: DesignScore, max_area_mm2: float | None) -> float:
+    """``score.fitness``, or inf for a design over the budget's area (which decoding does not
+    bound: it is enforced by rejection)."""
+    return score.fitness if max_area_mm2 is None or score.design.area_mm2 <= max_area_mm2 else math.inf
+
+
 def leading(scores: list[DesignScore], max_area_mm2: float | None = None) -> list[DesignScore]:
     """The ``LEADERS`` best of ``scores`` within the area limit, one per design, best first."""
     fits = {design_key(s.design): s for s in scores
@@ -273,9 +279,7 @@ def search_accelerator(
                 cache[design_key(score.design)] = score
                 evaluations += score.evaluations
             scores = [cache[design_key(d)] for d in designs]
-            area_limit = space.budget.max_area_mm2
-            fitness = np.array([s.fitness if area_limit is None or s.design.area_mm2 <= area_limit else math.inf
-                                for s in scores])
+            fitness = np.array([area_fitness(s, space.budget.max_area_mm2) for s in scores])
             es.tell((log_objective(fitness) + box_penalty(genes[0], clipped))[None, :])
             gen_best = scores[int(np.argmin(fitness))]
             if best is None or gen_best.fitness < best.fitness:

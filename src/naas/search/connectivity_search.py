@@ -39,6 +39,7 @@ from naas.search.arch_search import (
     ArchSearchConfig,
     ArchSearchResult,
     DesignScore,
+    area_fitness,
     design_key,
     leading,
     score_on_executor,
@@ -68,8 +69,6 @@ REFINE_SIGMA = 0.1
 class ConnectivitySearchResult(ArchSearchResult):
     #: the base sizing search (the sizing-only search when it started on the hand connectivity)
     base: ArchSearchResult | None = None
-    #: designs the exploration was allowed after the base
-    explore_budget: int = 0
     #: per sweep round: the incumbent, how many designs it swept, the survivors, the
     #: generations each survivor's sizing search got and the round's champion
     rounds: list[dict] = field(default_factory=list)
@@ -101,13 +100,11 @@ class _Run:
         self.leaders: list[DesignScore] = []
 
     def fitness(self, score: DesignScore) -> float:
-        if self.area_limit is not None and score.design.area_mm2 > self.area_limit:
-            return math.inf
-        return score.fitness
+        return area_fitness(score, self.area_limit)
 
     def offer(self, score: DesignScore, genes: np.ndarray | None) -> None:
         self.leaders = leading([*self.leaders, score], self.area_limit)
-        if self.best is None or self.fitness(score) < self.best.fitness:
+        if self.best is None or self.fitness(score) < self.fitness(self.best):
             self.best, self.best_genes = score, genes
 
     def _view(self, phase: str, step: int, generation: int, generation_best: float, best: float, dataflow: str,
@@ -325,10 +322,6 @@ def search_connectivity(
         run.interrupted = True
     if run.best is None:
         raise KeyboardInterrupt("interrupted before the first generation finished")
-    best = run.best
-    named = DesignScore(replace(best.design, name=f"naas_{budget.name}"), best.energy_pj, best.latency_cycles,
-                        best.mappings, best.fitness, best.evaluations)
+    named = replace(run.best, design=replace(run.best.design, name=f"naas_{budget.name}"))
     return ConnectivitySearchResult(named, run.history, run.evaluations, time.perf_counter() - run.start,
-                                    run.interrupted, run.best_genes, run.leaders, base=base,
-                                    explore_budget=0 if base is None else int(EXPLORE_SHARE * base.designs_scored),
-                                    rounds=rounds)
+                                    run.interrupted, run.best_genes, run.leaders, base=base, rounds=rounds)
