@@ -187,3 +187,10 @@ def test_fuzzed_budgets_are_refused_cleanly_or_valid(text):
 def test_layer_sizes_may_be_integral_floats_and_are_stored_as_ints():
     layer = Layer("c", K=8.0, C=4)
     assert layer.K == 8 and isinstance(layer.K, int)
+
+
+@pytest.mark.parametrize("path", [["noc_words_per_cycle"], ["dram_words_per_cycle"]])
+def test_a_vanishing_bandwidth_is_refused_rather_than_costed_as_infinite_latency(path):
+    # hypothesis found 2.2e-308 words/cycle accepted (> 0) and costed as an infinite latency
+    with pytest.raises(NaasError, match=path[0]):
+        accelerator_from_dict(_perturb(EYERISS, path, 2.2250738585072014e-308))

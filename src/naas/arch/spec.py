@@ -24,7 +24,7 @@ MAX_WORDS_PER_CYCLE = 2**40
 
 #: Fields an accelerator and a budget share (a design under a budget keeps the budget's).
 NOC_WORDS = Spec("number", "words per cycle between the global buffer and the PE array", "words/cycle",
-                 0, MAX_WORDS_PER_CYCLE, low_open=True)
+                 0.001, MAX_WORDS_PER_CYCLE)
 DRAM_WORDS = Spec("number", "words per cycle between DRAM and the global buffer", "words/cycle",
                   0.001, MAX_WORDS_PER_CYCLE)
 WORD_BITS = Spec("int", "bits per word of every operand", "bits", 8, 64, multiple_of=8)
@@ -60,7 +60,7 @@ class ArrayAxis:
         "most size (`parallel_dim: K` is the one-dim form)").field()
     link_words_per_cycle: float | None = Spec(
         "number", "a mesh link's width along this axis, per operand network (null: unbounded)", "words/cycle",
-        0, MAX_WORDS_PER_CYCLE, low_open=True, optional=True).field(None)
+        0.001, MAX_WORDS_PER_CYCLE, optional=True).field(None)
 
     def __post_init__(self) -> None:
         check_declared(self, "array axis")
