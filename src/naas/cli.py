@@ -329,24 +329,42 @@ def _cmd_export(args: argparse.Namespace) -> None:
     for name, cost in zip(ours.layer_names, ours.layers):
         if not cost.valid:
             raise NaasError(f"mapping {name}: {cost.reason}; the peers would reject it too, so nothing was exported")
-    if args.to == "timeloop":
-        from naas.report.timeloop import export_timeloop as export
+    if args.tables != "naas" and not args.to.startswith("timeloop"):
+        raise NaasError("export --tables: energy tables are for Timeloop; use it with --to timeloop or timeloop-v3")
+    if args.rescore and args.to == "timeloop":
+        raise NaasError("export --rescore: timeloop-model (Timeloop v3) reads the v0.3 format; use --to timeloop-v3 "
+                        "(the v0.4 format runs through timeloopfe)")
+    if args.to.startswith("timeloop"):
+        from naas.export.timeloop import export_timeloop
+
+        version = "0.3" if args.to == "timeloop-v3" else "0.4"
+        paths, notes = export_timeloop(design, network, mappings, args.dir, version=version, tables=args.tables)
+        for note in notes:
+            print(f"naas: note: {note}", file=sys.stderr)
     else:
-        from naas.report.zigzag import export_zigzag as export
-    paths = export(design, network, mappings, args.dir)
+        from naas.report.zigzag import export_zigzag
+
+        paths = export_zigzag(design, network, mappings, args.dir)
     print(f"wrote {len(paths)} {args.to} files to {args.dir}")
-    if args.rescore:
-        if args.to != "zigzag":
-            raise NaasError("export: --rescore runs ZigZag; use it with --to zigzag")
+    if not args.rescore:
+        return
+    if args.to == "zigzag":
         from naas.report.zigzag import rescore_in_zigzag
 
         theirs = {r["layer"]: r for r in rescore_in_zigzag(args.dir)}
-        print(_rescore_table(ours, theirs))
+        print(_rescore_table(ours, theirs, "ZigZag"))
+    else:
+        from naas.export.timeloop import safe_name
+        from naas.export.timeloop_run import rescore_export
+
+        layers = [(nl.layer.name, safe_name(nl.layer.name)) for nl in network.layers]
+        theirs = {r["layer"]: r for r in rescore_export(args.dir, layers)}
+        print(_rescore_table(ours, theirs, "Timeloop"))
 
 
-def _rescore_table(ours, theirs: dict[str, dict]) -> str:
-    """naas against ZigZag per layer and in total: energy with and without naas's on-chip
-    network (ZigZag models none), latency, and ZigZag / naas ratios."""
+def _rescore_table(ours, theirs: dict[str, dict], peer: str) -> str:
+    """naas against a peer (ZigZag, Timeloop) per layer and in total: energy with and without
+    naas's on-chip network (the exports carry none), latency, and peer / naas ratios."""
     from naas.report.tables import format_table
 
     rows, totals = [], [0.0, 0.0, 0.0, 0.0, 0.0]
@@ -364,12 +382,16 @@ def _rescore_table(ours, theirs: dict[str, dict]) -> str:
     e, bare, ze, lat, zlat = totals
     rows.append(["TOTAL", "", f"{e:.4g}", f"{bare:.4g}", f"{ze:.4g}", f"{ze / bare:.3f}x" if bare else "-",
                  f"{lat:,.0f}", f"{zlat:,.0f}", f"{zlat / lat:.3f}x" if lat else "-"])
-    table = format_table(["layer", "repeat", "naas energy (pJ)", "naas without NoC (pJ)", "ZigZag energy (pJ)",
-                          "energy: ZigZag / naas without NoC", "naas latency (cycles)", "ZigZag latency (cycles)",
-                          "latency: ZigZag / naas"], rows)
-    return (table + "\nnaas's energy includes its on-chip network (global buffer -> PEs); ZigZag models none, so "
-            "the energy ratio compares naas without it. TOTAL: the layers ZigZag scored, each x its repeat. For "
-            "ZigZag's memory-port latency and register-read counting give --latency-model ports --hold-operands.")
+    table = format_table(["layer", "repeat", "naas energy (pJ)", "naas without NoC (pJ)", f"{peer} energy (pJ)",
+                          f"energy: {peer} / naas without NoC", "naas latency (cycles)", f"{peer} latency (cycles)",
+                          f"latency: {peer} / naas"], rows)
+    hint = {"ZigZag": " For ZigZag's memory-port latency and register-read counting give --latency-model ports "
+                      "--hold-operands.",
+            "Timeloop": " Timeloop prices the design with naas's tables (ERT.yaml, ART.yaml) unless --tables "
+                        "accelergy."}[peer]
+    return (table + f"\nnaas's energy includes its on-chip network (global buffer -> PEs); the {peer} export "
+            f"carries none, so the energy ratio compares naas without it. TOTAL: the layers {peer} scored, each x "
+            f"its repeat.{hint}")
 
 
 def _predictor(args: argparse.Namespace):
@@ -630,9 +652,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True, help="accelerator YAML or baseline name")
     p.add_argument("--network", required=True, help="zoo name or network YAML")
     p.add_argument("--mapping", help="mappings YAML (layers not listed get the greedy default)")
-    p.add_argument("--to", required=True, choices=["timeloop", "zigzag"])
+    p.add_argument("--to", required=True, choices=["timeloop", "timeloop-v3", "zigzag"],
+                   help="timeloop: the v0.4 format (timeloopfe); timeloop-v3: the v0.3 format of Timeloop v3 / "
+                        "Accelergy 0.3; zigzag: ZigZag 3.9")
     p.add_argument("dir", help="folder to write")
-    p.add_argument("--rescore", action="store_true", help="with --to zigzag: run ZigZag and print both costs")
+    p.add_argument("--tables", default="naas", choices=["naas", "accelergy"],
+                   help="Timeloop's prices: naas's energy and area tables (ERT.yaml, ART.yaml; default), or none, so "
+                        "Timeloop asks Accelergy")
+    p.add_argument("--rescore", action="store_true",
+                   help="run the peer on the export and print both costs (zigzag; timeloop-v3: timeloop-model on "
+                        "PATH or $NAAS_TIMELOOP_MODEL)")
     _model_options(p)
     p.set_defaults(run=_cmd_export)
 

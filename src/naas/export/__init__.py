@@ -1,0 +1,1 @@
+"""Exports of a design and its mappings to the peer tools' input formats (Timeloop, ZigZag)."""

@@ -1,0 +1,183 @@
+"""A design and one layer's mapping as Timeloop sees them, independent of the file format: the
+storage levels outermost first (what each keeps, its size and bandwidth), the padded problem
+instance, and the mapping directives per level. Both Timeloop formats (v0.4 for timeloopfe,
+v0.3 for Timeloop v3) are written from this one description.
+
+The per-PE buffers are three single-operand levels (weights, inputs, psums) stacked in that
+order with every L1 loop on the innermost, so each one's tile is its operand's footprint of
+the L1 loops; a partitioned global buffer is three such levels above the PE array in the same
+way. The array fans out from the innermost global-buffer level, meshX and meshY at once.
+Where some layer unrolls a dim along both directions (a depthwise layer's G on a C x K
+array), which one spatial directive cannot express, it fans out in two steps instead: meshX
+to a column level that keeps nothing (Timeloop's Eyeriss-like example's DummyBuffer), then
+meshY to the PEs, with a spatial factor at each. Timeloop counts multicast per fanout step,
+so the two-step form reads overlapping input windows more often (docs/interop.md). Energy and area tables are in ``naas.export.timeloop_tables``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from naas.arch.spec import Accelerator
+from naas.cost.reference import spatial_factors_per_dim
+from naas.errors import NaasError
+from naas.mapping.mapping import Mapping
+from naas.workload.dims import DIM_INDEX, DIMS
+from naas.workload.layer import Layer
+
+DATASPACES = ("Weights", "Inputs", "Outputs")
+SPADS = ("weights_spad", "inputs_spad", "psum_spad")
+GLB_PARTS = ("weights_glb", "inputs_glb", "outputs_glb")
+COLUMN = "pe_column"
+
+#: Where a level's instances are: one on the chip, one per column of the array, one per PE.
+PLACEMENTS = ("chip", "column", "pe")
+
+
+@dataclass(frozen=True)
+class StorageLevel:
+    """One Timeloop storage level: ``keeps`` the dataspaces it holds (the rest bypass it),
+    ``depth_words`` its capacity (None: DRAM, unbounded), ``placement`` one of PLACEMENTS,
+    ``bandwidth_words_per_cycle`` its read and its write bandwidth (None: unbounded)."""
+
+    name: str
+    component_class: str
+    keeps: tuple[str, ...]
+    depth_words: int | None
+    placement: str
+    bandwidth_words_per_cycle: float | None
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One mapping directive: the loops of ``target`` (``factors`` in DIMS order, the
+    permutation innermost first as Timeloop lists it); ``split`` for a spatial directive is
+    how many of the permutation's first dims run along meshX."""
+
+    target: str
+    kind: str
+    factors: tuple[int, ...]
+    permutation: str
+    split: int | None = None
+
+
+def container_name(design: Accelerator) -> str:
+    """The design's name as a Timeloop identifier."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", design.name)
+    return name if name[:1].isalpha() else f"a_{name}"
+
+
+def mesh(design: Accelerator) -> tuple[int, int]:
+    """(meshX, meshY): Timeloop meshes are 2-D, so axis 0 is meshY and the product of the
+    other axes meshX."""
+    x = 1
+    for axis in design.axes[1:]:
+        x *= axis.size
+    return x, design.axes[0].size
+
+
+def storage_levels(design: Accelerator, split_fanout: bool = False) -> tuple[StorageLevel, ...]:
+    """The design's storage levels, outermost first; ``split_fanout`` adds the column level."""
+    l2_bw = design.noc_words_per_cycle
+    levels = [StorageLevel("DRAM", "DRAM", DATASPACES, None, "chip", design.dram_words_per_cycle)]
+    if design.l2_unified:
+        levels.append(StorageLevel("global_buffer", "SRAM", DATASPACES, design.l2_words()[0], "chip", l2_bw))
+    else:
+        levels += [StorageLevel(name, "SRAM", (space,), words, "chip", l2_bw / 3)
+                   for name, space, words in zip(GLB_PARTS, DATASPACES, design.l2_words())]
+    if split_fanout:
+        levels.append(StorageLevel(COLUMN, "regfile", (), 1, "column", None))
+    levels += [StorageLevel(name, "regfile", (space,), max(1, words), "pe", None)
+               for name, space, words in zip(SPADS, DATASPACES, design.l1_words())]
+    return tuple(levels)
+
+
+def padded_dims(layer: Layer, design: Accelerator, mapping: Mapping) -> tuple[int, ...]:
+    """Each dim's extent as the mapping iterates it: the product of its factors over the levels
+    and the array, at least the layer's size (more where the mapping pads)."""
+    spatial = spatial_factors_per_dim(design, mapping)
+    out = []
+    for d in range(len(DIMS)):
+        extent = spatial[d]
+        for level in mapping.temporal:
+            extent *= level[d]
+        out.append(extent)
+    return tuple(out)
+
+
+def _check_even(layer: Layer, mapping: Mapping) -> None:
+    if mapping.uneven:
+        raise NaasError(f"export: layer {layer.name} has an uneven mapping (per-operand level cuts), which "
+                        "Timeloop's one tiling per level cannot express; export it to zigzag, or search without "
+                        "--uneven")
+
+
+def _order(dims_outermost_first) -> str:
+    return "".join(reversed(dims_outermost_first))
+
+
+def _unrolled(design: Accelerator, along_y: bool) -> list[str]:
+    """The dims the axes along meshY (axis 0) or along meshX (the others) unroll."""
+    return list(dict.fromkeys(d for a, d in design.spatial_slots if (a == 0) == along_y))
+
+
+def _spatial(design: Accelerator, mapping: Mapping, along_y: bool) -> tuple[tuple[int, ...], str]:
+    """The factors per dim of the axes along meshY or along meshX, and a permutation listing
+    their dims first."""
+    factors = [1] * len(DIMS)
+    for (axis, dim), factor in zip(design.spatial_slots, mapping.spatial):
+        if (axis == 0) == along_y:
+            factors[DIM_INDEX[dim]] *= factor
+    unrolled = _unrolled(design, along_y)
+    return tuple(factors), "".join(unrolled + [d for d in DIMS if d not in unrolled])
+
+
+def needs_split_fanout(design: Accelerator, mapping: Mapping) -> bool:
+    """Whether the mapping unrolls some dim along meshY (axis 0) and along meshX (the others)."""
+    y = {d for (a, d), f in zip(design.spatial_slots, mapping.spatial) if a == 0 and f > 1}
+    x = {d for (a, d), f in zip(design.spatial_slots, mapping.spatial) if a > 0 and f > 1}
+    return bool(x & y)
+
+
+def directives(layer: Layer, design: Accelerator, mapping: Mapping,
+               split_fanout: bool = False) -> tuple[Directive, ...]:
+    """The mapping as Timeloop directives: DRAM's loops; the global buffer's loops and the
+    array's spatial factors on the innermost global-buffer level (with ``split_fanout`` only
+    the meshX ones, the meshY ones on the column level); the L1 loops on the innermost per-PE
+    buffer. The other levels iterate nothing. A spatial directive's ``split`` is how many of
+    its permutation's first dims run along meshX."""
+    _check_even(layer, mapping)
+    ones = (1,) * len(DIMS)
+    idle = "".join(DIMS)
+    glb = [lv.name for lv in storage_levels(design) if lv.placement == "chip" and lv.name != "DRAM"]
+    x_factors, x_order = _spatial(design, mapping, along_y=False)
+    y_factors, y_order = _spatial(design, mapping, along_y=True)
+    out: list[Directive] = [Directive("DRAM", "temporal", tuple(mapping.temporal[2]), _order(mapping.orders[2]))]
+    out += [Directive(name, "temporal", ones, idle) for name in glb[:-1]]
+    out.append(Directive(glb[-1], "temporal", tuple(mapping.temporal[1]), _order(mapping.orders[1])))
+    if split_fanout:
+        out.append(Directive(glb[-1], "spatial", x_factors, x_order, len(DIMS)))
+        out.append(Directive(COLUMN, "temporal", ones, idle))
+        out.append(Directive(COLUMN, "spatial", y_factors, y_order, 0))
+    else:
+        if needs_split_fanout(design, mapping):
+            raise NaasError(f"export: layer {layer.name} unrolls a dim along both mesh directions; export it with "
+                            "split_fanout")
+        x_dims = [d for d in _unrolled(design, False) if y_factors[DIM_INDEX[d]] == 1]
+        y_rest = [d for d in y_order if d not in x_dims]
+        both = tuple(x * y for x, y in zip(x_factors, y_factors))
+        out.append(Directive(glb[-1], "spatial", both, "".join(x_dims + y_rest), len(x_dims)))
+    out += [Directive(name, "temporal", ones, idle) for name in SPADS[:-1]]
+    out.append(Directive(SPADS[-1], "temporal", tuple(mapping.temporal[0]), _order(mapping.orders[0])))
+    return tuple(out)
+
+
+def factor_text(factors) -> str:
+    return " ".join(f"{d}={v}" for d, v in zip(DIMS, factors))
+
+
+def padding_note(layer: Layer, design: Accelerator, mapping: Mapping) -> str:
+    """'' for an exact mapping; else which dims the mapping pads, as written into the export."""
+    padded = padded_dims(layer, design, mapping)
+    grown = [f"{d} {n} -> {p}" for d, n, p in zip(DIMS, layer.dims, padded) if p != n]
+    return ", ".join(grown)
