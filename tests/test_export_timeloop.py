@@ -13,8 +13,8 @@ import yaml
 from naas.arch import baseline
 from naas.cost import evaluate_mapping
 from naas.cost.energy import energy_table
-from naas.errors import NaasError
 from naas.cost.reference import spatial_factors_per_dim
+from naas.errors import NaasError
 from naas.export.timeloop import export_timeloop
 from naas.export.timeloop_nest import directives, needs_split_fanout
 from naas.export.timeloop_run import find_timeloop_model, parse_stats, run_timeloop_model

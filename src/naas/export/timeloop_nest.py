@@ -11,7 +11,8 @@ Where some layer unrolls a dim along both directions (a depthwise layer's G on a
 array), which one spatial directive cannot express, it fans out in two steps instead: meshX
 to a column level that keeps nothing (Timeloop's Eyeriss-like example's DummyBuffer), then
 meshY to the PEs, with a spatial factor at each. Timeloop counts multicast per fanout step,
-so the two-step form reads overlapping input windows more often (docs/interop.md). Energy and area tables are in ``naas.export.timeloop_tables``."""
+so the two-step form reads overlapping input windows more often (docs/interop.md). Energy
+and area tables are in ``naas.export.timeloop_tables``."""
 
 from __future__ import annotations
 
@@ -181,3 +182,24 @@ def padding_note(layer: Layer, design: Accelerator, mapping: Mapping) -> str:
     padded = padded_dims(layer, design, mapping)
     grown = [f"{d} {n} -> {p}" for d, n, p in zip(DIMS, layer.dims, padded) if p != n]
     return ", ".join(grown)
+
+
+def problem(dims: tuple[int, ...], geometry: tuple[int, int, int, int], hyphenated: bool) -> dict:
+    """The problem: an explicit eight-dim convolution (so groups and dilations carry over) and
+    its instance; v0.3 spells two keys with hyphens (``data-spaces``, ``read-write``), v0.4
+    with underscores."""
+    dataspaces, read_write = ("data-spaces", "read-write") if hyphenated else ("data_spaces", "read_write")
+    sh, sw, dh, dw = geometry
+    shape = {
+        "name": "naas_conv",
+        "dimensions": list(DIMS),
+        "coefficients": [{"name": n, "default": 1} for n in ("Hstride", "Wstride", "Hdilation", "Wdilation")],
+        dataspaces: [
+            {"name": "Weights", "projection": [[["G"]], [["K"]], [["C"]], [["R"]], [["S"]]]},
+            {"name": "Inputs", "projection": [[["N"]], [["G"]], [["C"]], [["P", "Hstride"], ["R", "Hdilation"]],
+                                              [["Q", "Wstride"], ["S", "Wdilation"]]]},
+            {"name": "Outputs", "projection": [[["N"]], [["G"]], [["K"]], [["P"]], [["Q"]]], read_write: True},
+        ],
+    }
+    instance = {**dict(zip(DIMS, dims)), "Hstride": sh, "Wstride": sw, "Hdilation": dh, "Wdilation": dw}
+    return {"shape": shape, "instance": instance}

@@ -6,9 +6,8 @@ and ``bypass`` mapping directives."""
 from __future__ import annotations
 
 from naas.arch.spec import Accelerator
-from naas.export.timeloop_nest import (DATASPACES, Directive, StorageLevel, container_name, factor_text, mesh,
-                                       storage_levels)
-from naas.workload.dims import DIMS
+from naas.export import timeloop_nest
+from naas.export.timeloop_nest import DATASPACES, Directive, StorageLevel, container_name, factor_text, mesh, storage_levels
 
 
 def _attributes(design: Accelerator, level: StorageLevel, naas_tables: bool) -> dict:
@@ -48,20 +47,7 @@ def architecture(design: Accelerator, naas_tables: bool, split_fanout: bool) -> 
 
 
 def problem(dims: tuple[int, ...], geometry: tuple[int, int, int, int]) -> dict:
-    sh, sw, dh, dw = geometry
-    shape = {
-        "name": "naas_conv",
-        "dimensions": list(DIMS),
-        "coefficients": [{"name": n, "default": 1} for n in ("Hstride", "Wstride", "Hdilation", "Wdilation")],
-        "data-spaces": [
-            {"name": "Weights", "projection": [[["G"]], [["K"]], [["C"]], [["R"]], [["S"]]]},
-            {"name": "Inputs", "projection": [[["N"]], [["G"]], [["C"]], [["P", "Hstride"], ["R", "Hdilation"]],
-                                              [["Q", "Wstride"], ["S", "Wdilation"]]]},
-            {"name": "Outputs", "projection": [[["N"]], [["G"]], [["K"]], [["P"]], [["Q"]]], "read-write": True},
-        ],
-    }
-    instance = {**dict(zip(DIMS, dims)), "Hstride": sh, "Wstride": sw, "Hdilation": dh, "Wdilation": dw}
-    return {"problem": {"shape": shape, "instance": instance}}
+    return {"problem": timeloop_nest.problem(dims, geometry, hyphenated=True)}
 
 
 def mapping(design: Accelerator, nest: tuple[Directive, ...], split_fanout: bool) -> dict:

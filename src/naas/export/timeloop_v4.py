@@ -8,8 +8,8 @@ from __future__ import annotations
 import yaml
 
 from naas.arch.spec import Accelerator
-from naas.export.timeloop_nest import (COLUMN, DATASPACES, Directive, StorageLevel, container_name, mesh,
-                                       storage_levels)
+from naas.export import timeloop_nest
+from naas.export.timeloop_nest import COLUMN, DATASPACES, Directive, StorageLevel, container_name, mesh, storage_levels
 from naas.workload.dims import DIMS
 
 
@@ -70,20 +70,7 @@ def architecture(design: Accelerator, naas_tables: bool, split_fanout: bool) -> 
 
 
 def problem(dims: tuple[int, ...], geometry: tuple[int, int, int, int]) -> dict:
-    sh, sw, dh, dw = geometry
-    shape = {
-        "name": "naas_conv",
-        "dimensions": list(DIMS),
-        "coefficients": [{"name": n, "default": 1} for n in ("Hstride", "Wstride", "Hdilation", "Wdilation")],
-        "data_spaces": [
-            {"name": "Weights", "projection": [[["G"]], [["K"]], [["C"]], [["R"]], [["S"]]]},
-            {"name": "Inputs", "projection": [[["N"]], [["G"]], [["C"]], [["P", "Hstride"], ["R", "Hdilation"]],
-                                              [["Q", "Wstride"], ["S", "Wdilation"]]]},
-            {"name": "Outputs", "projection": [[["N"]], [["G"]], [["K"]], [["P"]], [["Q"]]], "read_write": True},
-        ],
-    }
-    instance = {**dict(zip(DIMS, dims)), "Hstride": sh, "Wstride": sw, "Hdilation": dh, "Wdilation": dw}
-    return {"problem": {"version": 0.4, "shape": shape, "instance": instance}}
+    return {"problem": {"version": 0.4, **timeloop_nest.problem(dims, geometry, hyphenated=False)}}
 
 
 def mapping(design: Accelerator, nest: tuple[Directive, ...], split_fanout: bool) -> dict:
