@@ -125,11 +125,18 @@ def main() -> None:
     parser.add_argument("--mappings", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="write the rows here")
+    parser.add_argument("--halo-reuse", action=argparse.BooleanOptionalAction, default=None,
+                        help="our model's input halo reuse (default: the designs' own)")
+    parser.add_argument("--input-multicast", choices=["distinct", "per_pe"],
+                        help="our model's input multicast (default: the designs' own)")
     args = parser.parse_args()
     if find_timeloop_model() is None:
         print("validate_timeloop: skipped, timeloop-model not found (PATH or NAAS_TIMELOOP_MODEL)")
         sys.exit(0)
-    rows = compare(args.mappings, args.seed)
+    options = {k: v for k, v in (("halo_reuse", args.halo_reuse), ("input_multicast", args.input_multicast))
+               if v is not None}
+    rows = compare(args.mappings, args.seed, options)
+    print(f"our model options: {options or 'the designs own'}\n")
     print(table(rows))
     print("\nEnergy per component, summed over every layer and mapping:\n")
     print(parts_table(rows))

@@ -1,5 +1,7 @@
 """Tiny cases whose every number is worked out by hand here (see docs/cost-model.md)."""
 
+from dataclasses import replace
+
 import pytest
 
 from naas.arch.spec import ArrayAxis, OperandBytes
@@ -197,3 +199,48 @@ def test_an_uneven_cut_keeps_the_weights_in_the_global_buffer():
     # A cut that lifts the whole DRAM level into O's tile (K2 x P8 = 16 words) overflows.
     too_far = Mapping(even.temporal, even.orders, even.spatial, lifts=((0, 1), (0, 8), (0, 8)))
     assert "do not fit the unified" in evaluate_mapping(layer, arch, too_far).reason
+
+
+SLIDE = Layer("slide", P=8, R=3)  # a 1-D convolution: 10 input rows, 24 MACs
+
+
+def _input_counts(arch, mapping, layer=SLIDE):
+    ref = evaluate_mapping(layer, arch, mapping)
+    batched = evaluate_batch((layer, arch), MappingBatch.from_mappings([mapping]), breakdown=True)
+    assert batched.energy_pj[0] == pytest.approx(ref.energy_pj, rel=1e-12)
+    assert batched.breakdown_pj[0, 0, 1] == pytest.approx(ref.energy_breakdown_pj["L1"]["I"], rel=1e-12)
+    return ref.accesses["L1"]["I"][1], ref.accesses["L2"]["I"][0], ref.accesses["DRAM"]["I"][0]
+
+
+def test_halo_reuse_along_a_p_loop_loads_one_new_row_per_step():
+    # L1 holds R=3 (one output row's window: 3 input rows); the L2 level steps P 8 times.
+    m = Mapping(temporal=(factors(R=3), factors(P=8), ONES), orders=(DIMS, DIMS, DIMS), spatial=(1, 1))
+    # Without halo reuse every step reloads the 3-row window: 8 x 3 = 24 L1 writes and L2 reads.
+    assert _input_counts(toy_arch(), m) == (24, 24, 10)
+    # With it, a step moves the window by P extent 1 x stride 1 row: 3 + 7 x 1 = 10.
+    assert _input_counts(toy_arch(halo_reuse=True), m) == (10, 10, 10)
+
+
+def test_halo_reuse_along_an_r_loop_restarts_at_each_p_step():
+    # L1 holds P=4 (4 input rows); L2 loops innermost first: R=3, then P=2.
+    m = Mapping(temporal=(factors(P=4), factors(P=2, R=3), ONES),
+                orders=(DIMS, DIMS, ("N", "G", "K", "C", "Q", "S", "P", "R")), spatial=(1, 1))
+    assert _input_counts(toy_arch(), m) == (24, 24, 10)  # 2 x 3 fills x 4 rows
+    # Each R step shifts by R extent 1 x dilation 1: per P step 4 + 2 x 1 = 6 rows; 2 P steps.
+    assert _input_counts(toy_arch(halo_reuse=True), m) == (12, 12, 10)
+
+
+def test_input_multicast_per_pe_reads_every_overlapping_window_whole():
+    # An R3 x P4 array (Eyeriss's row-stationary layout), one MAC per PE: PE (r, p) reads
+    # input row p + r. The 12 windows overlap: their union is 6 rows.
+    arch = toy_arch(axes=(ArrayAxis(3, "R"), ArrayAxis(4, "P")), l2_bytes=64)
+    layer = Layer("rows", P=4, R=3)
+    m = Mapping(temporal=(ONES, ONES, ONES), orders=(DIMS, DIMS, DIMS), spatial=(3, 4))
+    distinct = evaluate_mapping(layer, arch, m)
+    per_pe = evaluate_mapping(layer, replace(arch, input_multicast="per_pe"), m)
+    assert distinct.accesses["L2"]["I"][0] == 6 and per_pe.accesses["L2"]["I"][0] == 12
+    assert distinct.accesses["NoC"]["I"] == per_pe.accesses["NoC"]["I"] == (12, 0)  # one word to every PE
+    assert distinct.accesses["L2"]["W"] == per_pe.accesses["L2"]["W"]
+    for arch_ in (arch, replace(arch, input_multicast="per_pe")):
+        batched = evaluate_batch((layer, arch_), MappingBatch.from_mappings([m]))
+        assert batched.energy_pj[0] == pytest.approx(evaluate_mapping(layer, arch_, m).energy_pj, rel=1e-12)

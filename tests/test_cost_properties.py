@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from naas.arch import baseline
-from naas.arch.spec import LATENCY_MODELS, NOC_MODELS, Accelerator, ArrayAxis, OperandBytes
+from naas.arch.spec import INPUT_MULTICASTS, LATENCY_MODELS, NOC_MODELS, Accelerator, ArrayAxis, OperandBytes
 from naas.cost import rules
 from naas.cost.batched import evaluate_batch
 from naas.cost.target import compile_target
@@ -46,6 +46,8 @@ def designs(draw):
         latency_model=draw(st.sampled_from(LATENCY_MODELS)),
         hold_operands=draw(st.booleans()),
         noc_model=draw(st.sampled_from(NOC_MODELS)),
+        halo_reuse=draw(st.booleans()),
+        input_multicast=draw(st.sampled_from(INPUT_MULTICASTS)),
     )
 
 
@@ -68,17 +70,21 @@ def test_batched_equals_reference(layer, arch, seed, uneven):
                 assert got.breakdown_pj[i, lvl, op] == pytest.approx(ref.energy_breakdown_pj[level][name], rel=1e-12)
 
 
-@pytest.mark.parametrize("net,layer_index,design,latency_model,hold,uneven,noc_model", [
-    ("vgg16", 2, "eyeriss", "roofline", False, False, "flat"), ("resnet50", 1, "tpu", "roofline", True, True, "mesh"),
-    ("mobilenet_v2", 5, "shidiannao", "ports", False, True, "flat"),
-    ("bert", 3, "edge_tpu", "ports", True, False, "mesh"), ("unet", 20, "nvdla1024", "roofline", False, False, "flat"),
-    ("vgg16", 2, "eyeriss", "ports", True, False, "mesh"), ("resnet50", 1, "nvdla256", "ports", True, True, "mesh"),
-    ("mobilenet_v2", 4, "nvdla256", "roofline", False, False, "mesh"),
+@pytest.mark.parametrize("net,layer_index,design,latency_model,hold,uneven,noc_model,halo,multicast", [
+    ("vgg16", 2, "eyeriss", "roofline", False, False, "flat", True, "per_pe"),
+    ("resnet50", 1, "tpu", "roofline", True, True, "mesh", True, "distinct"),
+    ("mobilenet_v2", 5, "shidiannao", "ports", False, True, "flat", True, "per_pe"),
+    ("bert", 3, "edge_tpu", "ports", True, False, "mesh", False, "distinct"),
+    ("unet", 20, "nvdla1024", "roofline", False, False, "flat", False, "distinct"),
+    ("vgg16", 2, "eyeriss", "ports", True, False, "mesh", False, "distinct"),
+    ("resnet50", 1, "nvdla256", "ports", True, True, "mesh", False, "per_pe"),
+    ("mobilenet_v2", 4, "nvdla256", "roofline", False, False, "mesh", True, "distinct"),
 ])
 def test_batched_equals_reference_on_thousands_of_zoo_mappings(net, layer_index, design, latency_model, hold, uneven,
-                                                               noc_model):
+                                                               noc_model, halo, multicast):
     layer = zoo_network(net).layers[layer_index].layer
-    arch = dataclasses.replace(baseline(design), latency_model=latency_model, hold_operands=hold, noc_model=noc_model)
+    arch = dataclasses.replace(baseline(design), latency_model=latency_model, hold_operands=hold, noc_model=noc_model,
+                               halo_reuse=halo, input_multicast=multicast)
     batch = random_mappings(layer, arch, 3000, np.random.default_rng(layer_index), uneven=uneven)
     got = evaluate_batch(compile_target(layer, arch), batch)
     for i in range(len(batch)):

@@ -3,16 +3,14 @@
 import math
 import subprocess
 import sys
-from dataclasses import replace
 
 import pytest
 import yaml
 
 from naas.arch import baseline
 from naas.mapping.greedy import network_mappings
-from naas.errors import NaasError
 from naas.report.zigzag import export_zigzag
-from naas.workload import DIMS, zoo_network
+from naas.workload import zoo_network
 
 
 def test_zigzag_export_is_well_formed(tmp_path):

@@ -35,6 +35,8 @@ def _problems():
     designs += [dataclasses.replace(baseline(name), latency_model="ports", hold_operands=name == "eyeriss")
                 for name in ("eyeriss", "nvdla256")]
     designs += [dataclasses.replace(baseline(name), noc_model="mesh") for name in ("eyeriss", "nvdla256")]
+    designs += [dataclasses.replace(baseline(name), halo_reuse=True, input_multicast="per_pe")
+                for name in ("eyeriss", "shidiannao")]
     tpu = baseline("tpu")
     designs.append(dataclasses.replace(tpu, noc_model="mesh", axes=(tpu.axes[0], dataclasses.replace(
         tpu.axes[1], link_words_per_cycle=1.0))))

@@ -124,8 +124,8 @@ def _mapping_config(args: argparse.Namespace):
 
 
 def _with_model_options(spec, args: argparse.Namespace):
-    """A design or budget costed with the --latency-model, --hold-operands and --noc-model asked
-    for (else its own)."""
+    """A design or budget costed with the --latency-model, --hold-operands, --noc-model,
+    --halo-reuse and --input-multicast asked for (else its own)."""
     import dataclasses
 
     if args.latency_model is not None:
@@ -134,6 +134,10 @@ def _with_model_options(spec, args: argparse.Namespace):
         spec = dataclasses.replace(spec, hold_operands=True)
     if args.noc_model is not None:
         spec = dataclasses.replace(spec, noc_model=args.noc_model)
+    if args.halo_reuse is not None:
+        spec = dataclasses.replace(spec, halo_reuse=args.halo_reuse)
+    if args.input_multicast is not None:
+        spec = dataclasses.replace(spec, input_multicast=args.input_multicast)
     return spec
 
 
@@ -280,7 +284,8 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
                 "objective": args.objective, "connectivity": args.connectivity, "encoding": args.encoding,
                 "max_axes": max_axes, "designs_scored": result.designs_scored,
                 "latency_model": budget.latency_model, "hold_operands": budget.hold_operands,
-                "noc_model": budget.noc_model, "uneven": args.uneven,
+                "noc_model": budget.noc_model, "halo_reuse": budget.halo_reuse,
+                "input_multicast": budget.input_multicast, "uneven": args.uneven,
                 "map_generations": config.mapping.generations, "map_popsize": config.mapping.popsize,
                 "map_covariance": args.map_covariance}
     print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
@@ -715,6 +720,12 @@ def _model_options(p: argparse.ArgumentParser) -> None:
                    help="how the global buffer -> PE network is priced (default: the design's own, flat unless "
                         "its spec says otherwise): flat (one energy per delivered word) or mesh (the wire each "
                         "word crosses, with multicast spans and reduction adds; docs/cost-model.md)")
+    p.add_argument("--halo-reuse", action=argparse.BooleanOptionalAction, default=None,
+                   help="input tiles keep the rows and columns they share with the previous tile and load only the "
+                        "new ones, as Timeloop counts (default: the design's own; docs/cost-model.md)")
+    p.add_argument("--input-multicast", choices=["distinct", "per_pe"],
+                   help="how overlapping input windows reach the PEs (default: the design's own): each word read "
+                        "once for all PEs that need it, or each PE's window read whole (docs/cost-model.md)")
 
 
 def _json_option(p: argparse.ArgumentParser) -> None:

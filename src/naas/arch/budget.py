@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from naas.arch.spec import (
     CLOCK_MHZ,
     DRAM_WORDS,
+    HALO_REUSE,
     HOLD_OPERANDS,
+    INPUT_MULTICAST,
     LATENCY_MODEL,
     MAX_BYTES,
     MAX_PES,
@@ -39,6 +41,8 @@ class Budget:
     latency_model: str = LATENCY_MODEL.field("roofline")
     hold_operands: bool = HOLD_OPERANDS.field(False)
     noc_model: str = NOC_MODEL.field("flat")
+    halo_reuse: bool = HALO_REUSE.field(False)
+    input_multicast: str = INPUT_MULTICAST.field("distinct")
 
     def __post_init__(self) -> None:
         check_declared(self, "budget")
@@ -55,7 +59,7 @@ class Budget:
         """The budget a hand design spends: its PEs, on-chip bytes, links and clock."""
         return cls(arch.name, arch.num_pes, arch.onchip_bytes, None, arch.noc_words_per_cycle,
                    arch.dram_words_per_cycle, arch.word_bits, arch.clock_mhz, arch.latency_model,
-                   arch.hold_operands, arch.noc_model)
+                   arch.hold_operands, arch.noc_model, arch.halo_reuse, arch.input_multicast)
 
     def violation(self, arch: Accelerator) -> str | None:
         """Why ``arch`` exceeds this budget, or None when it fits."""
@@ -70,7 +74,7 @@ class Budget:
 
 def hand_design(budget: Budget) -> Accelerator | None:
     """The hand design whose budget this is (by name), costed as the budget says (its latency
-    model, operand holding and network model), or None for a budget of numbers."""
+    model, operand holding, network model, halo reuse and input multicast), or None for a budget of numbers."""
     from dataclasses import replace
 
     from naas.arch.baselines import BASELINES, baseline
@@ -78,7 +82,7 @@ def hand_design(budget: Budget) -> Accelerator | None:
     if budget.name not in BASELINES:
         return None
     return replace(baseline(budget.name), latency_model=budget.latency_model, hold_operands=budget.hold_operands,
-                   noc_model=budget.noc_model)
+                   noc_model=budget.noc_model, halo_reuse=budget.halo_reuse, input_multicast=budget.input_multicast)
 
 
 def search_axes(hand: Accelerator | None, max_axes: int | None = None) -> int:

@@ -15,7 +15,7 @@ from naas.specfields import given_fields, yaml_keys
 _REQUIRED = ("name", "array", "pe_buffers_bytes", "global_buffer")
 #: the top-level scalars, read as declared on Accelerator (absent: its default)
 _SCALARS = ("noc_words_per_cycle", "dram_words_per_cycle", "word_bits", "clock_mhz", "systolic", "latency_model",
-            "hold_operands", "noc_model")
+            "hold_operands", "noc_model", "halo_reuse", "input_multicast")
 
 
 def technology_to_dict(tech: Technology) -> dict:
@@ -45,6 +45,8 @@ def accelerator_to_dict(arch: Accelerator) -> dict:
         "latency_model": arch.latency_model,
         "hold_operands": arch.hold_operands,
         "noc_model": arch.noc_model,
+        "halo_reuse": arch.halo_reuse,
+        "input_multicast": arch.input_multicast,
         "technology": tech.name if TECHNOLOGIES.get(tech.name) == tech else technology_to_dict(tech),
     }
 

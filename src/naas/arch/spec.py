@@ -13,6 +13,8 @@ from naas.workload.dims import DIM_INDEX, DIMS, OPERANDS
 LATENCY_MODELS = ("roofline", "ports")
 #: How the on-chip network between the global buffer and the PEs is priced; see ``Accelerator``.
 NOC_MODELS = ("flat", "mesh")
+#: How overlapping input windows of neighbouring PEs reach the array; see ``Accelerator``.
+INPUT_MULTICASTS = ("distinct", "per_pe")
 
 
 #: Sanity bounds, not physics: they keep every count the cost model forms exact in 64-bit
@@ -35,6 +37,11 @@ HOLD_OPERANDS = Spec("bool", "the MACs hold a weight or input word across consec
                      "reading the PE buffer once per run (ZigZag's default); --hold-operands turns it on")
 NOC_MODEL = Spec("choice", "how the global buffer -> PE network is priced: one energy per delivered word, or the "
                  "wire each word crosses (docs/cost-model.md); --noc-model overrides it", choices=NOC_MODELS)
+HALO_REUSE = Spec("bool", "an input tile keeps the rows and columns it shares with the previous one and loads only "
+                  "the new ones (Timeloop's count); --halo-reuse / --no-halo-reuse override it")
+INPUT_MULTICAST = Spec("choice", "how overlapping input windows reach the PEs: each distinct word read once for all "
+                       "PEs that need it (distinct), or each PE's window read whole, identical windows multicast "
+                       "(per_pe); --input-multicast overrides it", choices=INPUT_MULTICASTS)
 
 
 #: Dims that share a channel network: a depthwise layer's channels are its groups G (C = K =
@@ -143,6 +150,15 @@ class Accelerator:
     each word crosses, PE pitch by PE pitch along every axis (a multicast spans its
     destinations, a unicast travels to its PE, partial sums reduced along an axis pay an add
     per hop), with the pitch taken from the area of a PE and its L1 buffers.
+
+    ``halo_reuse`` says whether an input tile, refilled along a P/Q (or R/S) loop, keeps the
+    rows (columns) its input window shares with the previous tile and loads only the new ones
+    (Timeloop's count; ZigZag's and our default without it reload the whole tile).
+
+    ``input_multicast`` says how the global buffer serves PEs whose input windows overlap (an
+    R x P array, a halo across PEs): "distinct" reads each word once for all the PEs that need
+    it (Eyeriss's diagonal multicast, ShiDianNao's inter-PE forwarding), "per_pe" reads every
+    PE's window whole and multicasts only identical windows (a generic tree network).
     """
 
     name: str = Spec("text", "the design's name").field()
@@ -164,6 +180,8 @@ class Accelerator:
     latency_model: str = LATENCY_MODEL.field("roofline")
     hold_operands: bool = HOLD_OPERANDS.field(False)
     noc_model: str = NOC_MODEL.field("flat")
+    halo_reuse: bool = HALO_REUSE.field(False)
+    input_multicast: str = INPUT_MULTICAST.field("distinct")
     technology: Technology = Spec("structured", "a technology table's name, or an inline table with its fields "
                                   "(docs/technology.md)").field(HOROWITZ_45NM)
     source: str = Spec("text", "where the design comes from (a paper, a search)", optional=True).field(

@@ -83,6 +83,8 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
     nest_bounds = np.empty(24, np.int64)
     nest_relevant = np.empty((3, 24), np.int64)
     nest_wholly = np.empty((3, 24), np.int64)
+    nest_dims = np.zeros(24, np.int64)
+    any_of = (port_model, hold_operands, hw.noc_mesh[k], hw.mesh_links[k], hw.halo_reuse[k])
     parts = np.empty((4, 3))
     # numba compiles this kernel once for even batches (lifts None) and once for uneven ones,
     # so the even path carries no uneven code.
@@ -94,6 +96,7 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
             level = i // 8
             d = order[b, level, 7 - i % 8]
             nest_bounds[i] = temporal[b, level, d]
+            nest_dims[i] = d
             for op in range(3):
                 nest_relevant[op, i] = RELEVANT[op, d]
             if port_model:
@@ -102,8 +105,7 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
         if lifts is not None:
             uneven_loops(order[b], temporal[b], lifts[lift_row, b], uneven)
         total, cycles, code, arg = mapping_cost(hw, k, temporal[b], spatial[b], n_slots, nest_bounds, nest_relevant,
-                                                nest_wholly, uneven, (port_model, hold_operands, hw.noc_mesh[k], hw.mesh_links[k]), loops,
-                                                spread, parts)
+                                                nest_wholly, nest_dims, uneven, any_of, loops, spread, parts)
         reason[b] = code
         reason_arg[b] = arg
         if code == rules.BAD_FACTOR:

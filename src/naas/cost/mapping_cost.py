@@ -25,8 +25,8 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 
 
 @register_jitable
-def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relevant, nest_wholly, uneven, any_of,
-                 loops, spread, parts):
+def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relevant, nest_wholly, nest_dims, uneven,
+                 any_of, loops, spread, parts):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
     operand written into ``parts[level][op]`` (levels L1, L2, DRAM, NoC).
 
@@ -38,18 +38,20 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
     size). ``nest_bounds`` are the
     24 temporal loops innermost first (the L1, L2 and DRAM blocks in their orders);
     ``nest_relevant[op][i]`` / ``nest_wholly[op][i]`` are 1 where loop i is relevant / wholly
-    relevant to operand op. ``uneven`` is None for an even mapping; for an uneven one
+    relevant to operand op; ``nest_dims[i]`` is loop i's dim (read where ``any_of[4]``: halo
+    reuse). ``uneven`` is None for an even mapping; for an uneven one
     (``Mapping.lifts``), ``uneven[op][level][dim]`` is the product per dim of the loops operand
     op's cut lifts into its L1 (level 0) or L2 (level 1) tile and ``uneven[op][level][8]`` how
     many loops that is. Being None or not is a type, so numba compiles the even path without
     the uneven code. ``any_of`` = (any candidate uses the port model, any holds operands),
     fixed by the caller, so that a batch without them does not pay for them;
     ``any_of[2]``: any candidate's network is a mesh (``naas.cost.noc``), ``any_of[3]``: any of
-    those has an axis with a link width. ``code``/``arg`` are the first validity
+    those has an axis with a link width, ``any_of[4]``: any reuses input halos
+    (``rules.halo_fill_words``). ``code``/``arg`` are the first validity
     rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still gets numbers here,
     which the caller discards.
     """
-    any_port_model, any_hold, any_mesh, any_links = any_of[0], any_of[1], any_of[2], any_of[3]
+    any_port_model, any_hold, any_mesh, any_links, any_halo = any_of[0], any_of[1], any_of[2], any_of[3], any_of[4]
     layer_dims, geometry, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_size[k]
     slot_dim, slot_axis = hw.slot_dim[k], hw.slot_axis[k]
     n_axes = axis_size.shape[0]
@@ -66,6 +68,7 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         code, arg = _first_failure(code, arg, spatial[s] < 1, rules.BAD_FACTOR, slot_dim[s])
     compute = 1
     pes_used = 1
+    input_pes = 1  # PEs with different input windows: the unrolling of every dim but K
     for d in range(8):
         unroll = 1
         for s in range(n_slots):
@@ -75,6 +78,8 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         loops[2][d] = loops[1][d] * temporal[1][d]
         compute = compute * temporal[0][d] * temporal[1][d] * temporal[2][d]
         pes_used = pes_used * unroll
+        if d != 2:
+            input_pes = input_pes * unroll
     for d in range(8):
         code, arg = _first_failure(code, arg, loops[2][d] * temporal[2][d] < layer_dims[d],
                                    rules.NOT_COVERED, d)
@@ -90,6 +95,8 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         l1_tiles = rules.footprints(loops[0], geometry)
         array_tiles = rules.footprints(loops[1], geometry)
         l2_tiles = rules.footprints(loops[2], geometry)
+        ones = (1, 1, 1, 1, 1, 1, 1, 1)  # the uneven branch's type: numba types both
+        input_loops = (rules.scaled(loops[0], ones), rules.scaled(loops[1], ones), rules.scaled(loops[2], ones))
     else:
         lifts = ((uneven[0][0][8], uneven[0][1][8]), (uneven[1][0][8], uneven[1][1][8]),
                  (uneven[2][0][8], uneven[2][1][8]))
@@ -99,6 +106,8 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         l1_tiles = rules.uneven_footprints(loops[0], l1_lifted, geometry)
         array_tiles = rules.uneven_footprints(loops[1], l1_lifted, geometry)
         l2_tiles = rules.uneven_footprints(loops[2], l2_lifted, geometry)
+        input_loops = (rules.scaled(loops[0], l1_lifted[1]), rules.scaled(loops[1], l1_lifted[1]),
+                       rules.scaled(loops[2], l2_lifted[1]))
     over = rules.buffer_overflow(l1_tiles, l1_words, False)
     code, arg = _first_failure(code, arg, over != rules.FITS, rules.L1_OVERFLOW, over)
     over = rules.buffer_overflow(l2_tiles, l2_words, l2_unified)
@@ -128,8 +137,19 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         l1_distinct = rules.distinct_tiles(relevant[8:], outer, 16, lifts[op][0])
         l2_fills = l2_fills_by_op[op]
         l2_distinct = rules.distinct_tiles(relevant[16:], nest_bounds[16:], 8, lifts[op][1])
-        c = rules.operand_accesses(op, macs, pes_used, l1_tiles[op], array_tiles[op], l2_tiles[op],
-                                   l1_fills, l2_fills, l1_distinct, l2_distinct, held_by_op[op])
+        words = (l1_fills * l1_tiles[op], l1_fills * array_tiles[op], l2_fills * l2_tiles[op])
+        if op == 1 and any_halo:
+            halo = hw.halo_reuse[k]
+            words = (rules.fill_words(op, halo, relevant[8:], outer, nest_dims[8:], 16, lifts[op][0], l1_fills,
+                                      l1_tiles[op], input_loops[0], geometry),
+                     rules.fill_words(op, halo, relevant[8:], outer, nest_dims[8:], 16, lifts[op][0], l1_fills,
+                                      array_tiles[op], input_loops[1], geometry),
+                     rules.fill_words(op, halo, relevant[16:], nest_bounds[16:], nest_dims[16:], 8, lifts[op][1],
+                                      l2_fills, l2_tiles[op], input_loops[2], geometry))
+        if op == 1:
+            words = (words[0], pick(hw.input_per_pe[k], words[0] * input_pes, words[1]), words[2])
+        c = rules.operand_accesses(op, macs, pes_used, array_tiles[op], words, l1_fills, l2_fills, l1_distinct,
+                                   l2_distinct, l2_tiles[op], held_by_op[op])
         parts[0][op] = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])
         parts[1][op] = e_l2[op] * (c[rules.L2_READS] + c[rules.L2_WRITES])
         parts[2][op] = e_dram * (c[rules.DRAM_READS] + c[rules.DRAM_WRITES])
@@ -137,13 +157,13 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         if any_mesh:
             hops = noc.mesh_hops(op, spread, n_axes, hw.axis_count[k])
             psums_in = rules.psums_returned(l1_fills, l1_distinct, array_tiles[op])
-            mesh = noc.mesh_energy_pj(op, l1_fills, l1_tiles[op], psums_in, pes_used, hops, hw.e_hop[k], hw.e_add[k])
+            mesh = noc.mesh_energy_pj(op, words[0], psums_in, pes_used, hops, hw.e_hop[k], hw.e_add[k])
             parts[3][op] = pick(noc_mesh, mesh, parts[3][op])
             if any_links:
                 busiest = noc.busiest_link(op, spread, n_axes, hw.axis_count[k], hw.axis_link[k])
-                links = larger(links, noc.link_cycles(op, l1_fills, l1_tiles[op], psums_in, hops[2], busiest))
+                links = larger(links, noc.link_cycles(op, words[0], psums_in, hops[2], busiest))
         energy = energy + (parts[0][op] + parts[1][op] + parts[2][op] + parts[3][op])
-        array_words = array_words + rules.array_traffic_words(op, l1_fills, array_tiles[op], l1_distinct)
+        array_words = array_words + rules.array_traffic_words(op, words[1], l1_fills, array_tiles[op], l1_distinct)
         dram_words = dram_words + c[rules.DRAM_READS] + c[rules.DRAM_WRITES]
     fill_drain = rules.systolic_fill_drain_cycles(axis_size, n_axes, systolic, l1_fills_by_op)
     cycles = rules.latency_cycles(compute, array_words, dram_words, hw.links[k][0], hw.links[k][1], fill_drain)

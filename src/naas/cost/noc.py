@@ -110,38 +110,40 @@ def busiest_link(op: int, spread, n_axes: int, axis_count, axis_link):
 
 
 @register_jitable
-def link_cycles(op: int, l1_fills, l1_tile, psums_in, distinct, busiest):
-    """Cycles the busiest link of operand ``op``'s network needs for its words: each of the
-    ``l1_fills`` rounds of a PE's ``l1_tile`` words, and for outputs the ``psums_in`` partial
-    sums sent back, their share per line (``distinct`` from ``mesh_hops``, ``busiest`` from
-    ``busiest_link``). One network per operand: the slowest of the three bounds the layer."""
+def link_cycles(op: int, pe_words, psums_in, distinct, busiest):
+    """Cycles the busiest link of operand ``op``'s network needs for its words: the
+    ``pe_words`` each PE loads over the layer (``rules.fill_words``), and for outputs the
+    ``psums_in`` partial sums sent back, their share per line (``distinct`` from
+    ``mesh_hops``, ``busiest`` from ``busiest_link``). One network per operand: the slowest
+    of the three bounds the layer."""
     if op != 2:
-        return busiest * (l1_fills * l1_tile)
+        return busiest * pe_words
     # the float factor first: a torch int64 / int64 would be float32
-    return busiest * (l1_fills * l1_tile) + busiest * psums_in / larger(distinct, 1)
+    return busiest * pe_words + busiest * psums_in / larger(distinct, 1)
 
 
 @register_jitable
-def wire_energy_pj(op: int, l1_fills, l1_tile, psums_in, tree, to_root, hop_pj):
+def wire_energy_pj(op: int, pe_words, psums_in, tree, to_root, hop_pj):
     """Wire energy of one operand over (doubled) ``tree`` and ``to_root`` pitches, of all axes
-    or one: each of the ``l1_fills`` rounds moves a PE's ``l1_tile`` words over the tree, and
-    outputs send their ``psums_in`` partial sums back to the roots."""
+    or one: the ``pe_words`` each PE loads move over the tree, and outputs send their
+    ``psums_in`` partial sums back to the roots."""
     if op != 2:
-        return 0.5 * hop_pj * (l1_fills * l1_tile * tree)
-    return 0.5 * hop_pj * (l1_fills * l1_tile * tree + psums_in * to_root)
+        return 0.5 * hop_pj * (pe_words * tree)
+    return 0.5 * hop_pj * (pe_words * tree + psums_in * to_root)
 
 
 @register_jitable
-def reduction_energy_pj(op: int, l1_fills, l1_tile, pes_used, distinct, add_pj):
+def reduction_energy_pj(op: int, pe_words, pes_used, distinct, add_pj):
     """The adds of a spatial reduction: of the ``pes_used`` partial sums of an output word in
-    a round, all but its ``distinct`` words' are merged on the way."""
+    a round (``pe_words`` per PE over the layer), all but its ``distinct`` words' are merged on
+    the way."""
     if op != 2:
         return 0.0 * add_pj
-    return add_pj * (l1_fills * l1_tile * (pes_used - distinct))
+    return add_pj * (pe_words * (pes_used - distinct))
 
 
 @register_jitable
-def mesh_energy_pj(op: int, l1_fills, l1_tile, psums_in, pes_used, hops, hop_pj, add_pj):
+def mesh_energy_pj(op: int, pe_words, psums_in, pes_used, hops, hop_pj, add_pj):
     """Network energy of one operand on a mesh; ``hops`` is ``mesh_hops``'s answer."""
-    return (wire_energy_pj(op, l1_fills, l1_tile, psums_in, hops[0], hops[1], hop_pj)
-            + reduction_energy_pj(op, l1_fills, l1_tile, pes_used, hops[2], add_pj))
+    return (wire_energy_pj(op, pe_words, psums_in, hops[0], hops[1], hop_pj)
+            + reduction_energy_pj(op, pe_words, pes_used, hops[2], add_pj))

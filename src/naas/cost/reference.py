@@ -42,11 +42,12 @@ def mesh_spread(arch: Accelerator, mapping: Mapping) -> list[list[int]]:
 
 
 def noc_energy_parts(arch: Accelerator, spread: list[list[int]] | None, energies: EnergyTable, op: int,
-                     l1_fills: int, l1_tile: int, array_tile: int, l1_distinct: int, pes_used: int,
+                     l1_fills: int, pe_words: int, array_tile: int, l1_distinct: int, pes_used: int,
                      noc_words: int) -> dict[str, float]:
     """Operand ``op``'s network energy by part (``LayerCost.noc_breakdown_pj``): the flat price
     of its ``noc_words``, or the mesh's wire per axis and reduction adds (``naas.cost.noc``;
-    ``spread`` from ``mesh_spread``, None for a flat network)."""
+    ``spread`` from ``mesh_spread``, None for a flat network; ``pe_words`` the words each PE
+    loads, ``rules.fill_words``)."""
     if spread is None:
         return {"flat": energies.noc_pj * noc_words}
     n_axes = len(arch.axes)
@@ -54,10 +55,10 @@ def noc_energy_parts(arch: Accelerator, spread: list[list[int]] | None, energies
     parts = {}
     for a, axis in enumerate(arch.axes):
         tree, to_root, _ = noc.axis_hops(op, a, spread, n_axes, n_axes)
-        parts[f"axis {a} ({axis.label})"] = noc.wire_energy_pj(op, l1_fills, l1_tile, psums_in, tree, to_root,
+        parts[f"axis {a} ({axis.label})"] = noc.wire_energy_pj(op, pe_words, psums_in, tree, to_root,
                                                               energies.hop_pj)
     distinct = noc.mesh_hops(op, spread, n_axes, n_axes)[2]
-    parts["reduction adds"] = noc.reduction_energy_pj(op, l1_fills, l1_tile, pes_used, distinct, energies.add_pj)
+    parts["reduction adds"] = noc.reduction_energy_pj(op, pe_words, pes_used, distinct, energies.add_pj)
     return parts
 
 
@@ -112,19 +113,20 @@ def loops_inside(dims: list[int], bounds: list[int], cut: int) -> list[int]:
 
 def _tiles(layer: Layer, arch: Accelerator, mapping: Mapping):
     """Footprints per operand (each inside its own cuts): per-PE L1 tile, the array's tile,
-    the L2 tile."""
+    the L2 tile; the loop bounds per dim inside each; the L2 loops."""
     spatial = spatial_factors_per_dim(arch, mapping)
     geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
     dims, bounds = outer_loops(mapping, -1)
-    tiles = {}
+    tiles, tile_loops = {}, {}
     for op, name in enumerate(OPERANDS):
         cut1, cut2 = cuts(mapping, op)
         l1_loops = loops_inside(dims, bounds, cut1)
         array_loops = [l1_loops[d] * spatial[d] for d in range(len(DIMS))]
         l2_loops = [loops * spatial[d] for d, loops in enumerate(loops_inside(dims, bounds, cut2))]
-        tiles[name] = tuple(rules.operand_footprint(op, loops, *geometry) for loops in (l1_loops, array_loops, l2_loops))
+        tile_loops[name] = (l1_loops, array_loops, l2_loops)
+        tiles[name] = tuple(rules.operand_footprint(op, loops, *geometry) for loops in tile_loops[name])
     l2_loops = [spatial[d] * mapping.temporal[0][d] * mapping.temporal[1][d] for d in range(len(DIMS))]
-    return spatial, tiles, l2_loops
+    return spatial, tiles, l2_loops, tile_loops
 
 
 def _validity(layer: Layer, arch: Accelerator, mapping: Mapping) -> tuple[int, int]:
@@ -135,7 +137,7 @@ def _validity(layer: Layer, arch: Accelerator, mapping: Mapping) -> tuple[int, i
     for (_, dim), factor in zip(arch.spatial_slots, mapping.spatial):
         if factor < 1:
             return rules.BAD_FACTOR, DIM_INDEX[dim]
-    spatial, tiles, l2_loops = _tiles(layer, arch, mapping)
+    spatial, tiles, l2_loops, _ = _tiles(layer, arch, mapping)
     for d in range(len(DIMS)):
         if l2_loops[d] * mapping.temporal[2][d] < layer.dims[d]:
             return rules.NOT_COVERED, d
@@ -178,7 +180,8 @@ def evaluate_mapping(
     if code == rules.BAD_FACTOR:
         inf = float("inf")
         return LayerCost(inf, inf, inf, {}, {}, 0.0, False, describe_violation(code, arg, layer, arch))
-    spatial, tiles, l2_loops = _tiles(layer, arch, mapping)
+    spatial, tiles, _, tile_loops = _tiles(layer, arch, mapping)
+    geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
 
     compute_cycles = 1
     for level in mapping.temporal:
@@ -188,6 +191,7 @@ def evaluate_mapping(
     for factor in spatial:
         pes_used *= factor
     macs = compute_cycles * pes_used
+    input_pes = pes_used // spatial[DIM_INDEX["K"]]  # PEs with different input windows
 
     dims0, bounds0 = outer_loops(mapping, -1)
     accesses: dict[str, dict[str, tuple[int, int]]] = {lvl: {} for lvl in ENERGY_LEVELS}
@@ -197,6 +201,7 @@ def evaluate_mapping(
     l1_fill_counts = []
     l2_fill_counts = []
     l1_distinct_counts = []
+    pe_words = []
     noc_parts: dict[str, dict[str, float]] = {}
     spread = mesh_spread(arch, mapping) if arch.noc_model == "mesh" else None
     for op, name in enumerate(OPERANDS):
@@ -213,8 +218,17 @@ def evaluate_mapping(
         l1_distinct_counts.append(l1_distinct)
         l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2), 0)
         held = rules.held_run(relevance(op, dims0), bounds0, len(dims0)) if arch.hold_operands and op != 2 else 1
-        counts = rules.operand_accesses(op, macs, pes_used, l1_tile, array_tile, l2_tile,
-                                        l1_fills, l2_fills, l1_distinct, l2_distinct, held)
+        l1_loops, array_loops, l2_tile_loops = tile_loops[name]
+        words = (rules.fill_words(op, arch.halo_reuse, relevant1, bounds1, dims1, len(dims1), 0, l1_fills, l1_tile,
+                                  l1_loops, geometry),
+                 rules.fill_words(op, arch.halo_reuse, relevant1, bounds1, dims1, len(dims1), 0, l1_fills, array_tile,
+                                  array_loops, geometry),
+                 rules.fill_words(op, arch.halo_reuse, relevant2, bounds2, dims2, len(dims2), 0, l2_fills, l2_tile,
+                                  l2_tile_loops, geometry))
+        if op == 1 and arch.input_multicast == "per_pe":
+            words = (words[0], words[0] * input_pes, words[2])
+        counts = rules.operand_accesses(op, macs, pes_used, array_tile, words, l1_fills, l2_fills, l1_distinct,
+                                        l2_distinct, l2_tile, held)
         accesses["L1"][name] = (counts[rules.L1_READS], counts[rules.L1_WRITES])
         accesses["L2"][name] = (counts[rules.L2_READS], counts[rules.L2_WRITES])
         accesses["DRAM"][name] = (counts[rules.DRAM_READS], counts[rules.DRAM_WRITES])
@@ -222,11 +236,12 @@ def evaluate_mapping(
         breakdown["L1"][name] = energies.l1_pj[op] * (counts[rules.L1_READS] + counts[rules.L1_WRITES])
         breakdown["L2"][name] = energies.l2_pj[op] * (counts[rules.L2_READS] + counts[rules.L2_WRITES])
         breakdown["DRAM"][name] = energies.dram_pj * (counts[rules.DRAM_READS] + counts[rules.DRAM_WRITES])
-        for part, pj in noc_energy_parts(arch, spread, energies, op, l1_fills, l1_tile, array_tile, l1_distinct,
+        for part, pj in noc_energy_parts(arch, spread, energies, op, l1_fills, words[0], array_tile, l1_distinct,
                                          pes_used, counts[rules.NOC_WORDS]).items():
             noc_parts.setdefault(part, {})[name] = pj
         breakdown["NoC"][name] = sum(noc_parts[part][name] for part in noc_parts)
-        array_words += rules.array_traffic_words(op, l1_fills, array_tile, l1_distinct)
+        array_words += rules.array_traffic_words(op, words[1], l1_fills, array_tile, l1_distinct)
+        pe_words.append(words[0])
         dram_words += counts[rules.DRAM_READS] + counts[rules.DRAM_WRITES]
 
     mac_energy = energies.mac_pj * macs
@@ -252,7 +267,7 @@ def evaluate_mapping(
             distinct = noc.mesh_hops(op, spread, n_axes, n_axes)[2]
             busiest = noc.busiest_link(op, spread, n_axes, n_axes, links)
             psums_in = rules.psums_returned(l1_fill_counts[op], l1_distinct_counts[op], tiles[name][1])
-            latency = max(latency, noc.link_cycles(op, l1_fill_counts[op], tiles[name][0], psums_in, distinct,
+            latency = max(latency, noc.link_cycles(op, pe_words[op], psums_in, distinct,
                                                    busiest))
     return LayerCost(
         energy_pj=energy,

@@ -103,6 +103,11 @@ FIELDS: tuple[TargetField, ...] = (
                 "DRAM", lambda layer, arch, e: arch.port_words()),
     TargetField("hold_operands", np.bool_, None, "", "the MACs hold their input operands (rules.held_run)",
                 lambda layer, arch, e: arch.hold_operands),
+    TargetField("halo_reuse", np.bool_, None, "", "input tiles keep the rows and columns they share with the "
+                "previous one (rules.halo_fill_words)", lambda layer, arch, e: arch.halo_reuse),
+    TargetField("input_per_pe", np.bool_, None, "", "the global buffer reads each PE's input window whole "
+                "(input_multicast: per_pe), else each distinct word once", lambda layer, arch, e: arch.input_multicast
+                == "per_pe"),
 )
 
 

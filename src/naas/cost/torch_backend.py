@@ -49,6 +49,7 @@ class DeviceTargets:
     any_hold: bool             # whether any problem's MACs hold their operands, kept on the host
     any_mesh: bool             # whether any problem's network is a mesh, kept on the host
     any_links: bool            # whether any of those has an axis with a link width, kept on the host
+    any_halo: bool             # whether any problem reuses input halos, kept on the host
 
     @property
     def problems(self) -> int:
@@ -77,7 +78,8 @@ def to_device(targets: Targets, device: torch.device | str) -> DeviceTargets:
                          any_port_model=bool(targets.port_model.any()),
                          any_hold=bool(targets.hold_operands.any()),
                          any_mesh=bool(targets.noc_mesh.any()),
-                         any_links=bool(targets.mesh_links.any()))
+                         any_links=bool(targets.mesh_links.any()),
+                         any_halo=bool(targets.halo_reuse.any()))
 
 
 @dataclass(frozen=True)
@@ -109,14 +111,15 @@ class DeviceCost:
 
 def loop_nest(temporal: torch.Tensor, order: torch.Tensor, relevant: torch.Tensor,
               wholly_relevant: torch.Tensor):
-    """The 24 temporal loops innermost first (L1, L2, DRAM blocks): their bounds (24, K, P)
-    and their relevance and whole relevance to each operand (3, 24, K, P) each."""
+    """The 24 temporal loops innermost first (L1, L2, DRAM blocks): their bounds (24, K, P),
+    their relevance and whole relevance to each operand (3, 24, K, P) each, and their dims
+    (24, K, P)."""
     k, p = temporal.shape[:2]
     dims = order.flip(-1)
     bounds = torch.gather(temporal, 3, dims).reshape(k, p, 24)
     flat = dims.reshape(k, p, 24)
     return (bounds.permute(2, 0, 1), relevant[:, flat].permute(0, 3, 1, 2),
-            wholly_relevant[:, flat].permute(0, 3, 1, 2))
+            wholly_relevant[:, flat].permute(0, 3, 1, 2), flat.permute(2, 0, 1))
 
 
 def uneven_loops(temporal: torch.Tensor, order: torch.Tensor, lifts: torch.Tensor) -> torch.Tensor:
@@ -140,11 +143,12 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     the targets' device, results (K, P)."""
     t = targets
     uneven = None if lifts is None or not bool(lifts.any()) else uneven_loops(temporal, order, lifts)
-    nest_bounds, nest_relevant, nest_wholly = loop_nest(temporal, order, t.relevant, t.wholly_relevant)
+    nest_bounds, nest_relevant, nest_wholly, nest_dims = loop_nest(temporal, order, t.relevant, t.wholly_relevant)
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_slots, nest_bounds, nest_relevant,
-        nest_wholly, uneven, (t.any_port_model, t.any_hold, t.any_mesh, t.any_links), [[None] * 8 for _ in range(3)],
+        nest_wholly, nest_dims, uneven, (t.any_port_model, t.any_hold, t.any_mesh, t.any_links, t.any_halo),
+        [[None] * 8 for _ in range(3)],
         [[None] * t.hw.axis_size.shape[0] for _ in range(4)], parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)

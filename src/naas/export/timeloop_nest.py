@@ -39,7 +39,8 @@ PLACEMENTS = ("chip", "column", "pe")
 class StorageLevel:
     """One Timeloop storage level: ``keeps`` the dataspaces it holds (the rest bypass it),
     ``depth_words`` its capacity (None: DRAM, unbounded), ``placement`` one of PLACEMENTS,
-    ``bandwidth_words_per_cycle`` its read and its write bandwidth (None: unbounded)."""
+    ``bandwidth_words_per_cycle`` its reads and writes together (None: unbounded): naas's
+    global-buffer link carries both directions, as its DRAM link does."""
 
     name: str
     component_class: str

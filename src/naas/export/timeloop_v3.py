@@ -18,10 +18,7 @@ def _attributes(design: Accelerator, level: StorageLevel, naas_tables: bool) -> 
     else:
         attrs["depth"] = level.depth_words
     if level.bandwidth_words_per_cycle is not None:
-        if level.component_class == "DRAM":
-            attrs["shared_bandwidth"] = level.bandwidth_words_per_cycle
-        else:
-            attrs["read_bandwidth"] = attrs["write_bandwidth"] = level.bandwidth_words_per_cycle
+        attrs["shared_bandwidth"] = level.bandwidth_words_per_cycle
     if naas_tables:
         attrs["addr-gen-energy"] = 0.0
     if level.placement != "chip":

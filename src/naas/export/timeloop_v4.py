@@ -41,10 +41,7 @@ def _component(design: Accelerator, level: StorageLevel, naas_tables: bool) -> T
     else:
         attrs["depth"] = level.depth_words
     if level.bandwidth_words_per_cycle is not None:
-        if level.component_class == "DRAM":
-            attrs["shared_bandwidth"] = level.bandwidth_words_per_cycle
-        else:
-            attrs["read_bandwidth"] = attrs["write_bandwidth"] = level.bandwidth_words_per_cycle
+        attrs["shared_bandwidth"] = level.bandwidth_words_per_cycle
     if naas_tables:
         attrs["addr_gen_energy"] = 0.0
     return Tagged("Component", name=level.name, **{"class": level.component_class}, attributes=attrs,

@@ -143,5 +143,7 @@ def decode_accelerator(genes: np.ndarray, space: ArchSpace, name: str = "naas") 
         latency_model=budget.latency_model,
         hold_operands=budget.hold_operands,
         noc_model=budget.noc_model,
+        halo_reuse=budget.halo_reuse,
+        input_multicast=budget.input_multicast,
         source=f"searched by naas under the {budget.name} budget",
     )

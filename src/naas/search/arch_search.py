@@ -184,6 +184,8 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
     for settings, name, default in ((space_settings["budget"], "latency_model", "roofline"),
                                     (space_settings["budget"], "hold_operands", False),
                                     (space_settings["budget"], "noc_model", "flat"),
+                                    (space_settings["budget"], "halo_reuse", False),
+                                    (space_settings["budget"], "input_multicast", "distinct"),
                                     (config_settings["mapping"], "uneven", False)):
         if settings[name] == default:
             del settings[name]
