@@ -46,7 +46,7 @@ def _relative(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
     return np.abs(ours - theirs) / theirs
 
 
-def compare(count: int, seed: int = 0, options: dict | None = None) -> list[dict]:
+def compare(count: int, seed: int = 0, options: dict | None = None, split_fanout: bool | None = None) -> list[dict]:
     rows = []
     for design_name in DESIGNS:
         design = replace(baseline(design_name), **(options or {}))
@@ -59,7 +59,8 @@ def compare(count: int, seed: int = 0, options: dict | None = None) -> list[dict
                 for i in range(len(batch)):
                     mapping = batch.mapping(i)
                     ours = evaluate_mapping(layer, design, mapping)
-                    export_timeloop(design, network, {layer.name: mapping}, folder, version="0.3")
+                    export_timeloop(design, network, {layer.name: mapping}, folder, version="0.3",
+                                    split_fanout=split_fanout)
                     files = [Path(folder) / f for f in ("arch.yaml", f"{layer.name}.problem.yaml",
                                                         f"{layer.name}.mapping.yaml", "ERT.yaml", "ART.yaml")]
                     theirs = run_timeloop_model(files)
@@ -129,14 +130,18 @@ def main() -> None:
                         help="our model's input halo reuse (default: the designs' own)")
     parser.add_argument("--input-multicast", choices=["distinct", "per_pe"],
                         help="our model's input multicast (default: the designs' own)")
+    parser.add_argument("--split-fanout", action="store_true",
+                        help="export every array with Timeloop's two-step fanout (column level), whose input reads "
+                             "per PE window --input-multicast per_pe models")
     args = parser.parse_args()
     if find_timeloop_model() is None:
         print("validate_timeloop: skipped, timeloop-model not found (PATH or NAAS_TIMELOOP_MODEL)")
         sys.exit(0)
     options = {k: v for k, v in (("halo_reuse", args.halo_reuse), ("input_multicast", args.input_multicast))
                if v is not None}
-    rows = compare(args.mappings, args.seed, options)
-    print(f"our model options: {options or 'the designs own'}\n")
+    rows = compare(args.mappings, args.seed, options, True if args.split_fanout else None)
+    print(f"our model options: {options or 'the designs own'}; Timeloop fanout: "
+          f"{'split in two steps' if args.split_fanout else 'one step where it can'}\n")
     print(table(rows))
     print("\nEnergy per component, summed over every layer and mapping:\n")
     print(parts_table(rows))

@@ -18,7 +18,8 @@ import naas
 from naas.arch.spec import Accelerator
 from naas.cost import rules
 from naas.cost.mapping_cost import mapping_cost
-from naas.cost.target import Targets, compile_target
+from naas.cost.target import (HALO_REUSE, HOLD_OPERANDS, INPUT_PER_PE, MESH_LINKS, NOC_MESH, PORT_MODEL, Targets,
+                              compile_target)
 from naas.mapping.mapping import MappingBatch
 from naas.workload.dims import RELEVANT, WHOLLY_RELEVANT
 from naas.workload.layer import Layer
@@ -77,14 +78,16 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
     """Problem ``k`` of targets ``hw`` under each candidate b of temporal, order and spatial
     (B, ...); its uneven cuts are ``lifts[lift_row, b]`` (None: even mappings)."""
     n_slots = spatial.shape[1]
-    port_model, hold_operands = hw.port_model[k], hw.hold_operands[k]
+    switch = hw.switches[k]
+    port_model, hold_operands = switch[PORT_MODEL], switch[HOLD_OPERANDS]
+    any_of = (port_model, hold_operands, switch[NOC_MESH], switch[MESH_LINKS], switch[HALO_REUSE],
+              switch[INPUT_PER_PE])
     loops = np.empty((3, 8), np.int64)
     spread = np.empty((4, hw.axis_size.shape[1]), np.int64)
     nest_bounds = np.empty(24, np.int64)
     nest_relevant = np.empty((3, 24), np.int64)
     nest_wholly = np.empty((3, 24), np.int64)
     nest_dims = np.zeros(24, np.int64)
-    any_of = (port_model, hold_operands, hw.noc_mesh[k], hw.mesh_links[k], hw.halo_reuse[k])
     parts = np.empty((4, 3))
     # numba compiles this kernel once for even batches (lifts None) and once for uneven ones,
     # so the even path carries no uneven code.

@@ -14,6 +14,7 @@ from numba.extending import register_jitable
 
 from naas.branchfree import larger, pick
 from naas.cost import noc, rules
+from naas.cost.target import HALO_REUSE, HOLD_OPERANDS, INPUT_PER_PE, L2_UNIFIED, NOC_MESH, PORT_MODEL
 
 
 @register_jitable
@@ -22,6 +23,27 @@ def _first_failure(code, arg, failed, new_code, new_arg):
     arg 0) and fails now."""
     take = (code == rules.VALID) * failed
     return code + take * new_code, arg + take * new_arg
+
+
+@register_jitable
+def _halo_words(halo, words, relevant, nest_bounds, nest_dims, lifts, l1_fills, l2_fills, l1_tile, array_tile,
+                l2_tile, loops, uneven, geometry):
+    """The input operand's ``words`` (``rules.operand_accesses``) with halo reuse where ``halo``
+    holds: the L1 and array tiles refill along the same loop, the L2 tile along its own."""
+    outer = nest_bounds[8:]
+    refill1 = rules.refill_loop(relevant[8:], outer, nest_dims[8:], 16, lifts[1][0])
+    refill2 = rules.refill_loop(relevant[16:], nest_bounds[16:], nest_dims[16:], 8, lifts[1][1])
+    if uneven is None:
+        halo_words = (rules.halo_fill_words(refill1, l1_fills, l1_tile, loops[0], geometry),
+                      rules.halo_fill_words(refill1, l1_fills, array_tile, loops[1], geometry),
+                      rules.halo_fill_words(refill2, l2_fills, l2_tile, loops[2], geometry))
+    else:
+        halo_words = (rules.halo_fill_words(refill1, l1_fills, l1_tile, rules.scaled(loops[0], uneven[1][0]), geometry),
+                      rules.halo_fill_words(refill1, l1_fills, array_tile, rules.scaled(loops[1], uneven[1][0]),
+                                            geometry),
+                      rules.halo_fill_words(refill2, l2_fills, l2_tile, rules.scaled(loops[2], uneven[1][1]), geometry))
+    return (pick(halo, halo_words[0], words[0]), pick(halo, halo_words[1], words[1]),
+            pick(halo, halo_words[2], words[2]))
 
 
 @register_jitable
@@ -47,18 +69,20 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
     fixed by the caller, so that a batch without them does not pay for them;
     ``any_of[2]``: any candidate's network is a mesh (``naas.cost.noc``), ``any_of[3]``: any of
     those has an axis with a link width, ``any_of[4]``: any reuses input halos
-    (``rules.halo_fill_words``). ``code``/``arg`` are the first validity
+    (``rules.halo_fill_words``), ``any_of[5]``: any reads input windows per PE. ``code``/``arg`` are the first validity
     rule broken (``rules.VALID`` when none); a mapping with a factor < 1 still gets numbers here,
     which the caller discards.
     """
-    any_port_model, any_hold, any_mesh, any_links, any_halo = any_of[0], any_of[1], any_of[2], any_of[3], any_of[4]
+    any_port_model, any_hold, any_mesh, any_links = any_of[0], any_of[1], any_of[2], any_of[3]
+    any_halo, any_per_pe = any_of[4], any_of[5]
     layer_dims, geometry, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_size[k]
     slot_dim, slot_axis = hw.slot_dim[k], hw.slot_axis[k]
     n_axes = axis_size.shape[0]
-    l1_words, l2_words, l2_unified = hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
+    switch = hw.switches[k]
+    l1_words, l2_words, l2_unified = hw.l1_words[k], hw.l2_words[k], switch[L2_UNIFIED]
     e_l1, e_l2, e_noc, e_dram = hw.e_l1[k], hw.e_l2[k], hw.e_noc[k], hw.e_dram[k]
-    systolic, port_model, hold_operands = hw.systolic[k], hw.port_model[k], hw.hold_operands[k]
-    slot_relevance, noc_mesh = hw.slot_relevance[k], hw.noc_mesh[k]
+    systolic, port_model, hold_operands = hw.systolic[k], switch[PORT_MODEL], switch[HOLD_OPERANDS]
+    slot_relevance, noc_mesh = hw.slot_relevance[k], switch[NOC_MESH]
     code = rules.VALID
     arg = 0
     for level in range(3):
@@ -95,8 +119,6 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         l1_tiles = rules.footprints(loops[0], geometry)
         array_tiles = rules.footprints(loops[1], geometry)
         l2_tiles = rules.footprints(loops[2], geometry)
-        ones = (1, 1, 1, 1, 1, 1, 1, 1)  # the uneven branch's type: numba types both
-        input_loops = (rules.scaled(loops[0], ones), rules.scaled(loops[1], ones), rules.scaled(loops[2], ones))
     else:
         lifts = ((uneven[0][0][8], uneven[0][1][8]), (uneven[1][0][8], uneven[1][1][8]),
                  (uneven[2][0][8], uneven[2][1][8]))
@@ -106,8 +128,6 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         l1_tiles = rules.uneven_footprints(loops[0], l1_lifted, geometry)
         array_tiles = rules.uneven_footprints(loops[1], l1_lifted, geometry)
         l2_tiles = rules.uneven_footprints(loops[2], l2_lifted, geometry)
-        input_loops = (rules.scaled(loops[0], l1_lifted[1]), rules.scaled(loops[1], l1_lifted[1]),
-                       rules.scaled(loops[2], l2_lifted[1]))
     over = rules.buffer_overflow(l1_tiles, l1_words, False)
     code, arg = _first_failure(code, arg, over != rules.FITS, rules.L1_OVERFLOW, over)
     over = rules.buffer_overflow(l2_tiles, l2_words, l2_unified)
@@ -139,15 +159,10 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         l2_distinct = rules.distinct_tiles(relevant[16:], nest_bounds[16:], 8, lifts[op][1])
         words = (l1_fills * l1_tiles[op], l1_fills * array_tiles[op], l2_fills * l2_tiles[op])
         if op == 1 and any_halo:
-            halo = hw.halo_reuse[k]
-            words = (rules.fill_words(op, halo, relevant[8:], outer, nest_dims[8:], 16, lifts[op][0], l1_fills,
-                                      l1_tiles[op], input_loops[0], geometry),
-                     rules.fill_words(op, halo, relevant[8:], outer, nest_dims[8:], 16, lifts[op][0], l1_fills,
-                                      array_tiles[op], input_loops[1], geometry),
-                     rules.fill_words(op, halo, relevant[16:], nest_bounds[16:], nest_dims[16:], 8, lifts[op][1],
-                                      l2_fills, l2_tiles[op], input_loops[2], geometry))
-        if op == 1:
-            words = (words[0], pick(hw.input_per_pe[k], words[0] * input_pes, words[1]), words[2])
+            words = _halo_words(switch[HALO_REUSE], words, relevant, nest_bounds, nest_dims, lifts, l1_fills, l2_fills,
+                                l1_tiles[op], array_tiles[op], l2_tiles[op], loops, uneven, geometry)
+        if op == 1 and any_per_pe:
+            words = (words[0], pick(switch[INPUT_PER_PE], words[0] * input_pes, words[1]), words[2])
         c = rules.operand_accesses(op, macs, pes_used, array_tiles[op], words, l1_fills, l2_fills, l1_distinct,
                                    l2_distinct, l2_tiles[op], held_by_op[op])
         parts[0][op] = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])

@@ -112,7 +112,7 @@ def busiest_link(op: int, spread, n_axes: int, axis_count, axis_link):
 @register_jitable
 def link_cycles(op: int, pe_words, psums_in, distinct, busiest):
     """Cycles the busiest link of operand ``op``'s network needs for its words: the
-    ``pe_words`` each PE loads over the layer (``rules.fill_words``), and for outputs the
+    ``pe_words`` each PE loads over the layer (``rules.operand_accesses``), and for outputs the
     ``psums_in`` partial sums sent back, their share per line (``distinct`` from
     ``mesh_hops``, ``busiest`` from ``busiest_link``). One network per operand: the slowest
     of the three bounds the layer."""

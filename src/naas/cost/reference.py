@@ -47,7 +47,7 @@ def noc_energy_parts(arch: Accelerator, spread: list[list[int]] | None, energies
     """Operand ``op``'s network energy by part (``LayerCost.noc_breakdown_pj``): the flat price
     of its ``noc_words``, or the mesh's wire per axis and reduction adds (``naas.cost.noc``;
     ``spread`` from ``mesh_spread``, None for a flat network; ``pe_words`` the words each PE
-    loads, ``rules.fill_words``)."""
+    loads, ``rules.operand_accesses``)."""
     if spread is None:
         return {"flat": energies.noc_pj * noc_words}
     n_axes = len(arch.axes)
@@ -219,12 +219,13 @@ def evaluate_mapping(
         l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2), 0)
         held = rules.held_run(relevance(op, dims0), bounds0, len(dims0)) if arch.hold_operands and op != 2 else 1
         l1_loops, array_loops, l2_tile_loops = tile_loops[name]
-        words = (rules.fill_words(op, arch.halo_reuse, relevant1, bounds1, dims1, len(dims1), 0, l1_fills, l1_tile,
-                                  l1_loops, geometry),
-                 rules.fill_words(op, arch.halo_reuse, relevant1, bounds1, dims1, len(dims1), 0, l1_fills, array_tile,
-                                  array_loops, geometry),
-                 rules.fill_words(op, arch.halo_reuse, relevant2, bounds2, dims2, len(dims2), 0, l2_fills, l2_tile,
-                                  l2_tile_loops, geometry))
+        words = (l1_fills * l1_tile, l1_fills * array_tile, l2_fills * l2_tile)
+        if op == 1 and arch.halo_reuse:
+            refill1 = rules.refill_loop(relevant1, bounds1, dims1, len(dims1), 0)
+            refill2 = rules.refill_loop(relevant2, bounds2, dims2, len(dims2), 0)
+            words = (rules.halo_fill_words(refill1, l1_fills, l1_tile, l1_loops, geometry),
+                     rules.halo_fill_words(refill1, l1_fills, array_tile, array_loops, geometry),
+                     rules.halo_fill_words(refill2, l2_fills, l2_tile, l2_tile_loops, geometry))
         if op == 1 and arch.input_multicast == "per_pe":
             words = (words[0], words[0] * input_pes, words[2])
         counts = rules.operand_accesses(op, macs, pes_used, array_tile, words, l1_fills, l2_fills, l1_distinct,

@@ -139,44 +139,44 @@ def psums_returned(l1_fills, l1_distinct, array_tile):
 
 
 @register_jitable
-def halo_fill_words(relevant, loop_bounds, loop_dims, n: int, below, fills, tile, tile_loops, geometry):
+def refill_loop(relevant, loop_bounds, loop_dims, n: int, below):
+    """(dim, bound) of the innermost loop outside a tile that refills it (see ``fill_count``;
+    ``n`` loops innermost first, the first ``below`` inside the tile, ``loop_dims`` their
+    dims), or (-1, 1) when none iterates."""
+    dim = -1
+    bound = 1
+    searching = 1
+    for i in range(n):
+        first = searching * relevant[i] * (i >= below) * (loop_bounds[i] > 1)
+        searching = searching * (1 - first)
+        dim = pick(first, loop_dims[i], dim)
+        bound = pick(first, loop_bounds[i], bound)
+    return dim, bound
+
+
+@register_jitable
+def halo_fill_words(refill, fills, tile, tile_loops, geometry):
     """Words an input tile loads over its ``fills`` when each fill keeps the rows (columns)
     the previous tile shares with it and fetches only the new ones (input halo reuse in time,
-    as Timeloop counts): along the innermost loop outside the tile that refills it (see
-    ``fill_count``; loops innermost first, ``loop_dims`` their dims), a step of P (R) moves
-    the tile's input window by its P extent x stride (R extent x dilation) rows, so a tile of
-    ``rows`` rows reuses rows - shift of them; Q and S likewise along columns. The first fill
-    of every run of that loop, and a step of any other loop, loads the whole tile.
-    ``tile_loops`` are the loop bounds per dim inside the tile, ``tile`` its footprint; a
-    window with gaps (stride or dilation above the filter) reuses nothing."""
+    as Timeloop counts). Along the loop that refills it (``refill_loop``'s (dim, bound)), a
+    step of P (R) moves the tile's input window by its P extent x stride (R extent x
+    dilation) rows, so a tile of ``rows`` rows keeps rows - shift of them; Q and S likewise
+    along columns. The first fill of every run of that loop loads the whole tile, as does
+    every step of a refilling loop of another dim. ``tile_loops`` are the loop bounds per dim
+    inside the tile, ``tile`` its footprint; a window with gaps (stride or dilation above the
+    filter) keeps nothing."""
+    d, bound = refill[0], refill[1]
     sh, sw, dh, dw = geometry[0], geometry[1], geometry[2], geometry[3]
     rows = input_extent(tile_loops[4], tile_loops[6], sh, dh)
     cols = input_extent(tile_loops[5], tile_loops[7], sw, dw)
     dense_rows = rows == (tile_loops[4] - 1) * sh + (tile_loops[6] - 1) * dh + 1
     dense_cols = cols == (tile_loops[5] - 1) * sw + (tile_loops[7] - 1) * dw + 1
-    words = fills * tile
-    searching = 1
-    for i in range(n):
-        first = searching * relevant[i] * (i >= below) * (loop_bounds[i] > 1)
-        searching = searching * (1 - first)
-        d = loop_dims[i]
-        kept_rows = larger(rows - pick(d == 4, tile_loops[4] * sh, tile_loops[6] * dh), 0) * dense_rows
-        kept_cols = larger(cols - pick(d == 5, tile_loops[5] * sw, tile_loops[7] * dw), 0) * dense_cols
-        # a factor < 1 (an invalid mapping, costed anyway) must not divide by zero
-        kept = pick((d == 4) + (d == 6), kept_rows * (tile // larger(rows, 1)),
-                    pick((d == 5) + (d == 7), kept_cols * (tile // larger(cols, 1)), 0))
-        words = words - first * (fills // larger(loop_bounds[i], 1)) * (loop_bounds[i] - 1) * kept
-    return words
-
-
-@register_jitable
-def fill_words(op: int, halo, relevant, loop_bounds, loop_dims, n: int, below, fills, tile, tile_loops, geometry):
-    """Words a tile of operand ``op`` loads over the layer: ``fills`` x ``tile``, or for the
-    input operand with ``halo`` (``halo_reuse``) set, ``halo_fill_words``."""
-    if op != 1:
-        return fills * tile
-    return pick(halo, halo_fill_words(relevant, loop_bounds, loop_dims, n, below, fills, tile, tile_loops, geometry),
-                fills * tile)
+    kept_rows = larger(rows - pick(d == 4, tile_loops[4] * sh, tile_loops[6] * dh), 0) * dense_rows
+    kept_cols = larger(cols - pick(d == 5, tile_loops[5] * sw, tile_loops[7] * dw), 0) * dense_cols
+    # a factor < 1 (an invalid mapping, costed anyway) must not divide by zero
+    kept = pick((d == 4) + (d == 6), kept_rows * (tile // larger(rows, 1)),
+                pick((d == 5) + (d == 7), kept_cols * (tile // larger(cols, 1)), 0))
+    return fills * tile - (fills // larger(bound, 1)) * (bound - 1) * kept
 
 
 @register_jitable
@@ -187,7 +187,7 @@ def operand_accesses(
     """Word counts of one operand: (L1 reads, L1 writes, NoC words, L2 reads, L2 writes,
     DRAM reads, DRAM writes). L1 counts are summed over all PEs.
 
-    ``words`` are what its tiles load over the layer (``fill_words``): (into one PE's L1, out
+    ``words`` are what its tiles load over the layer (``halo_fill_words`` or fills x tile): (into one PE's L1, out
     of L2 for the whole array, into L2 from DRAM).
     An input operand's L1 is read once per ``held`` MACs (``held_run`` where the MAC holds its
     operands, else 1); the output register is read and written by every MAC.
@@ -220,7 +220,7 @@ def operand_accesses(
 @register_jitable
 def array_traffic_words(op: int, array_words, l1_fills: int, array_tile: int, l1_distinct: int) -> int:
     """Words crossing the L2<->array link for one operand (what the NoC bandwidth limits):
-    the ``array_words`` its fills read from L2 (``fill_words``), and for outputs the partial
+    the ``array_words`` its fills read from L2 (``operand_accesses``), and for outputs the partial
     sums sent back."""
     if op != 2:
         return array_words

@@ -21,6 +21,19 @@ from naas.cost.noc import relevance_bits
 from naas.workload.dims import DIM_INDEX, OPERANDS
 from naas.workload.layer import Layer
 
+#: The model's on/off choices, packed in one field (``switches``) because every further field
+#: of ``Targets`` costs the numba kernel dearly: at 31 fields it ran at half its speed.
+SWITCHES = ("l2_unified", "noc_mesh", "mesh_links", "port_model", "hold_operands", "halo_reuse", "input_per_pe")
+L2_UNIFIED, NOC_MESH, MESH_LINKS, PORT_MODEL, HOLD_OPERANDS, HALO_REUSE, INPUT_PER_PE = range(len(SWITCHES))
+
+
+def switches(arch: Accelerator) -> tuple[bool, ...]:
+    """``arch``'s model switches in SWITCHES order."""
+    return (arch.l2_unified, arch.noc_model == "mesh",
+            arch.noc_model == "mesh" and any(a.link_words_per_cycle is not None for a in arch.axes),
+            arch.latency_model == "ports", arch.hold_operands, arch.halo_reuse, arch.input_multicast == "per_pe")
+
+
 #: A field with one value per array axis / per spatial slot (``Accelerator.spatial_slots``: an
 #: axis and a dim it may unroll); stacked arrays are padded to the widest.
 AXES = "axes"
@@ -73,8 +86,6 @@ FIELDS: tuple[TargetField, ...] = (
                 lambda layer, arch, e: arch.l1_words()),
     TargetField("l2_words", np.int64, 3, "words", "global-buffer part per operand (W, I, O); all three the "
                 "whole buffer when unified", lambda layer, arch, e: arch.l2_words()),
-    TargetField("l2_unified", np.bool_, None, "", "the operands share one global buffer",
-                lambda layer, arch, e: arch.l2_unified),
     TargetField("e_mac", np.float64, None, "pJ/MAC", "energy of one MAC", lambda layer, arch, e: e.mac_pj),
     TargetField("e_l1", np.float64, 3, "pJ/word", "per-PE buffer access energy per operand",
                 lambda layer, arch, e: e.l1_pj),
@@ -82,11 +93,6 @@ FIELDS: tuple[TargetField, ...] = (
                 lambda layer, arch, e: e.l2_pj),
     TargetField("e_noc", np.float64, None, "pJ/word", "delivering one word between the global buffer and a PE",
                 lambda layer, arch, e: e.noc_pj),
-    TargetField("noc_mesh", np.bool_, None, "", "the network is priced as a mesh (naas.cost.noc), else flat",
-                lambda layer, arch, e: arch.noc_model == "mesh"),
-    TargetField("mesh_links", np.bool_, None, "", "a mesh with an axis of bounded link width (noc.link_cycles "
-                "applies)", lambda layer, arch, e: arch.noc_model == "mesh" and any(
-                    a.link_words_per_cycle is not None for a in arch.axes)),
     TargetField("e_hop", np.float64, None, "pJ/word", "one word over one PE pitch of wire (mesh)",
                 lambda layer, arch, e: e.hop_pj),
     TargetField("e_add", np.float64, None, "pJ/add", "one partial-sum add of a spatial reduction (mesh)",
@@ -97,17 +103,14 @@ FIELDS: tuple[TargetField, ...] = (
     TargetField("num_pes", np.int64, None, "PEs", "PEs in the array", lambda layer, arch, e: arch.num_pes),
     TargetField("systolic", np.int64, None, "", "stationary operand of a systolic array, -1 for a broadcast one",
                 lambda layer, arch, e: -1 if arch.systolic is None else OPERANDS.index(arch.systolic)),
-    TargetField("port_model", np.bool_, None, "", "the memory-port latency model, else the roofline",
-                lambda layer, arch, e: arch.latency_model == "ports"),
     TargetField("port_words", np.int64, 2, "words/cycle", "port widths of the global buffer (each part's) and "
                 "DRAM", lambda layer, arch, e: arch.port_words()),
-    TargetField("hold_operands", np.bool_, None, "", "the MACs hold their input operands (rules.held_run)",
-                lambda layer, arch, e: arch.hold_operands),
-    TargetField("halo_reuse", np.bool_, None, "", "input tiles keep the rows and columns they share with the "
-                "previous one (rules.halo_fill_words)", lambda layer, arch, e: arch.halo_reuse),
-    TargetField("input_per_pe", np.bool_, None, "", "the global buffer reads each PE's input window whole "
-                "(input_multicast: per_pe), else each distinct word once", lambda layer, arch, e: arch.input_multicast
-                == "per_pe"),
+    TargetField("switches", np.bool_, len(SWITCHES), "", "in SWITCHES order: the operands share one global "
+                "buffer; the network is priced as a mesh (naas.cost.noc), else flat; a mesh with an axis of "
+                "bounded link width (noc.link_cycles applies); the memory-port latency model, else the roofline; "
+                "the MACs hold their input operands (rules.held_run); input tiles keep the rows and columns they "
+                "share with the previous one (rules.halo_fill_words); the global buffer reads each PE's input "
+                "window whole (input_multicast: per_pe)", lambda layer, arch, e: switches(arch)),
 )
 
 

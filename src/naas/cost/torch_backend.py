@@ -17,7 +17,7 @@ import torch
 from naas.cost import rules
 from naas.cost.batched import BatchCost
 from naas.cost.mapping_cost import mapping_cost
-from naas.cost.target import Targets
+from naas.cost.target import HALO_REUSE, HOLD_OPERANDS, INPUT_PER_PE, MESH_LINKS, NOC_MESH, PORT_MODEL, Targets
 from naas.errors import NaasError
 from naas.workload.dims import RELEVANT, WHOLLY_RELEVANT
 
@@ -50,6 +50,7 @@ class DeviceTargets:
     any_mesh: bool             # whether any problem's network is a mesh, kept on the host
     any_links: bool            # whether any of those has an axis with a link width, kept on the host
     any_halo: bool             # whether any problem reuses input halos, kept on the host
+    any_per_pe: bool           # whether any problem reads input windows per PE, kept on the host
 
     @property
     def problems(self) -> int:
@@ -75,11 +76,12 @@ def to_device(targets: Targets, device: torch.device | str) -> DeviceTargets:
                          relevant=torch.tensor(RELEVANT.tolist(), device=device),
                          wholly_relevant=torch.tensor(WHOLLY_RELEVANT.tolist(), device=device),
                          largest_dim=int(targets.layer_dims.max()),
-                         any_port_model=bool(targets.port_model.any()),
-                         any_hold=bool(targets.hold_operands.any()),
-                         any_mesh=bool(targets.noc_mesh.any()),
-                         any_links=bool(targets.mesh_links.any()),
-                         any_halo=bool(targets.halo_reuse.any()))
+                         any_port_model=bool(targets.switches[:, PORT_MODEL].any()),
+                         any_hold=bool(targets.switches[:, HOLD_OPERANDS].any()),
+                         any_mesh=bool(targets.switches[:, NOC_MESH].any()),
+                         any_links=bool(targets.switches[:, MESH_LINKS].any()),
+                         any_halo=bool(targets.switches[:, HALO_REUSE].any()),
+                         any_per_pe=bool(targets.switches[:, INPUT_PER_PE].any()))
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,8 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_slots, nest_bounds, nest_relevant,
-        nest_wholly, nest_dims, uneven, (t.any_port_model, t.any_hold, t.any_mesh, t.any_links, t.any_halo),
+        nest_wholly, nest_dims, uneven, (t.any_port_model, t.any_hold, t.any_mesh, t.any_links, t.any_halo,
+                                                   t.any_per_pe),
         [[None] * 8 for _ in range(3)],
         [[None] * t.hw.axis_size.shape[0] for _ in range(4)], parts)
     shape = temporal.shape[:2]

@@ -37,18 +37,21 @@ def safe_name(layer_name: str) -> str:
 
 
 def export_timeloop(design: Accelerator, network: Network, mappings: dict[str, Mapping], out: str | Path,
-                    version: str = "0.4", tables: str = "naas") -> tuple[list[Path], list[str]]:
+                    version: str = "0.4", tables: str = "naas",
+                    split_fanout: bool | None = None) -> tuple[list[Path], list[str]]:
     """Write the files; returns their paths and notes (one per padded layer, one if the fanout
     is split: ``naas.export.timeloop_nest``). ``tables``: "naas"
     writes naas's energy and area tables (ERT.yaml, ART.yaml), "accelergy" none, so Timeloop
-    asks Accelergy for its own."""
+    asks Accelergy for its own. ``split_fanout`` None splits the array's fanout only where a
+    layer needs it; True always (Timeloop then reads overlapping input windows per PE, as
+    naas's ``input_multicast: per_pe`` counts)."""
     if version not in FORMATS:
         raise NaasError(f"export: unknown Timeloop format {version!r}; use one of {', '.join(FORMATS)}")
     if tables not in TABLES:
         raise NaasError(f"export --tables: unknown {tables!r}; use one of {', '.join(TABLES)}")
     fmt = FORMATS[version]
     out = Path(out)
-    split = any(needs_split_fanout(design, mappings[nl.layer.name]) for nl in network.layers)
+    split = split_fanout or any(needs_split_fanout(design, mappings[nl.layer.name]) for nl in network.layers)
     nests = {nl.layer.name: directives(nl.layer, design, mappings[nl.layer.name], split) for nl in network.layers}
     naas_tables = tables == "naas"
     written = [out / "arch.yaml"]
@@ -58,7 +61,7 @@ def export_timeloop(design: Accelerator, network: Network, mappings: dict[str, M
         write_text_atomic(written[-2], _dump(energy_reference_table(design, split), "0.3"))
         write_text_atomic(written[-1], _dump(area_reference_table(design, split), "0.3"))
     notes = []
-    if split:
+    if split and not split_fanout:
         notes.append("some layer unrolls a dim along both mesh directions, so the array fans out in two steps "
                      "(global buffer -> pe_column -> PE); Timeloop counts multicast per step")
     for nl in network.layers:

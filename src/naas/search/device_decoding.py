@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from naas.cost.rules import tiles_fit
+from naas.cost.target import L2_UNIFIED
 from naas.cost.torch_backend import DeviceTargets
 from naas.errors import NaasError
 from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes, divisor_lists
@@ -78,7 +79,7 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
     dims = per_candidate(hw.layer_dims).T.contiguous()        # (B, 8)
     geometry = tuple(per_candidate(hw.geometry))
     l1_words, l2_words = per_candidate(hw.l1_words), per_candidate(hw.l2_words)
-    unified = hw.l2_unified[problem, 0]
+    unified = hw.switches[L2_UNIFIED, problem, 0]
     slot_dim, slot_axis = per_candidate(hw.slot_dim), per_candidate(hw.slot_axis)
     axis_size = per_candidate(hw.axis_size).T.contiguous()  # (B, A)
     base_tiling, base_spatial = base_genes(encoding)

@@ -34,7 +34,7 @@ from numba.extending import register_jitable
 
 from naas.cost.batched import uneven_loops
 from naas.cost.rules import FITS, buffer_overflow, tiles_fit, uneven_footprints
-from naas.cost.target import Targets
+from naas.cost.target import L2_UNIFIED, Targets
 
 IMPORTANCE = 0
 INDEX = 1
@@ -168,7 +168,7 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
     n_slots = spatial.shape[0]
     dims, geom, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_size[k]
     slot_dim, slot_axis = hw.slot_dim[k], hw.slot_axis[k]
-    l1_words, l2_words, unified = hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
+    l1_words, l2_words, unified = hw.l1_words[k], hw.l2_words[k], hw.switches[k][L2_UNIFIED]
     base_tiling, base_spatial = base_genes(encoding)
     if encoding == IMPORTANCE:
         _order_by_importance(genes, 0, priority)
@@ -238,7 +238,7 @@ def _level_loops(level, temporal, spatial_dim, loops):
 @numba.njit(cache=True, nogil=True)
 def _decode_lifts(genes, start, hw, k, temporal, order, spatial_dim, lifts, loops, uneven):
     """The uneven cuts the genes ask for, each stepped down until its tiles fit."""
-    geom, l1_words, l2_words, unified = hw.geometry[k], hw.l1_words[k], hw.l2_words[k], hw.l2_unified[k]
+    geom, l1_words, l2_words, unified = hw.geometry[k], hw.l1_words[k], hw.l2_words[k], hw.switches[k][L2_UNIFIED]
     for op in range(3):
         for level in range(2):
             lifts[op, level] = min(8, int(_clip01(genes[start + 2 * op + level]) * 9.0))
