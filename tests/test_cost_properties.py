@@ -11,8 +11,8 @@ from naas.arch import baseline
 from naas.arch.spec import INPUT_MULTICASTS, LATENCY_MODELS, NOC_MODELS, Accelerator, ArrayAxis, OperandBytes
 from naas.cost import rules
 from naas.cost.batched import evaluate_batch
-from naas.cost.target import compile_target
 from naas.cost.reference import evaluate_mapping, outer_loops, relevance
+from naas.cost.target import compile_target
 from naas.mapping import Mapping
 from naas.mapping.sampling import random_mappings
 from naas.workload import DIMS, Layer, zoo_network

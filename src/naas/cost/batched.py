@@ -18,8 +18,7 @@ import naas
 from naas.arch.spec import Accelerator
 from naas.cost import rules
 from naas.cost.mapping_cost import mapping_cost
-from naas.cost.target import (HALO_REUSE, HOLD_OPERANDS, INPUT_PER_PE, MESH_LINKS, NOC_MESH, PORT_MODEL, Targets,
-                              compile_target)
+from naas.cost.target import HALO_REUSE, HOLD_OPERANDS, INPUT_PER_PE, MESH_LINKS, NOC_MESH, PORT_MODEL, Targets, compile_target
 from naas.mapping.mapping import MappingBatch
 from naas.workload.dims import RELEVANT, WHOLLY_RELEVANT
 from naas.workload.layer import Layer
