@@ -41,7 +41,7 @@ class Budget:
     latency_model: str = LATENCY_MODEL.field("roofline")
     hold_operands: bool = HOLD_OPERANDS.field(False)
     noc_model: str = NOC_MODEL.field("flat")
-    halo_reuse: bool = HALO_REUSE.field(False)
+    halo_reuse: bool = HALO_REUSE.field(True)
     input_multicast: str = INPUT_MULTICAST.field("distinct")
 
     def __post_init__(self) -> None:

@@ -180,7 +180,7 @@ class Accelerator:
     latency_model: str = LATENCY_MODEL.field("roofline")
     hold_operands: bool = HOLD_OPERANDS.field(False)
     noc_model: str = NOC_MODEL.field("flat")
-    halo_reuse: bool = HALO_REUSE.field(False)
+    halo_reuse: bool = HALO_REUSE.field(True)
     input_multicast: str = INPUT_MULTICAST.field("distinct")
     technology: Technology = Spec("structured", "a technology table's name, or an inline table with its fields "
                                   "(docs/technology.md)").field(HOROWITZ_45NM)
