@@ -230,17 +230,45 @@ def test_halo_reuse_along_an_r_loop_restarts_at_each_p_step():
     assert _input_counts(toy_arch(halo_reuse=True), m) == (12, 12, 10)
 
 
-def test_input_multicast_per_pe_reads_every_overlapping_window_whole():
-    # An R3 x P4 array (Eyeriss's row-stationary layout), one MAC per PE: PE (r, p) reads
-    # input row p + r. The 12 windows overlap: their union is 6 rows.
+def _both_multicasts(arch, layer, m):
+    out = []
+    for arch_ in (arch, replace(arch, input_multicast="per_pe")):
+        ref = evaluate_mapping(layer, arch_, m)
+        batched = evaluate_batch((layer, arch_), MappingBatch.from_mappings([m]))
+        assert batched.energy_pj[0] == pytest.approx(ref.energy_pj, rel=1e-12)
+        out.append(ref)
+    return out
+
+
+def test_per_pe_multicast_merges_identical_windows_only():
+    # An R3 x P4 array (Eyeriss's row-stationary layout), one MAC per PE: PE (r, p) reads input
+    # row p + r, so the PEs of a diagonal read the same row: 4 + 3 - 1 = 6 different windows,
+    # which are also the union (6 rows): both settings read 6 words.
     arch = toy_arch(axes=(ArrayAxis(3, "R"), ArrayAxis(4, "P")), l2_bytes=64)
     layer = Layer("rows", P=4, R=3)
     m = Mapping(temporal=(ONES, ONES, ONES), orders=(DIMS, DIMS, DIMS), spatial=(3, 4))
-    distinct = evaluate_mapping(layer, arch, m)
-    per_pe = evaluate_mapping(layer, replace(arch, input_multicast="per_pe"), m)
-    assert distinct.accesses["L2"]["I"][0] == 6 and per_pe.accesses["L2"]["I"][0] == 12
+    distinct, per_pe = _both_multicasts(arch, layer, m)
+    assert distinct.accesses["L2"]["I"][0] == per_pe.accesses["L2"]["I"][0] == 6
     assert distinct.accesses["NoC"]["I"] == per_pe.accesses["NoC"]["I"] == (12, 0)  # one word to every PE
-    assert distinct.accesses["L2"]["W"] == per_pe.accesses["L2"]["W"]
-    for arch_ in (arch, replace(arch, input_multicast="per_pe")):
-        batched = evaluate_batch((layer, arch_), MappingBatch.from_mappings([m]))
-        assert batched.energy_pj[0] == pytest.approx(evaluate_mapping(layer, arch_, m).energy_pj, rel=1e-12)
+
+
+def test_per_pe_multicast_reads_overlapping_windows_whole():
+    # Now each PE holds 2 output rows (P=2 in L1): PE (r, p) reads rows 2p + r .. 2p + r + 1.
+    # Starts 2p + r for p < 4, r < 3: 0..8 -> 9 different 2-row windows (18 words), whose union
+    # is 10 rows (0..9).
+    arch = toy_arch(axes=(ArrayAxis(3, "R"), ArrayAxis(4, "P")), l2_bytes=64)
+    layer = Layer("rows", P=8, R=3)
+    m = Mapping(temporal=(factors(P=2), ONES, ONES), orders=(DIMS, DIMS, DIMS), spatial=(3, 4))
+    distinct, per_pe = _both_multicasts(arch, layer, m)
+    assert distinct.accesses["L2"]["I"][0] == 10 and per_pe.accesses["L2"]["I"][0] == 18
+    assert rules.window_positions(4, 3, 2, 1) == 9 and rules.window_positions(4, 3, 1, 1) == 6
+    assert rules.window_positions(4, 3, 3, 1) == 12 and rules.window_positions(1, 5, 7, 2) == 5
+
+
+def test_window_positions_counts_what_enumeration_counts():
+    import itertools
+    import math
+
+    for m, n, a, b in itertools.product(range(1, 7), range(1, 7), range(1, 6), range(1, 6)):
+        assert rules.window_positions(m, n, a, b) == len({a * p + b * r for p in range(m) for r in range(n)})
+    assert all(rules.gcd(x, y) == math.gcd(x, y) for x in range(1, 60) for y in range(1, 60))

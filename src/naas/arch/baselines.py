@@ -25,6 +25,7 @@ def eyeriss() -> Accelerator:
         noc_words_per_cycle=12.0,
         dram_words_per_cycle=4.0,
         clock_mhz=200.0,
+        input_multicast="distinct",
         source=(
             "Chen et al., 'Eyeriss', JSSC 2017 / ISCA 2016: 12x14 PEs, 108 KB global buffer, "
             "spads of 12 (ifmap) / 224 (filter) / 24 (psum) 16-bit words; row-stationary: a logical "
@@ -32,7 +33,10 @@ def eyeriss() -> Accelerator:
             "replicated down the 12 rows for more filters (K) or channels (C) when R < 12 "
             "(JSSC 2017 Sec. V-B: e.g. AlexNet CONV3-5's 3 x 13 sets four times), so the 12-PE "
             "axis unrolls R, K and C and the 14-PE axis P. NoC: three 64-bit "
-            "buses (filter/ifmap/psum) = 12 words/cycle; DRAM: 64-bit link = 4 words/cycle; 200 MHz."
+            "buses (filter/ifmap/psum) = 12 words/cycle; DRAM: 64-bit link = 4 words/cycle; 200 MHz. "
+            "An ifmap row is multicast at once to the diagonal of PEs that share it (ISCA 2016, "
+            "row stationary), so each distinct input word leaves the buffer once (input_multicast: "
+            "distinct)."
         ),
     )
 
@@ -75,11 +79,14 @@ def shidiannao() -> Accelerator:
         noc_words_per_cycle=16.0,
         dram_words_per_cycle=4.0,
         clock_mhz=1000.0,
+        input_multicast="distinct",
         source=(
             "Du et al., 'ShiDianNao', ISCA 2015: 8x8 output-stationary PEs (one output neuron "
             "each, output rows x cols parallel, the paper's own mapping of every layer), NBin 64 KB, NBout 64 KB, SB 128 KB, 1 GHz; "
-            "per-PE weight and output registers and FIFO-H/FIFO-V input registers. Bandwidths "
-            "assumed: 16 words/cycle buffers->array, 4 words/cycle DRAM."
+            "per-PE weight and output registers and FIFO-H/FIFO-V input registers, through which "
+            "neighbouring PEs pass the inputs their windows share, so each distinct input word "
+            "leaves NBin once (input_multicast: distinct). Bandwidths assumed: 16 words/cycle "
+            "buffers->array, 4 words/cycle DRAM."
         ),
     )
 

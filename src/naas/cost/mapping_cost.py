@@ -47,6 +47,20 @@ def _halo_words(halo, words, relevant, nest_bounds, nest_dims, lifts, l1_fills, 
 
 
 @register_jitable
+def _input_windows(loops, uneven, geometry):
+    """``rules.distinct_windows`` of the per-PE input tile (its uneven cut's, if any)."""
+    # the array tile's loops over the PE's: the spatial factor per dim (a factor < 1 costed anyway
+    # must not divide by zero)
+    unroll = (loops[1][0] // larger(loops[0][0], 1), loops[1][1] // larger(loops[0][1], 1),
+              loops[1][2] // larger(loops[0][2], 1), loops[1][3] // larger(loops[0][3], 1),
+              loops[1][4] // larger(loops[0][4], 1), loops[1][5] // larger(loops[0][5], 1),
+              loops[1][6] // larger(loops[0][6], 1), loops[1][7] // larger(loops[0][7], 1))
+    if uneven is None:
+        return rules.distinct_windows(unroll, loops[0], geometry)
+    return rules.distinct_windows(unroll, rules.scaled(loops[0], uneven[1][0]), geometry)
+
+
+@register_jitable
 def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relevant, nest_wholly, nest_dims, uneven,
                  any_of, loops, spread, parts):
     """(energy_pj, latency_cycles, code, arg) of a mapping, and its energy per level and
@@ -92,7 +106,6 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         code, arg = _first_failure(code, arg, spatial[s] < 1, rules.BAD_FACTOR, slot_dim[s])
     compute = 1
     pes_used = 1
-    input_pes = 1  # PEs with different input windows: the unrolling of every dim but K
     for d in range(8):
         unroll = 1
         for s in range(n_slots):
@@ -102,8 +115,6 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
         loops[2][d] = loops[1][d] * temporal[1][d]
         compute = compute * temporal[0][d] * temporal[1][d] * temporal[2][d]
         pes_used = pes_used * unroll
-        if d != 2:
-            input_pes = input_pes * unroll
     for d in range(8):
         code, arg = _first_failure(code, arg, loops[2][d] * temporal[2][d] < layer_dims[d],
                                    rules.NOT_COVERED, d)
@@ -162,7 +173,8 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
             words = _halo_words(switch[HALO_REUSE], words, relevant, nest_bounds, nest_dims, lifts, l1_fills, l2_fills,
                                 l1_tiles[op], array_tiles[op], l2_tiles[op], loops, uneven, geometry)
         if op == 1 and any_per_pe:
-            words = (words[0], pick(switch[INPUT_PER_PE], words[0] * input_pes, words[1]), words[2])
+            words = (words[0], pick(switch[INPUT_PER_PE], words[0] * _input_windows(loops, uneven, geometry),
+                                    words[1]), words[2])
         c = rules.operand_accesses(op, macs, pes_used, array_tiles[op], words, l1_fills, l2_fills, l1_distinct,
                                    l2_distinct, l2_tiles[op], held_by_op[op])
         parts[0][op] = e_l1[op] * (c[rules.L1_READS] + c[rules.L1_WRITES])

@@ -191,7 +191,6 @@ def evaluate_mapping(
     for factor in spatial:
         pes_used *= factor
     macs = compute_cycles * pes_used
-    input_pes = pes_used // spatial[DIM_INDEX["K"]]  # PEs with different input windows
 
     dims0, bounds0 = outer_loops(mapping, -1)
     accesses: dict[str, dict[str, tuple[int, int]]] = {lvl: {} for lvl in ENERGY_LEVELS}
@@ -227,7 +226,7 @@ def evaluate_mapping(
                      rules.halo_fill_words(refill1, l1_fills, array_tile, array_loops, geometry),
                      rules.halo_fill_words(refill2, l2_fills, l2_tile, l2_tile_loops, geometry))
         if op == 1 and arch.input_multicast == "per_pe":
-            words = (words[0], words[0] * input_pes, words[2])
+            words = (words[0], words[0] * rules.distinct_windows(spatial, l1_loops, geometry), words[2])
         counts = rules.operand_accesses(op, macs, pes_used, array_tile, words, l1_fills, l2_fills, l1_distinct,
                                         l2_distinct, l2_tile, held)
         accesses["L1"][name] = (counts[rules.L1_READS], counts[rules.L1_WRITES])

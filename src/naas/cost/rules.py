@@ -180,6 +180,40 @@ def halo_fill_words(refill, fills, tile, tile_loops, geometry):
 
 
 @register_jitable
+def gcd(a, b):
+    """Greatest common divisor of positive ints, branch-free: 32 Euclid steps cover every pair
+    below 2.1 million (the Fibonacci bound), far above a tile extent times a stride."""
+    for _ in range(32):
+        more = b > 0
+        a, b = pick(more, b, a), pick(more, a % larger(b, 1), 0)
+    return a
+
+
+@register_jitable
+def window_positions(m, n, a, b):
+    """How many different values a*p + b*r takes for p < m, r < n (a, b >= 1): the different
+    input windows along one image axis of PEs that unroll m output rows (a window apart by
+    a = the PE's P extent x stride) and n filter rows (b = its R extent x dilation). With
+    g = gcd(a, b), equal values form chains (p, r), (p - b/g, r + a/g), ..., and each chain
+    has one end: p < b/g, or r >= n - a/g."""
+    g = gcd(larger(a, 1), larger(b, 1))
+    a1, b1 = larger(a, 1) // g, larger(b, 1) // g
+    return smaller(b1, m) * n + larger(m - b1, 0) * smaller(a1, n)
+
+
+@register_jitable
+def distinct_windows(unroll, tile_loops, geometry):
+    """PEs with different input windows (``input_multicast: per_pe`` reads each once): the
+    unrolling of N, G and C times the different window positions along rows (P and R
+    unrolled) and along columns (Q and S). ``unroll`` is the spatial factor per dim,
+    ``tile_loops`` the per-PE input tile's loop bounds per dim."""
+    sh, sw, dh, dw = geometry[0], geometry[1], geometry[2], geometry[3]
+    rows = window_positions(unroll[4], unroll[6], tile_loops[4] * sh, tile_loops[6] * dh)
+    cols = window_positions(unroll[5], unroll[7], tile_loops[5] * sw, tile_loops[7] * dw)
+    return unroll[0] * unroll[1] * unroll[3] * rows * cols
+
+
+@register_jitable
 def operand_accesses(
     op: int, macs: int, pes_used: int, array_tile: int, words, l1_fills: int, l2_fills: int,
     l1_distinct: int, l2_distinct: int, l2_tile: int, held: int,
