@@ -173,9 +173,12 @@ def halo_fill_words(refill, fills, tile, tile_loops, geometry):
     dense_cols = cols == (tile_loops[5] - 1) * sw + (tile_loops[7] - 1) * dw + 1
     kept_rows = larger(rows - pick(d == 4, tile_loops[4] * sh, tile_loops[6] * dh), 0) * dense_rows
     kept_cols = larger(cols - pick(d == 5, tile_loops[5] * sw, tile_loops[7] * dw), 0) * dense_cols
+    # the tile is channels x rows x cols words (operand_footprint), so a kept row is its
+    # channels x cols words; no division in the kernel's hot path
+    channels = tile_loops[0] * tile_loops[1] * tile_loops[3]
+    kept = pick((d == 4) + (d == 6), kept_rows * cols * channels,
+                pick((d == 5) + (d == 7), kept_cols * rows * channels, 0))
     # a factor < 1 (an invalid mapping, costed anyway) must not divide by zero
-    kept = pick((d == 4) + (d == 6), kept_rows * (tile // larger(rows, 1)),
-                pick((d == 5) + (d == 7), kept_cols * (tile // larger(cols, 1)), 0))
     return fills * tile - (fills // larger(bound, 1)) * (bound - 1) * kept
 
 
