@@ -8,8 +8,9 @@ own technology table (naas.report.zigzag.hardware_dict: same per-word energies, 
 widths), every random valid mapping from our decoder is re-scored in ZigZag's
 CostModelEvaluation with the same spatial unrolling, loop order and memory-level cuts. NoC
 energy, which ZigZag does not model, is left out of ours. Our designs use the "ports" latency
-model (ZigZag's memory-port rules) unless --latency-model roofline, and hold their operands in
-the MACs (ZigZag's access_same_data_considered_as_no_access) unless --no-hold-operands.
+model (ZigZag's memory-port rules) unless --latency-model roofline, hold their operands in
+the MACs (ZigZag's access_same_data_considered_as_no_access) unless --no-hold-operands, and
+reuse no input halos (ZigZag counts little of it).
 With --uneven the random mappings are uneven ones (each operand cut at its own levels).
 Reported per layer and design:
 Spearman rank correlation of EDP, median relative difference of energy and of latency. With
@@ -68,8 +69,11 @@ def random_valid_mappings(layer: Layer, design, count: int, seed: int, uneven: b
                         None if lifts is None else lifts[0, keep])
 
 
-def design_under(name: str, latency_model: str, hold_operands: bool):
-    return dataclasses.replace(baseline(name), latency_model=latency_model, hold_operands=hold_operands)
+def design_under(name: str, latency_model: str, hold_operands: bool, halo_reuse: bool = False):
+    """A baseline costed ZigZag's way: its latency model and operand holding, and (unless asked)
+    without input halo reuse, of which ZigZag counts little (docs/cost-model.md)."""
+    return dataclasses.replace(baseline(name), latency_model=latency_model, hold_operands=hold_operands,
+                               halo_reuse=halo_reuse)
 
 
 def compare(count: int, seed: int = 0, layers: list[Layer] = LAYERS, designs: list[str] = DESIGNS,

@@ -391,7 +391,7 @@ def _rescore_table(ours, theirs: dict[str, dict], peer: str) -> str:
                           f"energy: {peer} / naas without NoC", "naas latency (cycles)", f"{peer} latency (cycles)",
                           f"latency: {peer} / naas"], rows)
     hint = {"ZigZag": " For ZigZag's memory-port latency and register-read counting give --latency-model ports "
-                      "--hold-operands.",
+                      "--hold-operands --no-halo-reuse.",
             "Timeloop": " Timeloop prices the design with naas's tables (ERT.yaml, ART.yaml) unless --tables "
                         "accelergy."}[peer]
     return (table + f"\nnaas's energy includes its on-chip network (global buffer -> PEs); the {peer} export "
