@@ -94,6 +94,25 @@ def storage_levels(design: Accelerator, split_fanout: bool = False) -> tuple[Sto
     return tuple(levels)
 
 
+def storage_attributes(design: Accelerator, level: StorageLevel, naas_tables: bool, keys: tuple[str, str, str],
+                       text=str) -> dict:
+    """A storage level's attributes, one word per access; ``keys`` spell block size, word bits
+    and address-generation energy in the format's way, ``text`` wraps a string value. With
+    naas's tables the address generation costs nothing (naas models none)."""
+    block, word_bits, addr_gen = keys
+    bits = design.word_bits
+    attrs: dict = {"width": bits, block: 1, word_bits: bits}
+    if level.component_class == "DRAM":
+        attrs = {"type": text("LPDDR4"), **attrs}
+    else:
+        attrs["depth"] = level.depth_words
+    if level.bandwidth_words_per_cycle is not None:
+        attrs["shared_bandwidth"] = level.bandwidth_words_per_cycle
+    if naas_tables:
+        attrs[addr_gen] = 0.0
+    return attrs
+
+
 def padded_dims(layer: Layer, design: Accelerator, mapping: Mapping) -> tuple[int, ...]:
     """Each dim's extent as the mapping iterates it: the product of its factors over the levels
     and the array, at least the layer's size (more where the mapping pads)."""

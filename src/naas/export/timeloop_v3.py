@@ -7,20 +7,20 @@ from __future__ import annotations
 
 from naas.arch.spec import Accelerator
 from naas.export import timeloop_nest
-from naas.export.timeloop_nest import DATASPACES, Directive, StorageLevel, container_name, factor_text, mesh, storage_levels
+from naas.export.timeloop_nest import (
+    DATASPACES,
+    Directive,
+    StorageLevel,
+    container_name,
+    factor_text,
+    mesh,
+    storage_attributes,
+    storage_levels,
+)
 
 
 def _attributes(design: Accelerator, level: StorageLevel, naas_tables: bool) -> dict:
-    bits = design.word_bits
-    attrs: dict = {"width": bits, "block-size": 1, "word-bits": bits}
-    if level.component_class == "DRAM":
-        attrs = {"type": "LPDDR4", **attrs}
-    else:
-        attrs["depth"] = level.depth_words
-    if level.bandwidth_words_per_cycle is not None:
-        attrs["shared_bandwidth"] = level.bandwidth_words_per_cycle
-    if naas_tables:
-        attrs["addr-gen-energy"] = 0.0
+    attrs = storage_attributes(design, level, naas_tables, ("block-size", "word-bits", "addr-gen-energy"))
     if level.placement != "chip":
         attrs["meshX"] = mesh(design)[0]
     return attrs

@@ -9,7 +9,16 @@ import yaml
 
 from naas.arch.spec import Accelerator
 from naas.export import timeloop_nest
-from naas.export.timeloop_nest import COLUMN, DATASPACES, Directive, StorageLevel, container_name, mesh, storage_levels
+from naas.export.timeloop_nest import (
+    COLUMN,
+    DATASPACES,
+    Directive,
+    StorageLevel,
+    container_name,
+    mesh,
+    storage_attributes,
+    storage_levels,
+)
 from naas.workload.dims import DIMS
 
 
@@ -34,16 +43,7 @@ Dumper.add_representer(Quoted, lambda d, text: d.represent_scalar("tag:yaml.org,
 
 
 def _component(design: Accelerator, level: StorageLevel, naas_tables: bool) -> Tagged:
-    bits = design.word_bits
-    attrs: dict = {"width": bits, "block_size": 1, "datawidth": bits}
-    if level.component_class == "DRAM":
-        attrs = {"type": Quoted("LPDDR4"), **attrs}
-    else:
-        attrs["depth"] = level.depth_words
-    if level.bandwidth_words_per_cycle is not None:
-        attrs["shared_bandwidth"] = level.bandwidth_words_per_cycle
-    if naas_tables:
-        attrs["addr_gen_energy"] = 0.0
+    attrs = storage_attributes(design, level, naas_tables, ("block_size", "datawidth", "addr_gen_energy"), Quoted)
     return Tagged("Component", name=level.name, **{"class": level.component_class}, attributes=attrs,
                   constraints={"dataspace": {"keep": list(level.keeps),
                                              "bypass": [s for s in DATASPACES if s not in level.keeps]}})
