@@ -4,7 +4,9 @@ All designs use 16-bit words and the same technology table, so that comparisons 
 measure dataflow and sizing, not process or precision. Figures we had to assume (a bandwidth
 a paper does not state) are marked 'assumed' here and in docs/baselines.md. Each array is
 wired as its paper runs it: an axis lists every dim the paper spreads over it, and an axis that
-spreads channels (C or K) spreads a depthwise layer's channels (G) too.
+spreads channels (C or K) spreads a depthwise layer's channels (G) too. The designs that unroll
+window dims (P, Q, R, S) say how their PEs' overlapping input windows arrive
+(``input_multicast``); NVDLA and the TPU unroll none, so it does not apply to them.
 """
 
 from __future__ import annotations
@@ -101,12 +103,15 @@ def edge_tpu_like() -> Accelerator:
         noc_words_per_cycle=64.0,
         dram_words_per_cycle=8.0,
         clock_mhz=500.0,
+        input_multicast="distinct",
         source=(
             "Edge-TPU internals are not public. We follow the public Edge-TPU-like design "
             "shipped with ZigZag (Mei et al., IEEE TC 2021; zigzag-dse 3.9.1 "
             "inputs/hardware/edge_tpu_like.yaml): 8x8x4x4 = 1024 PEs unrolling K8, C8, OX4, "
             "OY4, a one-word weight register per PE, 32 KB weight SRAM, 2 MB activation SRAM "
-            "(split here evenly between inputs and outputs). Bandwidths assumed."
+            "(split here evenly between inputs and outputs). Bandwidths assumed, and so is how the "
+            "OX x OY PEs' overlapping input windows arrive: each distinct word once "
+            "(input_multicast: distinct), as ZigZag counts them."
         ),
     )
 
