@@ -2,7 +2,7 @@
 
 All designs use 16-bit words and the same technology table, so that comparisons between them
 measure dataflow and sizing, not process or precision. Figures we had to assume (a bandwidth
-a paper does not state) are marked 'assumed' here and in docs/baselines.md. Each array is
+a paper does not state) are marked 'assumed' here and in docs/technology.md. Each array is
 wired as its paper runs it: an axis lists every dim the paper spreads over it, and an axis that
 spreads channels (C or K) spreads a depthwise layer's channels (G) too. The designs that unroll
 window dims (P, Q, R, S) say how their PEs' overlapping input windows arrive
