@@ -219,3 +219,17 @@ def test_timeloop_model_runs_the_export_and_agrees(tmp_path):
     assert theirs["energy_pj"] == pytest.approx(bare, rel=0.1)
     assert theirs["latency_cycles"] == pytest.approx(ours.latency_cycles, rel=0.1)
     assert theirs["parts_pj"]["mac"] == pytest.approx(ours.mac_energy_pj, rel=1e-3)
+
+
+@pytest.mark.skipif(find_timeloop_model() is None, reason="timeloop-model not installed")
+def test_rescore_prints_timeloop_beside_naas(tmp_path):
+    (tmp_path / "net.yaml").write_text(
+        "name: one\nlayers:\n  - name: conv\n    dims: {K: 64, C: 32, P: 28, Q: 28, R: 3, S: 3}\n")
+    result = subprocess.run([sys.executable, "-m", "naas.cli", "export", "--arch", "eyeriss", "--network",
+                             str(tmp_path / "net.yaml"), "--to", "timeloop-v3", str(tmp_path / "tl"), "--rescore"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("conv")).split()
+    bare_e, tl_e, e_ratio = float(row[3]), float(row[4]), float(row[5].rstrip("x"))
+    assert e_ratio == pytest.approx(tl_e / bare_e, rel=2e-3) and 0.9 < e_ratio < 1.1
+    assert "Timeloop export carries none" in result.stdout
