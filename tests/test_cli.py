@@ -34,7 +34,7 @@ def test_evaluate_table_json_and_mapping_round_trip(tmp_path, capsys):
     assert "TOTAL" in out and "layer1.0.conv1" in out
     doc = json.loads((tmp_path / "r.json").read_text())
     total = doc["totals"]
-    assert total["edp"] == pytest.approx(total["energy_pj"] * total["latency_cycles"])
+    assert total["edp_pj_cycles"] == pytest.approx(total["energy_pj"] * total["latency_cycles"])
     assert sum(l["energy_pj"] * l["repeat"] for l in doc["layers"]) == pytest.approx(total["energy_pj"])
     assert main(["evaluate", "--network", "resnet18", "--arch", "eyeriss", "--mapping", str(tmp_path / "m.yaml"),
                  "--json", str(tmp_path / "r2.json")]) == 0
@@ -84,7 +84,7 @@ def test_map_searches_mappings_that_beat_the_greedy_default(tmp_path, capsys):
     greedy = json.loads((tmp_path / "greedy.json").read_text())["totals"]
     again = json.loads((tmp_path / "again.json").read_text())["totals"]
     assert again == searched
-    assert searched["edp"] < greedy["edp"]
+    assert searched["edp_pj_cycles"] < greedy["edp_pj_cycles"]
 
 
 def test_latency_model_option_costs_the_design_with_ports(tmp_path):
@@ -107,7 +107,7 @@ def test_latency_model_option_costs_the_design_with_ports(tmp_path):
 def test_json_to_stdout_is_the_json_alone():
     result = run_cli("evaluate", "--network", "squeezenet", "--arch", "eyeriss", "--json", "-")
     assert result.returncode == 0
-    assert json.loads(result.stdout)["totals"]["edp"] > 0
+    assert json.loads(result.stdout)["totals"]["edp_pj_cycles"] > 0
     assert "TOTAL" in result.stderr
 
 

@@ -75,10 +75,11 @@ def test_cli_cosearch_writes_what_evaluate_accepts(tmp_path, capsys):
     assert history[-1]["phase"] == "final accelerator search" and history[-1]["feasible"]
     assert "on that predictor's own scale (top-1 %); no ImageNet calibration is known for it" in text
     front = json.loads((out / "front.json").read_text())
-    assert front and all(a["edp"] <= b["edp"] and a["accuracy"] < b["accuracy"] for a, b in zip(front, front[1:]))
+    assert front and all(a["edp_pj_cycles"] <= b["edp_pj_cycles"] and a["accuracy"] < b["accuracy"]
+                         for a, b in zip(front, front[1:]))
     assert main(["evaluate", "--network", str(out / "network.yaml"), "--arch", str(out / "design.yaml"),
                  "--mapping", str(out / "mappings.yaml"), "--json", str(tmp_path / "e.json")]) == 0
-    edp = json.loads((tmp_path / "e.json").read_text())["totals"]["edp"]
+    edp = json.loads((tmp_path / "e.json").read_text())["totals"]["edp_pj_cycles"]
     assert f"EDP {edp:.4e}" in text
     assert main(["cosearch", "--budget", "eyeriss", "--accuracy-floor", "77", "--accuracy", "x:y",
                  "--accuracy-table", "t.yaml", "--out", str(out)]) == 2

@@ -253,6 +253,17 @@ def test_report_builds_a_self_contained_page(tmp_path):
     assert page.count("<table>") == 2 and "EDP (pJ x cycles)" in page and "&gt; 1 means NAAS is better" in page
     for name in ("convergence", "edp_vs_baselines", "energy_breakdown", "pe_array", "layers_squeezenet"):
         assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["units"]["fitness"].startswith("pJ x cycles") and "edp_pj_cycles" in summary["naas"]["networks"][
+        "squeezenet"]
+    # a summary written before the EDP key carried its unit still makes a report, with the same figures
+    for design in [summary["naas"], *summary["baselines"].values()]:
+        for entry in design["networks"].values():
+            entry["edp"] = entry.pop("edp_pj_cycles")
+    (out / "summary.json").write_text(json.dumps(summary))
+    before = page
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.html").read_text() == before
 
 
 def test_report_of_a_folder_without_a_search_is_one_line(tmp_path):

@@ -513,7 +513,7 @@ def _write_cosearch(args: argparse.Namespace, out: Path, result, predictor, sour
     c = best.config
     write_json_atomic(out / "config.json", asdict(c))
     write_json_atomic(out / "front.json", [
-        {"accuracy": f.accuracy, "edp": f.edp, "dataflow": f.score.design.dataflow, "config": asdict(f.config)}
+        {"accuracy": f.accuracy, "edp_pj_cycles": f.edp, "dataflow": f.score.design.dataflow, "config": asdict(f.config)}
         for f in result.front])
     write_json_atomic(out / "history.json", result.history)
     goal = (f"minimise EDP with accuracy >= {args.accuracy_floor}" if args.accuracy_floor is not None

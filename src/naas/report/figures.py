@@ -43,6 +43,13 @@ def convergence(histories: dict[str, list[dict]]) -> bytes:
     return _png(fig)
 
 
+def summary_edp(design: dict, network: str) -> float:
+    """A summary.json design entry's EDP on ``network`` (pJ x cycles); summaries written before
+    the key carried its unit call it ``edp``."""
+    entry = design["networks"][network]
+    return entry["edp_pj_cycles"] if "edp_pj_cycles" in entry else entry["edp"]
+
+
 def edp_against_baselines(summary: dict) -> bytes:
     """NAAS's EDP gain over each baseline per network (baseline EDP / NAAS EDP) on a linear
     axis from 0, each bar labelled, the break-even line at 1."""
@@ -52,12 +59,12 @@ def edp_against_baselines(summary: dict) -> bytes:
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     width = 0.8 / max(1, len(baselines))
     for i, (label, data) in enumerate(baselines.items()):
-        gains = [data["networks"][n]["edp"] / summary["naas"]["networks"][n]["edp"] for n in networks]
+        gains = [summary_edp(data, n) / summary_edp(summary["naas"], n) for n in networks]
         bars = ax.bar([x + i * width for x in range(len(networks))], gains, width, label=label)
         ax.bar_label(bars, labels=[f"{g:.2f}x" for g in gains], fontsize=9, padding=2)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks([x + width * (len(baselines) - 1) / 2 for x in range(len(networks))], networks, fontsize=10)
-    ax.set_ylim(0, 1.15 * max([1.0] + [b["networks"][n]["edp"] / summary["naas"]["networks"][n]["edp"]
+    ax.set_ylim(0, 1.15 * max([1.0] + [summary_edp(b, n) / summary_edp(summary["naas"], n)
                                         for b in baselines.values() for n in networks]))
     ax.set_ylabel("EDP gain of NAAS (baseline / NAAS)")
     ax.legend(fontsize=9, bbox_to_anchor=(0, -0.18), loc="upper left", ncol=1, frameon=False)

@@ -41,7 +41,7 @@ def summary_html(summary: dict, clock_mhz: float) -> list[str]:
     for label, data in [("naas", naas), *summary["baselines"].items()]:
         for network, c in data["networks"].items():
             rows.append([label, data["dataflow"], network, f"{c['energy_pj'] / 1e6:,.1f}", f"{c['latency_cycles']:,.0f}",
-                         f"{c['latency_cycles'] / (clock_mhz * 1e3):,.3f}", f"{c['edp']:.3e}"])
+                         f"{c['latency_cycles'] / (clock_mhz * 1e3):,.3f}", f"{figures.summary_edp(data, network):.3e}"])
     out = [f"<p>Found design: <b>{html.escape(naas['dataflow'])}</b>, {naas['pes']} PEs, PE buffers W/I/O "
            f"{buffers['W']}/{buffers['I']}/{buffers['O']} B, global buffer {naas['global_buffer_bytes']:,} B "
            f"({naas['onchip_bytes']:,} B on chip). {summary['evaluations']:,} mapping evaluations in "

@@ -11,6 +11,7 @@ from naas.files import write_json_atomic, write_text_atomic, write_yaml_atomic
 from naas.mapping.io import mapping_to_dict
 from naas.report.tables import format_table
 from naas.search.arch_search import ArchSearchResult, DesignScore
+from naas.search.objective import OBJECTIVE_UNITS
 from naas.workload.network import Network
 
 
@@ -29,7 +30,7 @@ def design_summary(score: DesignScore, networks: list[Network]) -> dict:
             n.name: {
                 "energy_pj": score.energy_pj[n.name],
                 "latency_cycles": score.latency_cycles[n.name],
-                "edp": score.energy_pj[n.name] * score.latency_cycles[n.name],
+                "edp_pj_cycles": score.energy_pj[n.name] * score.latency_cycles[n.name],
             } for n in networks
         },
     }
@@ -63,7 +64,17 @@ def write_search_outputs(out: str | Path, networks: list[Network], result: ArchS
     if sizing_history is not None:
         write_json_atomic(out / "history-sizing.json", sizing_history)
     rows = comparison_rows(best, baselines, networks)
+    fitness_unit = OBJECTIVE_UNITS[settings.get("objective", "edp")]
     summary = {
+        "units": {
+            "fitness": f"{fitness_unit}: the objective ({settings.get('objective', 'edp')}), geometric mean over "
+                       "the networks; history.json's best and generation_best are fitnesses too",
+            "seconds": "s (wall time of the search; history.json's seconds likewise)",
+            "comparison": "speedup, energy_saving and edp_gain are the baseline's latency, energy or EDP over "
+                          "NAAS's (dimensionless; > 1: NAAS is better)",
+            "other keys": "the unit is the key's suffix: _pj pJ, _cycles cycles, _pj_cycles pJ x cycles, _bytes B, "
+                          "_mm2 mm^2; pes count PEs, evaluations count cost-model calls",
+        },
         "settings": settings,
         "interrupted": result.interrupted,
         "evaluations": result.evaluations,

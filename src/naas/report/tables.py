@@ -78,7 +78,7 @@ def network_cost_document(network: Network, arch: Accelerator, cost: NetworkCost
         layers.append({
             "name": name, "repeat": repeat, "energy_pj": c.energy_pj,
             "latency_cycles": c.latency_cycles, "utilization": c.utilization,
-            "edp": c.edp if c.valid else None, "valid": c.valid, "reason": c.reason,
+            "edp_pj_cycles": c.edp if c.valid else None, "valid": c.valid, "reason": c.reason,
             "energy_breakdown_pj": c.energy_breakdown_pj, "mac_energy_pj": c.mac_energy_pj,
             "noc_breakdown_pj": c.noc_breakdown_pj,
             "accesses_words": {lvl: {op: list(rw) for op, rw in ops.items()} for lvl, ops in c.accesses.items()},
@@ -88,7 +88,7 @@ def network_cost_document(network: Network, arch: Accelerator, cost: NetworkCost
         "arch": arch.name,
         "totals": {
             "energy_pj": cost.energy_pj, "latency_cycles": cost.latency_cycles,
-            "edp": cost.edp if cost.valid else None, "utilization": _network_utilization(cost),
+            "edp_pj_cycles": cost.edp if cost.valid else None, "utilization": _network_utilization(cost),
             "macs": network.macs, "energy_breakdown_pj": energy_breakdown(cost),
             "noc_breakdown_pj": noc_breakdown(cost),
         },

@@ -9,6 +9,9 @@ from naas.errors import NaasError
 from naas.search.cmaes import array_module
 
 OBJECTIVES = ("edp", "energy", "latency")
+#: The unit of each objective's value (and so of a design's fitness, their geometric mean over
+#: the networks).
+OBJECTIVE_UNITS = {"edp": "pJ x cycles", "energy": "pJ", "latency": "cycles"}
 
 #: What an evolution strategy is told for a candidate without a finite cost: worse than any
 #: real log-objective.
