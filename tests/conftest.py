@@ -19,6 +19,21 @@ TOY_TECH = Technology(
 )
 
 
+def export_and_rescore(tmp_path, to: str):
+    """``naas export --to TO --rescore`` of a one-conv network on Eyeriss, in a subprocess: the
+    finished process and the conv row's fields."""
+    import subprocess
+    import sys
+
+    (tmp_path / "net.yaml").write_text(
+        "name: one\nlayers:\n  - name: conv\n    dims: {K: 64, C: 32, P: 28, Q: 28, R: 3, S: 3}\n")
+    result = subprocess.run([sys.executable, "-m", "naas.cli", "export", "--arch", "eyeriss", "--network",
+                             str(tmp_path / "net.yaml"), "--to", to, str(tmp_path / "out"), "--rescore"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return result, next(line for line in result.stdout.splitlines() if line.startswith("conv")).split()
+
+
 def toy_arch(**changes) -> Accelerator:
     """Two PEs unrolling K, 8-word L1s, a 32-word unified L2, NoC 4 and DRAM 2 words/cycle."""
     fields = dict(

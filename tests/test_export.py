@@ -1,8 +1,6 @@
 """ZigZag exports (re-scoring runs when the zigzag extra is installed)."""
 
 import math
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -11,6 +9,7 @@ from naas.arch import baseline
 from naas.mapping.greedy import network_mappings
 from naas.report.zigzag import export_zigzag
 from naas.workload import zoo_network
+from tests.conftest import export_and_rescore
 
 
 def test_zigzag_export_is_well_formed(tmp_path):
@@ -32,19 +31,13 @@ def test_zigzag_export_is_well_formed(tmp_path):
 
 def test_zigzag_rescores_an_exported_layer_side_by_side(tmp_path):
     pytest.importorskip("zigzag")
-    (tmp_path / "net.yaml").write_text(
-        "name: one\nlayers:\n  - name: conv\n    dims: {K: 64, C: 32, P: 28, Q: 28, R: 3, S: 3}\n")
-    result = subprocess.run([sys.executable, "-m", "naas.cli", "export", "--arch", "eyeriss", "--network",
-                             str(tmp_path / "net.yaml"), "--to", "zigzag", str(tmp_path / "zz"), "--rescore"],
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    row = next(line for line in result.stdout.splitlines() if line.startswith("conv"))
-    repeat, ours_e, bare_e, zz_e, e_ratio, ours_l, zz_l, l_ratio = row.split()[1:9]
+    result, row = export_and_rescore(tmp_path, "zigzag")
+    repeat, ours_e, bare_e, zz_e, e_ratio, ours_l, zz_l, l_ratio = row[1:9]
     ours_e, bare_e, zz_e, ours_l, zz_l = (float(x.replace(",", "")) for x in (ours_e, bare_e, zz_e, ours_l, zz_l))
     # Same design and loop order, ZigZag choosing its own memory cuts: the same ballpark.
     assert 0.5 < zz_e / bare_e < 2 and 0.5 < zz_l / ours_l < 2
     assert bare_e < ours_e and float(e_ratio.rstrip("x")) == pytest.approx(zz_e / bare_e, rel=2e-3)
     total = next(line for line in result.stdout.splitlines() if line.startswith("TOTAL")).split()
-    assert total[1] == row.split()[2] and "ZigZag export carries none" in result.stdout
+    assert total[1] == row[2] and "ZigZag export carries none" in result.stdout
 
 

@@ -20,6 +20,7 @@ from naas.export.timeloop_nest import directives, needs_split_fanout
 from naas.export.timeloop_run import find_timeloop_model, parse_stats, run_timeloop_model
 from naas.mapping.greedy import network_mappings
 from naas.workload import DIMS, Layer, Network, zoo_network
+from tests.conftest import export_and_rescore
 
 
 class _TaggedLoader(yaml.SafeLoader):
@@ -223,13 +224,7 @@ def test_timeloop_model_runs_the_export_and_agrees(tmp_path):
 
 @pytest.mark.skipif(find_timeloop_model() is None, reason="timeloop-model not installed")
 def test_rescore_prints_timeloop_beside_naas(tmp_path):
-    (tmp_path / "net.yaml").write_text(
-        "name: one\nlayers:\n  - name: conv\n    dims: {K: 64, C: 32, P: 28, Q: 28, R: 3, S: 3}\n")
-    result = subprocess.run([sys.executable, "-m", "naas.cli", "export", "--arch", "eyeriss", "--network",
-                             str(tmp_path / "net.yaml"), "--to", "timeloop-v3", str(tmp_path / "tl"), "--rescore"],
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    row = next(line for line in result.stdout.splitlines() if line.startswith("conv")).split()
+    result, row = export_and_rescore(tmp_path, "timeloop-v3")
     bare_e, tl_e, e_ratio = float(row[3]), float(row[4]), float(row[5].rstrip("x"))
     assert e_ratio == pytest.approx(tl_e / bare_e, rel=2e-3) and 0.9 < e_ratio < 1.1
     assert "Timeloop export carries none" in result.stdout
