@@ -18,7 +18,7 @@ import naas
 from naas.arch.spec import Accelerator
 from naas.cost import rules
 from naas.cost.mapping_cost import mapping_cost
-from naas.cost.target import HALO_REUSE, HOLD_OPERANDS, INPUT_PER_PE, MESH_LINKS, NOC_MESH, PORT_MODEL, Targets, compile_target
+from naas.cost.target import ANY_OF, HOLD_OPERANDS, PORT_MODEL, Targets, compile_target
 from naas.mapping.mapping import MappingBatch
 from naas.workload.dims import RELEVANT, WHOLLY_RELEVANT
 from naas.workload.layer import Layer
@@ -79,9 +79,9 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
     n_slots = spatial.shape[1]
     switch = hw.switches[k]
     port_model, hold_operands = switch[PORT_MODEL], switch[HOLD_OPERANDS]
-    any_of = (port_model, hold_operands, switch[NOC_MESH], switch[MESH_LINKS], switch[HALO_REUSE],
-              switch[INPUT_PER_PE])
-    loops = np.empty((3, 8), np.int64)
+    any_of = (switch[ANY_OF[0]], switch[ANY_OF[1]], switch[ANY_OF[2]], switch[ANY_OF[3]], switch[ANY_OF[4]],
+              switch[ANY_OF[5]])
+    loops = np.empty((4, 8), np.int64)
     spread = np.empty((4, hw.axis_size.shape[1]), np.int64)
     nest_bounds = np.empty(24, np.int64)
     nest_relevant = np.empty((3, 24), np.int64)

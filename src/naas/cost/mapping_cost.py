@@ -5,7 +5,8 @@ whole batch (see ``naas.cost.rules`` for what such code may and may not do).
 Sequences are indexed [dim], [axis], [operand] or [level][dim] with plain ints. The caller
 gathers what depends on the loop order (``nest_bounds``, ``nest_relevant``, ``uneven``), because
 gathering by a value is spelt differently in numba and torch, and provides the scratch sequences
-written here, ``loops`` (3 x 8) and ``parts`` (numpy arrays in numba, lists in torch).
+written here, ``loops`` (4 x 8: the L1, array and L2 tiles' loop bounds per dim, then the
+spatial factor per dim) and ``parts`` (numpy arrays in numba, lists in torch).
 """
 
 from __future__ import annotations
@@ -26,38 +27,31 @@ def _first_failure(code, arg, failed, new_code, new_arg):
 
 
 @register_jitable
-def _halo_words(halo, words, relevant, nest_bounds, nest_dims, lifts, l1_fills, l2_fills, l1_tile, array_tile,
+def _halo_words(on, words, relevant, nest_bounds, nest_dims, lifts, l1_fills, l2_fills, l1_tile, array_tile,
                 l2_tile, loops, uneven, geometry):
-    """The input operand's ``words`` (``rules.operand_accesses``) with halo reuse where ``halo``
-    holds: the L1 and array tiles refill along the same loop, the L2 tile along its own."""
-    outer = nest_bounds[8:]
-    refill1 = rules.refill_loop(relevant[8:], outer, nest_dims[8:], 16, lifts[1][0])
+    """The input operand's ``words`` (``rules.operand_accesses``), with halo reuse
+    (``rules.input_fill_words``) where ``on``."""
+    refill1 = rules.refill_loop(relevant[8:], nest_bounds[8:], nest_dims[8:], 16, lifts[1][0])
     refill2 = rules.refill_loop(relevant[16:], nest_bounds[16:], nest_dims[16:], 8, lifts[1][1])
+    tiles = (l1_tile, array_tile, l2_tile)
+    # the even and uneven tile loops are different types to numba, so each gets its own call
     if uneven is None:
-        halo_words = (rules.halo_fill_words(refill1, l1_fills, l1_tile, loops[0], geometry),
-                      rules.halo_fill_words(refill1, l1_fills, array_tile, loops[1], geometry),
-                      rules.halo_fill_words(refill2, l2_fills, l2_tile, loops[2], geometry))
+        halo = rules.input_fill_words(refill1, refill2, l1_fills, l2_fills, tiles, (loops[0], loops[1], loops[2]),
+                                      geometry)
     else:
-        halo_words = (rules.halo_fill_words(refill1, l1_fills, l1_tile, rules.scaled(loops[0], uneven[1][0]), geometry),
-                      rules.halo_fill_words(refill1, l1_fills, array_tile, rules.scaled(loops[1], uneven[1][0]),
-                                            geometry),
-                      rules.halo_fill_words(refill2, l2_fills, l2_tile, rules.scaled(loops[2], uneven[1][1]), geometry))
-    return (pick(halo, halo_words[0], words[0]), pick(halo, halo_words[1], words[1]),
-            pick(halo, halo_words[2], words[2]))
+        halo = rules.input_fill_words(refill1, refill2, l1_fills, l2_fills, tiles,
+                                      (rules.scaled(loops[0], uneven[1][0]), rules.scaled(loops[1], uneven[1][0]),
+                                       rules.scaled(loops[2], uneven[1][1])), geometry)
+    return (pick(on, halo[0], words[0]), pick(on, halo[1], words[1]), pick(on, halo[2], words[2]))
 
 
 @register_jitable
 def _input_windows(loops, uneven, geometry):
-    """``rules.distinct_windows`` of the per-PE input tile (its uneven cut's, if any)."""
-    # the array tile's loops over the PE's: the spatial factor per dim (a factor < 1 costed anyway
-    # must not divide by zero)
-    unroll = (loops[1][0] // larger(loops[0][0], 1), loops[1][1] // larger(loops[0][1], 1),
-              loops[1][2] // larger(loops[0][2], 1), loops[1][3] // larger(loops[0][3], 1),
-              loops[1][4] // larger(loops[0][4], 1), loops[1][5] // larger(loops[0][5], 1),
-              loops[1][6] // larger(loops[0][6], 1), loops[1][7] // larger(loops[0][7], 1))
+    """``rules.distinct_windows`` of the per-PE input tile (its uneven cut's, if any);
+    ``loops[3]`` holds the spatial factor per dim."""
     if uneven is None:
-        return rules.distinct_windows(unroll, loops[0], geometry)
-    return rules.distinct_windows(unroll, rules.scaled(loops[0], uneven[1][0]), geometry)
+        return rules.distinct_windows(loops[3], loops[0], geometry)
+    return rules.distinct_windows(loops[3], rules.scaled(loops[0], uneven[1][0]), geometry)
 
 
 @register_jitable
@@ -112,6 +106,7 @@ def mapping_cost(hw, k, temporal, spatial, n_slots: int, nest_bounds, nest_relev
             unroll = unroll * pick(slot_dim[s] == d, spatial[s], 1)
         loops[0][d] = temporal[0][d]
         loops[1][d] = temporal[0][d] * unroll
+        loops[3][d] = unroll
         loops[2][d] = loops[1][d] * temporal[1][d]
         compute = compute * temporal[0][d] * temporal[1][d] * temporal[2][d]
         pes_used = pes_used * unroll

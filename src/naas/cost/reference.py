@@ -217,16 +217,14 @@ def evaluate_mapping(
         l1_distinct_counts.append(l1_distinct)
         l2_distinct = rules.distinct_tiles(relevant2, bounds2, len(dims2), 0)
         held = rules.held_run(relevance(op, dims0), bounds0, len(dims0)) if arch.hold_operands and op != 2 else 1
-        l1_loops, array_loops, l2_tile_loops = tile_loops[name]
         words = (l1_fills * l1_tile, l1_fills * array_tile, l2_fills * l2_tile)
         if op == 1 and arch.halo_reuse:
             refill1 = rules.refill_loop(relevant1, bounds1, dims1, len(dims1), 0)
             refill2 = rules.refill_loop(relevant2, bounds2, dims2, len(dims2), 0)
-            words = (rules.halo_fill_words(refill1, l1_fills, l1_tile, l1_loops, geometry),
-                     rules.halo_fill_words(refill1, l1_fills, array_tile, array_loops, geometry),
-                     rules.halo_fill_words(refill2, l2_fills, l2_tile, l2_tile_loops, geometry))
+            words = rules.input_fill_words(refill1, refill2, l1_fills, l2_fills, tiles[name], tile_loops[name],
+                                           geometry)
         if op == 1 and arch.input_multicast == "per_pe":
-            words = (words[0], words[0] * rules.distinct_windows(spatial, l1_loops, geometry), words[2])
+            words = (words[0], words[0] * rules.distinct_windows(spatial, tile_loops[name][0], geometry), words[2])
         counts = rules.operand_accesses(op, macs, pes_used, array_tile, words, l1_fills, l2_fills, l1_distinct,
                                         l2_distinct, l2_tile, held)
         accesses["L1"][name] = (counts[rules.L1_READS], counts[rules.L1_WRITES])

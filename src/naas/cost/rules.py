@@ -183,6 +183,17 @@ def halo_fill_words(refill, fills, tile, tile_loops, geometry):
 
 
 @register_jitable
+def input_fill_words(refill1, refill2, l1_fills, l2_fills, tiles, tile_loops, geometry):
+    """The input operand's words (``operand_accesses``) with halo reuse: its per-PE L1 tile and
+    the array's tile refill along ``refill1`` (``refill_loop`` of the loops outside L1), its L2
+    tile along ``refill2``; ``tiles`` and ``tile_loops`` are those three tiles' footprints and
+    loop bounds per dim."""
+    return (halo_fill_words(refill1, l1_fills, tiles[0], tile_loops[0], geometry),
+            halo_fill_words(refill1, l1_fills, tiles[1], tile_loops[1], geometry),
+            halo_fill_words(refill2, l2_fills, tiles[2], tile_loops[2], geometry))
+
+
+@register_jitable
 def gcd(a, b):
     """Greatest common divisor of positive ints, branch-free: 32 Euclid steps cover every pair
     below 2.1 million (the Fibonacci bound), far above a tile extent times a stride."""

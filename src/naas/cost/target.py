@@ -25,6 +25,8 @@ from naas.workload.layer import Layer
 #: of ``Targets`` costs the numba kernel dearly: at 31 fields it ran at half its speed.
 SWITCHES = ("l2_unified", "noc_mesh", "mesh_links", "port_model", "hold_operands", "halo_reuse", "input_per_pe")
 L2_UNIFIED, NOC_MESH, MESH_LINKS, PORT_MODEL, HOLD_OPERANDS, HALO_REUSE, INPUT_PER_PE = range(len(SWITCHES))
+#: The switches ``mapping_cost``'s ``any_of`` lists, in its order.
+ANY_OF = (PORT_MODEL, HOLD_OPERANDS, NOC_MESH, MESH_LINKS, HALO_REUSE, INPUT_PER_PE)
 
 
 def switches(arch: Accelerator) -> tuple[bool, ...]:

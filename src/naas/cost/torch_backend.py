@@ -17,7 +17,7 @@ import torch
 from naas.cost import rules
 from naas.cost.batched import BatchCost
 from naas.cost.mapping_cost import mapping_cost
-from naas.cost.target import HALO_REUSE, HOLD_OPERANDS, INPUT_PER_PE, MESH_LINKS, NOC_MESH, PORT_MODEL, Targets
+from naas.cost.target import ANY_OF, Targets
 from naas.errors import NaasError
 from naas.workload.dims import RELEVANT, WHOLLY_RELEVANT
 
@@ -45,12 +45,7 @@ class DeviceTargets:
     relevant: torch.Tensor     # (3, 8) RELEVANT, on the device
     wholly_relevant: torch.Tensor  # (3, 8) WHOLLY_RELEVANT, on the device
     largest_dim: int           # the largest layer dim, kept on the host
-    any_port_model: bool       # whether any problem uses the port model, kept on the host
-    any_hold: bool             # whether any problem's MACs hold their operands, kept on the host
-    any_mesh: bool             # whether any problem's network is a mesh, kept on the host
-    any_links: bool            # whether any of those has an axis with a link width, kept on the host
-    any_halo: bool             # whether any problem reuses input halos, kept on the host
-    any_per_pe: bool           # whether any problem reads input windows per PE, kept on the host
+    any_of: tuple[bool, ...]   # per ANY_OF switch, whether any problem has it on, kept on the host
 
     @property
     def problems(self) -> int:
@@ -76,12 +71,7 @@ def to_device(targets: Targets, device: torch.device | str) -> DeviceTargets:
                          relevant=torch.tensor(RELEVANT.tolist(), device=device),
                          wholly_relevant=torch.tensor(WHOLLY_RELEVANT.tolist(), device=device),
                          largest_dim=int(targets.layer_dims.max()),
-                         any_port_model=bool(targets.switches[:, PORT_MODEL].any()),
-                         any_hold=bool(targets.switches[:, HOLD_OPERANDS].any()),
-                         any_mesh=bool(targets.switches[:, NOC_MESH].any()),
-                         any_links=bool(targets.switches[:, MESH_LINKS].any()),
-                         any_halo=bool(targets.switches[:, HALO_REUSE].any()),
-                         any_per_pe=bool(targets.switches[:, INPUT_PER_PE].any()))
+                         any_of=tuple(bool(targets.switches[:, s].any()) for s in ANY_OF))
 
 
 @dataclass(frozen=True)
@@ -149,9 +139,7 @@ def evaluate_device(targets: DeviceTargets, temporal: torch.Tensor, order: torch
     parts = [[None] * 3 for _ in range(4)]
     energy, cycles, code, arg = mapping_cost(
         t.hw, ..., temporal.permute(2, 3, 0, 1), spatial.permute(2, 0, 1), t.n_slots, nest_bounds, nest_relevant,
-        nest_wholly, nest_dims, uneven, (t.any_port_model, t.any_hold, t.any_mesh, t.any_links, t.any_halo,
-                                                   t.any_per_pe),
-        [[None] * 8 for _ in range(3)],
+        nest_wholly, nest_dims, uneven, t.any_of, [[None] * 8 for _ in range(4)],
         [[None] * t.hw.axis_size.shape[0] for _ in range(4)], parts)
     shape = temporal.shape[:2]
     code = torch.as_tensor(code, device=temporal.device).expand(shape)
