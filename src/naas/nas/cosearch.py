@@ -170,6 +170,18 @@ def rank(candidate: Candidate, config: CoSearchConfig) -> tuple[bool, float]:
     return (not is_feasible(candidate, config), candidate_fitness(candidate, config))
 
 
+def tell_and_rank(es: BatchedCMA, candidates: list[Candidate], config: CoSearchConfig, genes: np.ndarray,
+                  clipped: np.ndarray, best: Candidate | None) -> Candidate:
+    """Tell ``es`` one generation's candidates (their fitness plus the box penalty of their
+    ``genes``); the best of them and ``best``, feasible first (``rank``)."""
+    fitness = np.array([candidate_fitness(c, config) for c in candidates])
+    es.tell((fitness + box_penalty(genes, clipped))[None, :])
+    for c in candidates:
+        if best is None or rank(c, config) < rank(best, config):
+            best = c
+    return best
+
+
 def pareto_front(candidates: list[Candidate]) -> list[Candidate]:
     """Candidates no other beats on both accuracy (higher) and EDP (lower), by EDP."""
     ordered = sorted(candidates, key=lambda c: (c.edp, -c.accuracy))
@@ -223,12 +235,7 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
             for key, net_config, network, score, accuracy in zip(fresh, configs, networks, scores, accuracies):
                 evaluations += score.evaluations
                 seen[key] = Candidate(net_config, network, score, float(accuracy))
-        candidates = [seen[key] for key in keys]
-        fitness = np.array([candidate_fitness(c, config) for c in candidates])
-        es.tell((fitness + box_penalty(genes, clipped))[None, :])
-        for c in candidates:
-            if best is None or rank(c, config) < rank(best, config):
-                best = c
+        best = tell_and_rank(es, [seen[key] for key in keys], config, genes, clipped, best)
         record = {"generation": generation, "evaluations": evaluations, "seconds": time.perf_counter() - start,
                   "best_edp": best.edp, "best_accuracy": best.accuracy, "feasible": is_feasible(best, config)}
         history.append(record)

@@ -32,11 +32,10 @@ from naas.nas.cosearch import (
     Candidate,
     CoSearchConfig,
     CoSearchResult,
-    candidate_fitness,
     is_feasible,
     network_space_for,
     pareto_front,
-    rank,
+    tell_and_rank,
 )
 from naas.nas.predictors import AccuracyPredictor
 from naas.search.arch_encoding import ArchSpace
@@ -44,7 +43,6 @@ from naas.search.arch_search import leading, score_pairs, search_accelerator
 from naas.search.cmaes import BatchedCMA
 from naas.search.connectivity import Connectivity
 from naas.search.connectivity_search import REFINE_SIGMA, search_connectivity
-from naas.search.objective import box_penalty
 
 
 @dataclass(frozen=True)
@@ -119,12 +117,7 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
                     if local.best.fitness < score.fitness:
                         score, genes_of[net_config] = local.best, local.best_genes
                 seen[net_config] = Candidate(net_config, network, score, float(accuracies[i]))
-        candidates = [seen[c] for c in configs]
-        fitness = np.array([candidate_fitness(c, config) for c in candidates])
-        es.tell((fitness + box_penalty(raw, clipped))[None, :])
-        for c in candidates:
-            if best is None or rank(c, config) < rank(best, config):
-                best = c
+        best = tell_and_rank(es, [seen[c] for c in configs], config, raw, clipped, best)
         if genes_of[best.config] is not None:
             incumbent, genes = best.score.design, genes_of[best.config]
         record = {"generation": generation, "evaluations": evaluations, "seconds": time.perf_counter() - begin,

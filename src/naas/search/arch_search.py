@@ -283,9 +283,10 @@ def search_accelerator(
             scores = [cache[design_key(d)] for d in designs]
             fitness = np.array([area_fitness(s, space.budget.max_area_mm2) for s in scores])
             es.tell((log_objective(fitness) + box_penalty(genes[0], clipped))[None, :])
-            gen_best = scores[int(np.argmin(fitness))]
+            leader = int(np.argmin(fitness))
+            gen_best = scores[leader]
             if best is None or gen_best.fitness < best.fitness:
-                best, best_genes = gen_best, clipped[int(np.argmin(fitness))].copy()
+                best, best_genes = gen_best, clipped[leader].copy()
             record = {
                 "step": step, "run": run, "generation": generation, "evaluations": evaluations,
                 "seconds": time.perf_counter() - start, "generation_best": float(np.min(fitness)),

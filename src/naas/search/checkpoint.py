@@ -43,17 +43,14 @@ def save_checkpoint(path: str | Path, settings_fingerprint: str, payload: dict) 
 def difference(saved: object, now: object, where: str = "") -> str | None:
     """The first setting that differs between two settings documents, as 'path: A then, B now'."""
     if isinstance(saved, dict) and isinstance(now, dict):
-        for key in sorted(set(saved) | set(now), key=str):
-            inner = difference(saved.get(key, "(absent)"), now.get(key, "(absent)"), f"{where}.{key}" if where else str(key))
-            if inner:
-                return inner
-        return None
-    if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
-        for i, (a, b) in enumerate(zip(saved, now)):
-            inner = difference(a, b, f"{where}[{i}]")
-            if inner:
-                return inner
-        return None
+        parts = [(f"{where}.{key}" if where else str(key), saved.get(key, "(absent)"), now.get(key, "(absent)"))
+                 for key in sorted(set(saved) | set(now), key=str)]
+    elif isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
+        parts = [(f"{where}[{i}]", a, b) for i, (a, b) in enumerate(zip(saved, now))]
+    else:
+        parts = None
+    if parts is not None:
+        return next((found for path, a, b in parts if (found := difference(a, b, path))), None)
     if saved != now:
         def show(value: object) -> str:
             text = json.dumps(value, default=str)

@@ -210,10 +210,33 @@ def _fresh(candidates: list[tuple[Connectivity, np.ndarray]], budget: Budget,
     out = []
     for c, genes in candidates:
         design = decode_accelerator(genes, ArchSpace(budget, fixed_dataflow=c))
-        if design_identity(design) not in seen:
-            seen.add(design_identity(design))
+        identity = design_identity(design)
+        if identity not in seen:
+            seen.add(identity)
             out.append((c, design, genes))
     return out
+
+
+def _halve(run: _Run, alive: list, g: int, round_: int, popsize: int, networks: list[Network], budget: Budget,
+           config: ArchSearchConfig, executor: Executor, path: Callable[[str], Path | None]) -> list:
+    """Successive halving of the (connectivity, score, genes) survivors: each gets a sizing
+    search of ``g`` generations warm-started at its genes, the best of them ``2g`` more; the
+    survivors refined, best first."""
+    for rung, size in enumerate((len(alive), 1)):
+        refined = []
+        for j, (c, score, at) in enumerate(alive[:size]):
+            if run.interrupted:
+                break
+            refine = replace(config, generations=g * (1 + rung), popsize=popsize, sigma0=REFINE_SIGMA, restarts=0,
+                             seed=_refine_seed(config.seed, round_, rung, j))
+            result = run.sizing_search(f"refine {round_}.{rung} {''.join(map(''.join, c))}", networks,
+                                       ArchSpace(budget, max_axes=len(c), fixed_dataflow=c), refine, executor,
+                                       path(f"refine{round_}-{rung}-{j}"), start_mean=at)
+            if run.fitness(result.best) < run.fitness(score) and result.best_genes is not None:
+                score, at = result.best, result.best_genes
+            refined.append((c, score, at))
+        alive = sorted(refined, key=lambda item: run.fitness(item[1]))
+    return alive
 
 
 def search_connectivity(
@@ -292,27 +315,12 @@ def search_connectivity(
             for i in np.argsort([run.fitness(s) for s in scores], kind="stable"):
                 if len(alive) < SURVIVORS and all(canonical(candidates[i][0]) != canonical(c) for c, _, _ in alive):
                     alive.append((candidates[i][0], scores[i], candidates[i][2]))
-            rung_sizes = [len(alive), 1]
             g = (allowed - run.designs) // unit
             round_record = {"round": round_, "incumbent": incumbent, "swept": len(candidates),
                             "survivors": [c for c, _, _ in alive], "rung_generations": g}
             rounds.append(round_record)
             if g >= 1:
-                for rung, size in enumerate(rung_sizes):
-                    alive = alive[:size]
-                    refined = []
-                    for j, (c, score, at) in enumerate(alive):
-                        if run.interrupted:
-                            break
-                        refine = replace(config, generations=g * (1 + rung), popsize=refine_popsize,
-                                         sigma0=REFINE_SIGMA, restarts=0, seed=_refine_seed(config.seed, round_, rung, j))
-                        result = run.sizing_search(f"refine {round_}.{rung} {''.join(map(''.join, c))}", networks,
-                                                   ArchSpace(budget, max_axes=len(c), fixed_dataflow=c), refine,
-                                                   executor, path(f"refine{round_}-{rung}-{j}"), start_mean=at)
-                        if run.fitness(result.best) < run.fitness(score) and result.best_genes is not None:
-                            score, at = result.best, result.best_genes
-                        refined.append((c, score, at))
-                    alive = sorted(refined, key=lambda item: run.fitness(item[1]))
+                alive = _halve(run, alive, g, round_, refine_popsize, networks, budget, config, executor, path)
             champion = alive[0] if alive else None
             round_record["champion"] = None if champion is None else champion[0]
             if champion is None or run.fitness(champion[1]) >= incumbent_fitness:
