@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.validate_zigzag import DESIGNS, LAYERS, random_valid_mappings, spearman
+from benchmarks.validate_zigzag import DESIGNS, LAYERS, parts_table, random_valid_mappings, spearman
 from naas.arch import baseline
 from naas.cost import evaluate_mapping
 from naas.export.timeloop import export_timeloop
@@ -105,22 +105,6 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def parts_table(rows: list[dict]) -> str:
-    """Per design, our energy and Timeloop's summed over every layer and mapping, per component."""
-    lines = ["| design | component | Timeloop share of its total | ours / Timeloop |", "|---|---|---|---|"]
-    for design in dict.fromkeys(r["design"] for r in rows):
-        totals = {c: [0.0, 0.0] for c in COMPONENTS}
-        for r in (r for r in rows if r["design"] == design):
-            for c in COMPONENTS:
-                totals[c][0] += r["parts"][c][0]
-                totals[c][1] += r["parts"][c][1]
-        everything = sum(theirs for _, theirs in totals.values())
-        for c, (mine, theirs) in totals.items():
-            ratio = f"{mine / theirs:.3f}" if theirs else "-"
-            lines.append(f"| {design} | {c} | {100 * theirs / everything:.1f}% | {ratio} |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mappings", type=int, default=60)
@@ -144,7 +128,7 @@ def main() -> None:
           f"{'split in two steps' if args.split_fanout else 'one step where it can'}\n")
     print(table(rows))
     print("\nEnergy per component, summed over every layer and mapping:\n")
-    print(parts_table(rows))
+    print(parts_table(rows, list(COMPONENTS), "Timeloop", ("component",)))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
 

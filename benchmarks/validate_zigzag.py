@@ -127,20 +127,24 @@ def energy_parts(ours, cme) -> dict[tuple[str, str], tuple[float, float]]:
     return parts
 
 
-def parts_table(rows: list[dict]) -> str:
-    """Per design, our energy and ZigZag's summed over every layer and mapping, per memory
-    level and operand: the share of ZigZag's total each takes and our/ZigZag ratio."""
-    lines = ["| design | level | operand | ZigZag share of its total | ours / ZigZag |", "|---|---|---|---|---|"]
+def parts_table(rows: list[dict], parts: list = PARTS, peer: str = "ZigZag",
+                columns: tuple[str, ...] = ("level", "operand")) -> str:
+    """Per design, our energy and the peer's summed over every layer and mapping, per part (a
+    tuple of ``columns`` cells, or one cell): the share of the peer's total each takes and
+    ours / the peer's."""
+    lines = [f"| design | {' | '.join(columns)} | {peer} share of its total | ours / {peer} |",
+             "|---|" + "---|" * (len(columns) + 2)]
     for design in dict.fromkeys(r["design"] for r in rows):
-        totals = {part: [0.0, 0.0] for part in PARTS}
+        totals = {part: [0.0, 0.0] for part in parts}
         for r in (r for r in rows if r["design"] == design):
-            for part in PARTS:
+            for part in parts:
                 totals[part][0] += r["parts"][part][0]
                 totals[part][1] += r["parts"][part][1]
         everything = sum(theirs for _, theirs in totals.values())
-        for (level, op), (mine, theirs) in totals.items():
+        for part, (mine, theirs) in totals.items():
+            cells = " | ".join(part if isinstance(part, tuple) else (part,))
             ratio = f"{mine / theirs:.3f}" if theirs else "-"
-            lines.append(f"| {design} | {level} | {op} | {100 * theirs / everything:.1f}% | {ratio} |")
+            lines.append(f"| {design} | {cells} | {100 * theirs / everything:.1f}% | {ratio} |")
     return "\n".join(lines)
 
 
