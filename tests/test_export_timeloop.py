@@ -228,3 +228,89 @@ def test_rescore_prints_timeloop_beside_naas(tmp_path):
     bare_e, tl_e, e_ratio = float(row[3]), float(row[4]), float(row[5].rstrip("x"))
     assert e_ratio == pytest.approx(tl_e / bare_e, rel=2e-3) and 0.9 < e_ratio < 1.1
     assert "Timeloop export carries none" in result.stdout
+
+
+def _components(node):
+    for comp in node.get("local", []):
+        yield comp
+    for sub in node.get("subtree", []):
+        yield from _components(sub)
+
+
+def test_a_mesh_design_exports_its_wire_and_a_flat_one_none(tmp_path):
+    """Timeloop's legacy network prices a hop as word bits x tile width x wire energy: a mesh
+    design's on-chip levels carry naas's wire price and one PE pitch (in um) as the tile
+    width; a flat design's nothing (its per-word price has no Timeloop counterpart)."""
+    network = zoo_network("resnet18")
+    flat = baseline("eyeriss")
+    mesh = replace(flat, noc_model="mesh")
+    for design, folder in ((flat, tmp_path / "flat"), (mesh, tmp_path / "mesh")):
+        export_timeloop(design, network, network_mappings(network, design), folder, version="0.3")
+    flat_arch = yaml.safe_load((tmp_path / "flat" / "arch.yaml").read_text())
+    mesh_arch = yaml.safe_load((tmp_path / "mesh" / "arch.yaml").read_text())
+    assert not any("wire-energy" in c["attributes"] for c in _components(flat_arch["architecture"]))
+    on_chip = [c for c in _components(mesh_arch["architecture"]) if c["class"] != "DRAM" and c["name"] != "mac"]
+    assert on_chip and all(c["attributes"]["wire-energy"] == mesh.technology.wire_energy_pj_per_bit_mm
+                           and c["attributes"]["tile-width"] == pytest.approx(mesh.pe_pitch_mm * 1000)
+                           and c["attributes"]["network-word-bits"] == mesh.word_bits for c in on_chip)
+    export_timeloop(mesh, network, network_mappings(network, mesh), tmp_path / "v4")
+    text = (tmp_path / "v4" / "arch.yaml").read_text()
+    assert "wire_energy:" in text and "tile_width:" in text and "wire-energy" not in text
+
+
+def test_stats_parser_reads_the_network_per_dataspace():
+    block = ("        Spatial reductions                      : {r}\n"
+             "        Average number of hops                  : 2.50\n"
+             "        Energy (total)                          : {e} pJ\n")
+    network = ("Networks\n--------\n\nNetwork 1\n---------\nglobal_buffer <==> weights_spad\n\n    STATS\n    -----\n"
+               "    Weights:\n" + block.format(r=0, e=10.5) + "    Inputs:\n" + block.format(r=0, e=2.0)
+               + "    Outputs:\n" + block.format(r=96, e=4.25) + "\nNetwork 2\n---------\ninputs_spad <==> psum_spad\n\n"
+               "    Weights:\n" + block.format(r=0, e=1.0) + "\nOperational Intensity Stats\n")
+    text = ("Buffer and Arithmetic Levels\n\n" + network + "Summary Stats\n-------------\nCycles: 10\n"
+            "Energy: 0.00002 uJ\n\nComputes = 4\nfJ/Compute\n    mac = 1.00\n")
+    stats = parse_stats(text)["network"]
+    assert stats["Weights"] == {"energy_pj": 11.5, "spatial_reductions": 0.0}
+    assert stats["Outputs"] == {"energy_pj": 4.25, "spatial_reductions": 96.0}
+    assert stats["Inputs"]["energy_pj"] == 2.0
+
+
+@pytest.mark.skipif(find_timeloop_model() is None, reason="timeloop-model not installed")
+def test_timeloop_prices_a_mesh_exports_weights_at_our_hop_energy(tmp_path):
+    """Timeloop's weight network energy on a mesh export is its hops x naas's energy per word
+    and pitch: the hop energy the stats imply is exactly the design's (docs/validation.md)."""
+    from benchmarks.validate_timeloop import weight_hops
+
+    arch = replace(baseline("eyeriss"), noc_model="mesh")
+    layer = Layer("conv2_1", K=128, C=64, P=112, Q=112, R=3, S=3)
+    network = Network.from_layers("one", [layer])
+    mapping = network_mappings(network, arch)["conv2_1"]
+    export_timeloop(arch, network, {"conv2_1": mapping}, tmp_path, version="0.3")
+    theirs = run_timeloop_model([tmp_path / f for f in ("arch.yaml", "conv2_1.problem.yaml", "conv2_1.mapping.yaml",
+                                                        "ERT.yaml", "ART.yaml")])
+    ours = evaluate_mapping(layer, arch, mapping)
+    per_pe = ours.accesses["NoC"]["W"][0] / math.prod(mapping.spatial)
+    hops = weight_hops(layer, arch, mapping)[0]
+    hop_pj = arch.technology.wire_energy_pj_per_bit_mm * arch.word_bits * arch.pe_pitch_mm
+    assert theirs["network"]["Weights"]["energy_pj"] == pytest.approx(per_pe * hops * hop_pj, rel=1e-6)
+
+
+def test_a_strided_one_by_one_conv_is_exported_over_its_subsampled_input(tmp_path):
+    """A 1x1 conv with stride 2 reads every other input row: naas counts those rows, Timeloop's
+    projection would count the span between them too (and refuse a buffer naas filled), so the
+    export writes the stride-1 conv over the rows read; a 3x3 keeps its stride."""
+    from naas.export.timeloop_nest import problem_geometry
+
+    assert problem_geometry(Layer("ds", K=128, C=64, P=28, Q=28, stride_h=2, stride_w=2)) == (1, 1, 1, 1)
+    assert problem_geometry(Layer("c", K=128, C=64, P=28, Q=28, R=3, S=3, stride_h=2, stride_w=2)) == (2, 2, 1, 1)
+    arch = baseline("eyeriss")
+    layer = Layer("ds", K=128, C=64, P=28, Q=28, stride_h=2, stride_w=2)
+    network = Network.from_layers("one", [layer])
+    mappings = network_mappings(network, arch)
+    export_timeloop(arch, network, mappings, tmp_path, version="0.3")
+    instance = yaml.safe_load((tmp_path / "ds.problem.yaml").read_text())["problem"]["instance"]
+    assert instance["Hstride"] == 1 and instance["Wstride"] == 1
+    if find_timeloop_model() is not None:
+        theirs = run_timeloop_model([tmp_path / f for f in ("arch.yaml", "ds.problem.yaml", "ds.mapping.yaml",
+                                                            "ERT.yaml", "ART.yaml")])
+        ours = evaluate_mapping(layer, arch, mappings["ds"])
+        assert theirs["parts_pj"]["inputs_spad"] == pytest.approx(ours.energy_breakdown_pj["L1"]["I"], rel=0.02)

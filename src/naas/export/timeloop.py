@@ -17,7 +17,7 @@ import yaml
 from naas.arch.spec import Accelerator
 from naas.errors import NaasError
 from naas.export import timeloop_v3, timeloop_v4
-from naas.export.timeloop_nest import directives, needs_split_fanout, padded_dims, padding_note
+from naas.export.timeloop_nest import directives, needs_split_fanout, padded_dims, padding_note, problem_geometry
 from naas.export.timeloop_tables import area_reference_table, energy_reference_table
 from naas.files import write_text_atomic
 from naas.mapping.mapping import Mapping
@@ -72,7 +72,7 @@ def export_timeloop(design: Accelerator, network: Network, mappings: dict[str, M
             header = (f"# padded problem: {padding} (the mapping's factors over the layer's sizes; naas charges "
                       "the padded iterations, so Timeloop prices the same work)\n")
             notes.append(f"{layer.name}: exported on the padded problem ({padding})")
-        geometry = (layer.stride_h, layer.stride_w, layer.dilation_h, layer.dilation_w)
+        geometry = problem_geometry(layer)
         base = out / safe_name(layer.name)
         problem_path, mapping_path = Path(f"{base}.problem.yaml"), Path(f"{base}.mapping.yaml")
         write_text_atomic(problem_path, header + _dump(fmt.problem(padded_dims(layer, design, mapping), geometry),

@@ -95,10 +95,12 @@ def storage_levels(design: Accelerator, split_fanout: bool = False) -> tuple[Sto
 
 
 def storage_attributes(design: Accelerator, level: StorageLevel, naas_tables: bool, keys: tuple[str, str, str],
-                       text=str) -> dict:
+                       text=str, hyphenated: bool = False) -> dict:
     """A storage level's attributes, one word per access; ``keys`` spell block size, word bits
     and address-generation energy in the format's way, ``text`` wraps a string value. With
-    naas's tables the address generation costs nothing (naas models none)."""
+    naas's tables the address generation costs nothing (naas models none). On a ``mesh``
+    design the on-chip levels also price the network to the level below them
+    (``network_attributes``)."""
     block, word_bits, addr_gen = keys
     bits = design.word_bits
     attrs: dict = {"width": bits, block: 1, word_bits: bits}
@@ -110,7 +112,23 @@ def storage_attributes(design: Accelerator, level: StorageLevel, naas_tables: bo
         attrs["shared_bandwidth"] = level.bandwidth_words_per_cycle
     if naas_tables:
         attrs[addr_gen] = 0.0
+    if level.component_class != "DRAM":
+        attrs.update(network_attributes(design, hyphenated))
     return attrs
+
+
+def network_attributes(design: Accelerator, hyphenated: bool) -> dict:
+    """The wire of Timeloop's legacy network from a level to the ones it feeds, at naas's price
+    (``wire_energy_pj_per_bit_mm``) over one PE pitch (``Accelerator.pe_pitch_mm``, in um as
+    Timeloop's tile width), for a ``mesh`` design; nothing for ``flat`` (Timeloop's network
+    then costs nothing, and naas's flat per-word price has no Timeloop counterpart). Networks
+    that fan out to one instance cross no hop, so every on-chip level may carry it."""
+    if design.noc_model != "mesh":
+        return {}
+    names = ("wire-energy", "tile-width", "network-word-bits") if hyphenated else \
+        ("wire_energy", "tile_width", "network_word_bits")
+    values = (design.technology.wire_energy_pj_per_bit_mm, design.pe_pitch_mm * 1000.0, design.word_bits)
+    return dict(zip(names, values))
 
 
 def padded_dims(layer: Layer, design: Accelerator, mapping: Mapping) -> tuple[int, ...]:
@@ -202,6 +220,17 @@ def padding_note(layer: Layer, design: Accelerator, mapping: Mapping) -> str:
     padded = padded_dims(layer, design, mapping)
     grown = [f"{d} {n} -> {p}" for d, n, p in zip(DIMS, layer.dims, padded) if p != n]
     return ", ".join(grown)
+
+
+def problem_geometry(layer: Layer) -> tuple[int, int, int, int]:
+    """(Hstride, Wstride, Hdilation, Wdilation) as exported. A one-tap filter along an axis
+    with a stride (a strided 1x1 conv) reads every stride-th row only: naas counts those rows
+    (``input_extent``), Timeloop's projection the whole span with the rows skipped between, so
+    such an axis is exported as the stride-1 conv over the subsampled input, which reads and
+    computes exactly the same (and fits the buffers naas checked)."""
+    stride_h = 1 if layer.R == 1 else layer.stride_h
+    stride_w = 1 if layer.S == 1 else layer.stride_w
+    return stride_h, stride_w, layer.dilation_h, layer.dilation_w
 
 
 def problem(dims: tuple[int, ...], geometry: tuple[int, int, int, int], hyphenated: bool) -> dict:

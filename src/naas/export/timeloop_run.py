@@ -20,6 +20,9 @@ _ENERGY = re.compile(r"^Energy: ([0-9.eE+-]+) uJ", re.M)
 _CYCLES = re.compile(r"^Cycles: ([0-9]+)", re.M)
 _PER_COMPUTE = re.compile(r"^    (\S+)\s+= ([0-9.eE+-]+)$", re.M)
 _COMPUTES = re.compile(r"^Computes = ([0-9]+)", re.M)
+_DATASPACE_BLOCK = re.compile(r"^    (Weights|Inputs|Outputs):\n((?:        .*\n?)*)", re.M)
+_NET_ENERGY = re.compile(r"^        Energy \(total\)\s+: ([0-9.eE+-]+) pJ", re.M)
+_NET_REDUCTIONS = re.compile(r"^        Spatial reductions\s+: ([0-9.eE+-]+)", re.M)
 
 
 def find_timeloop_model() -> str | None:
@@ -27,8 +30,23 @@ def find_timeloop_model() -> str | None:
     return given if given else shutil.which("timeloop-model")
 
 
+def network_stats(text: str) -> dict[str, dict[str, float]]:
+    """Per dataspace (Weights, Inputs, Outputs), summed over the stats file's networks: the
+    wire energy (``energy_pj``, Timeloop's network energy without its spatial-reduction adds)
+    and the count of partial sums merged on the way (``spatial_reductions``)."""
+    networks = text.split("\nNetworks\n", 1)[1].split("\nOperational Intensity Stats", 1)[0] \
+        if "\nNetworks\n" in text else ""
+    out = {space: {"energy_pj": 0.0, "spatial_reductions": 0.0} for space in ("Weights", "Inputs", "Outputs")}
+    for space, body in _DATASPACE_BLOCK.findall(networks):
+        energy, reductions = _NET_ENERGY.search(body), _NET_REDUCTIONS.search(body)
+        out[space]["energy_pj"] += float(energy.group(1)) if energy else 0.0
+        out[space]["spatial_reductions"] += float(reductions.group(1)) if reductions else 0.0
+    return out
+
+
 def parse_stats(text: str) -> dict:
-    """Energy (pJ), cycles and the per-component energy (pJ) of a timeloop-model stats file."""
+    """Energy (pJ), cycles, the per-component energy (pJ) and the networks' (``network_stats``)
+    of a timeloop-model stats file."""
     energy, cycles, computes = _ENERGY.search(text), _CYCLES.search(text), _COMPUTES.search(text)
     if not (energy and cycles and computes):
         raise NaasError("timeloop-model: its stats file has no Energy/Cycles/Computes summary; "
@@ -37,7 +55,8 @@ def parse_stats(text: str) -> dict:
     per_compute_fj = {name: float(v) for name, v in _PER_COMPUTE.findall(summary)}
     n = int(computes.group(1))
     return {"energy_pj": float(energy.group(1)) * 1e6, "latency_cycles": int(cycles.group(1)),
-            "computes": n, "parts_pj": {k: v * n / 1000.0 for k, v in per_compute_fj.items() if k != "Total"}}
+            "computes": n, "parts_pj": {k: v * n / 1000.0 for k, v in per_compute_fj.items() if k != "Total"},
+            "network": network_stats(text)}
 
 
 def run_timeloop_model(files: list[str | Path], binary: str | None = None, timeout_s: float = 600) -> dict:

@@ -20,7 +20,8 @@ from naas.export.timeloop_nest import (
 
 
 def _attributes(design: Accelerator, level: StorageLevel, naas_tables: bool) -> dict:
-    attrs = storage_attributes(design, level, naas_tables, ("block-size", "word-bits", "addr-gen-energy"))
+    attrs = storage_attributes(design, level, naas_tables, ("block-size", "word-bits", "addr-gen-energy"),
+                               hyphenated=True)
     if level.placement != "chip":
         attrs["meshX"] = mesh(design)[0]
     return attrs
