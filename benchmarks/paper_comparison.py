@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--es", default="", help="budgets that also run the paper's joint ES (naas_es)")
     parser.add_argument("--ablation", default="", help="budgets that also run the encoding ablation")
     parser.add_argument("--starved", default="8x10", help="the ablation's starved inner budget: GENERATIONSxPOPSIZE")
-    parser.add_argument("--noc-model", default="flat", choices=["flat", "mesh"],
+    parser.add_argument("--noc-model", default="mesh", choices=["flat", "mesh"],
                         help="how every design's on-chip network is priced (docs/cost-model.md)")
     parser.add_argument("--json", help="write every number here (after every run)")
     parser.add_argument("--from-json", nargs="*", help="only print the report of earlier --json files")

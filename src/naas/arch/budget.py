@@ -40,7 +40,7 @@ class Budget:
     clock_mhz: float = CLOCK_MHZ.field(200.0)
     latency_model: str = LATENCY_MODEL.field("roofline")
     hold_operands: bool = HOLD_OPERANDS.field(False)
-    noc_model: str = NOC_MODEL.field("flat")
+    noc_model: str = NOC_MODEL.field("mesh")
     halo_reuse: bool = HALO_REUSE.field(True)
     input_multicast: str = INPUT_MULTICAST.field("distinct")
 

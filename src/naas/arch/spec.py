@@ -145,11 +145,11 @@ class Accelerator:
     access; Timeloop and the default here read every MAC).
 
     ``noc_model`` prices the network between the global buffer and the PEs (docs/cost-model.md):
-    "flat" (default) charges every word delivered to a PE the technology's
-    ``noc_energy_pj_per_word``, multicast and spatial reduction free; "mesh" charges the wire
-    each word crosses, PE pitch by PE pitch along every axis (a multicast spans its
-    destinations, a unicast travels to its PE, partial sums reduced along an axis pay an add
-    per hop), with the pitch taken from the area of a PE and its L1 buffers.
+    "mesh" (default) charges the wire each word crosses, PE pitch by PE pitch along every axis
+    (a multicast spans its destinations, a unicast travels to its PE, partial sums reduced
+    along an axis pay an add per hop), with the pitch taken from the area of a PE and its L1
+    buffers; "flat" charges every word delivered to a PE the technology's
+    ``noc_energy_pj_per_word``, multicast and spatial reduction free, whatever the dataflow.
 
     ``halo_reuse`` says whether an input tile, refilled along a P/Q (or R/S) loop, keeps the
     rows (columns) its input window shares with the previous tile and loads only the new ones
@@ -179,7 +179,7 @@ class Accelerator:
                                 optional=True).field(None)
     latency_model: str = LATENCY_MODEL.field("roofline")
     hold_operands: bool = HOLD_OPERANDS.field(False)
-    noc_model: str = NOC_MODEL.field("flat")
+    noc_model: str = NOC_MODEL.field("mesh")
     halo_reuse: bool = HALO_REUSE.field(True)
     input_multicast: str = INPUT_MULTICAST.field("distinct")
     technology: Technology = Spec("structured", "a technology table's name, or an inline table with its fields "
