@@ -149,3 +149,20 @@ def test_the_papers_joint_es_still_runs_with_its_own_sizing_only_search(tmp_path
     assert summary["settings"]["connectivity"] == "es" and summary["settings"]["encoding"] == "index"
     assert "sizing-only (shidiannao connectivity)" in summary["baselines"]
     assert all("phase" not in h for h in json.loads((out / "history.json").read_text()))
+
+
+def test_map_reports_progress_per_chunk_of_layers_with_the_same_mappings(tmp_path, capsys):
+    """`naas map` runs its layers in chunks when it reports progress; every layer's search is
+    its own, so the mappings are those of one compiled call (--quiet)."""
+    import re
+
+    args = ["map", "--network", "resnet50", "--arch", "eyeriss", "--map-generations", "6", "--map-popsize", "8"]
+    assert main([*args, "--out", str(tmp_path / "chunked.yaml")]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "[map]" in line]
+    assert len(lines) >= 2 and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d \[map\] \d+/\d+ layers", x) for x in lines)
+    done = [int(re.search(r"\] (\d+)/(\d+)", x).group(1)) for x in lines]
+    total = int(re.search(r"/(\d+) layers", lines[-1]).group(1))
+    assert done == sorted(done) and done[-1] == total
+    assert main([*args, "--out", str(tmp_path / "one.yaml"), "--quiet"]) == 0
+    assert "[map]" not in capsys.readouterr().err
+    assert (tmp_path / "chunked.yaml").read_text() == (tmp_path / "one.yaml").read_text()

@@ -156,8 +156,14 @@ def _cmd_map(args: argparse.Namespace) -> None:
     layers = [nl.layer for nl in network.layers]
     config = _mapping_config(args)
     _note_first_compile(args)
-    result = search_mappings([(layer, arch) for layer in layers], config,
-                             np.random.default_rng(args.seed))
+    progress = _progress(args, "map", lambda r: (f"{r['done']}/{r['problems']} layers  {r['evaluations']:,} evals  "
+                                                 f"{r['seconds']:.1f} s"),
+                         total=len(layers), position=lambda r: r["done"], unit="layers")
+    try:
+        result = search_mappings([(layer, arch) for layer in layers], config, np.random.default_rng(args.seed),
+                                 progress=progress)
+    finally:
+        _close(progress)
     mappings = {}
     for i, layer in enumerate(layers):
         m = result.best.mapping(i)
@@ -615,6 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", metavar="PATH", help="write the found mappings as YAML")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
     _json_option(p)
     _search_options(p)
     p.set_defaults(run=_cmd_map)

@@ -7,8 +7,11 @@ the cores; on the torch backend they share one batched optimiser on the device.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Callable
 
+import numba
 import numpy as np
 
 from naas.arch.spec import Accelerator
@@ -90,8 +93,12 @@ def search_mappings(
     problems: list[tuple[Layer, Accelerator]] | Targets,
     config: MappingSearchConfig,
     rng: np.random.Generator | list[np.random.Generator],
+    progress: Callable[[dict], None] | None = None,
 ) -> MappingSearchResult:
-    """``rng`` is one generator per problem, or one generator to spawn them from."""
+    """``rng`` is one generator per problem, or one generator to spawn them from. With
+    ``progress`` the numba backend runs the problems in about ten compiled calls instead of
+    one and reports after each ({"done", "problems", "evaluations", "seconds"}); every
+    problem's search is its own, so the result is the same."""
     targets = problems if isinstance(problems, Targets) else stack_targets(
         [compile_target(layer, arch) for layer, arch in problems])
     encoding = ENCODINGS[config.encoding]
@@ -102,9 +109,7 @@ def search_mappings(
         seed = np.random.default_rng([int(r.integers(2**31)) for r in rngs]).integers(2**62)
         return search_mappings_on_device(targets, config, int(seed))
     seeds = np.array([r.integers(0, 2**64, dtype=np.uint64) for r in rngs], dtype=np.uint64)
-    out = search_compiled(targets, seeds, encoding, config.uneven, config.popsize, config.generations,
-                          config.sigma0, config.tolerance, config.patience, config.objective,
-                          config.covariance == "separable")
+    out = _search_in_chunks(targets, seeds, encoding, config, progress)
     generations = int(out["generations"].max())
     evaluations = out["generations"] * config.popsize
     return MappingSearchResult(
@@ -118,3 +123,27 @@ def search_mappings(
         generations=generations,
         history=out["history"][:generations],
     )
+
+
+def _search_in_chunks(targets: Targets, seeds: np.ndarray, encoding: int, config: MappingSearchConfig,
+                      progress: Callable[[dict], None] | None) -> dict:
+    """``search_compiled`` over every problem: in one call, or with ``progress`` in chunks of
+    at least four problems per thread (so the cores stay busy), reported as each ends."""
+    def run(rows: np.ndarray) -> dict:
+        return search_compiled(targets.subset(rows), seeds[rows], encoding, config.uneven, config.popsize,
+                               config.generations, config.sigma0, config.tolerance, config.patience,
+                               config.objective, config.covariance == "separable")
+
+    k = targets.problems
+    if progress is None:
+        return run(np.arange(k))
+    size = max(4 * numba.get_num_threads(), -(-k // 10))
+    start, parts = time.perf_counter(), []
+    for first in range(0, k, size):
+        parts.append(run(np.arange(first, min(k, first + size))))
+        done = min(k, first + size)
+        progress({"step": len(parts) - 1, "done": done, "problems": k,
+                  "evaluations": int(sum(p["generations"].sum() for p in parts)) * config.popsize,
+                  "seconds": time.perf_counter() - start})
+    return {name: np.concatenate([p[name] for p in parts], axis=1 if name == "history" else 0)
+            for name in parts[0]}
