@@ -218,30 +218,35 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _markdown(header: list[str], rows: list[list[str]]) -> str:
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                     + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def network_table(rows: list[dict]) -> str:
     """Our mesh wire energy against Timeloop's network, per layer and design."""
-    lines = ["| design | layer | mappings | ours/Timeloop W, I, O, total (median) | Spearman W, I, O, total | "
-             "reduction adds equal |", "|---|---|---|---|---|---|"]
+    body = []
     for r in rows:
         n = r["network"]
-        ratios = ", ".join(f"{n[f'{op}_ratio']:.2f}" for op in OPERANDS + ("total",))
-        ranks = ", ".join(f"{n[f'{op}_spearman']:.2f}" for op in OPERANDS + ("total",))
-        lines.append(f"| {r['design']} | {r['layer']} | {r['mappings']} | {ratios} | {ranks} | "
-                     f"{n['adds_equal']}/{r['mappings']} |")
-    return "\n".join(lines)
+        body.append([r["design"], r["layer"], str(r["mappings"]),
+                     ", ".join(f"{n[f'{op}_ratio']:.2f}" for op in OPERANDS + ("total",)),
+                     ", ".join(f"{n[f'{op}_spearman']:.2f}" for op in OPERANDS + ("total",)),
+                     f"{n['adds_equal']}/{r['mappings']}"])
+    return _markdown(["design", "layer", "mappings", "ours/Timeloop W, I, O, total (median)",
+                      "Spearman W, I, O, total", "reduction adds equal"], body)
 
 
 def weights_table(rows: list[dict]) -> str:
     """Timeloop's weight wire energy re-derived, one convention moved to naas's at a time."""
-    lines = ["| design | layer | Timeloop's hop energy (pJ/word/pitch) | x busy PEs where they sit | x corner injection "
-             "| x cheaper routing order | ours / that (median) | mappings where ours = that |", "|---|---|---|---|---|---|---|---|"]
+    body = []
     for r in rows:
         n = r["network"]
         low, high = n["weights_hop_pj"]
-        steps = n["weights_steps"]
-        lines.append(f"| {r['design']} | {r['layer']} | {low:.4f}-{high:.4f} | {steps[0]:.3f} | {steps[1]:.3f} | "
-                     f"{steps[2]:.3f} | {steps[3]:.3f} | {n['weights_same'][0]}/{n['weights_same'][1]} |")
-    return "\n".join(lines)
+        body.append([r["design"], r["layer"], f"{low:.4f}-{high:.4f}", *(f"{x:.3f}" for x in n["weights_steps"]),
+                     f"{n['weights_same'][0]}/{n['weights_same'][1]}"])
+    return _markdown(["design", "layer", "Timeloop's hop energy (pJ/word/pitch)", "x busy PEs where they sit",
+                      "x corner injection", "x cheaper routing order", "ours / that (median)",
+                      "mappings where ours = that"], body)
 
 
 def main() -> None:
