@@ -242,8 +242,8 @@ def test_a_mesh_design_exports_its_wire_and_a_flat_one_none(tmp_path):
     design's on-chip levels carry naas's wire price and one PE pitch (in um) as the tile
     width; a flat design's nothing (its per-word price has no Timeloop counterpart)."""
     network = zoo_network("resnet18")
-    flat = baseline("eyeriss")
-    mesh = replace(flat, noc_model="mesh")
+    mesh = baseline("eyeriss")
+    flat = replace(mesh, noc_model="flat")
     for design, folder in ((flat, tmp_path / "flat"), (mesh, tmp_path / "mesh")):
         export_timeloop(design, network, network_mappings(network, design), folder, version="0.3")
     flat_arch = yaml.safe_load((tmp_path / "flat" / "arch.yaml").read_text())

@@ -116,8 +116,9 @@ def test_mesh_lowers_eyeriss_noc_share_on_a_zoo_layer():
     # Row-stationary multicasts weights along the output rows and inputs along the filters: on
     # VGG-16 conv2_1 a mesh prices those copies by the wire, below the flat 2x-MAC per word.
     layer = zoo_network("vgg16").layers[2].layer
-    flat = baseline("eyeriss")
-    mesh = dataclasses.replace(flat, noc_model="mesh")
+    flat = dataclasses.replace(baseline("eyeriss"), noc_model="flat")
+    mesh = baseline("eyeriss")
+    assert mesh.noc_model == "mesh"  # the default
     batch = random_mappings(layer, flat, 3000, np.random.default_rng(0))
     a = evaluate_batch((layer, flat), batch, breakdown=True)
     b = evaluate_batch((layer, mesh), batch, breakdown=True)

@@ -34,7 +34,7 @@ def _problems():
     designs = [baseline(name) for name in ARCHS]
     designs += [dataclasses.replace(baseline(name), latency_model="ports", hold_operands=name == "eyeriss")
                 for name in ("eyeriss", "nvdla256")]
-    designs += [dataclasses.replace(baseline(name), noc_model="mesh") for name in ("eyeriss", "nvdla256")]
+    designs += [dataclasses.replace(baseline(name), noc_model="flat") for name in ("eyeriss", "nvdla256")]
     designs += [dataclasses.replace(baseline(name), halo_reuse=True, input_multicast="per_pe")
                 for name in ("eyeriss", "shidiannao")]
     tpu = baseline("tpu")
@@ -220,9 +220,12 @@ def test_compiled_scoring_traces_as_one_graph_and_equals_eager():
 
     torch._dynamo.utils.counters.clear()
     traced = compiled_score_candidates("eager")
-    # mesh networks, so the fused graph holds the network rules; both batches share the flags
-    # (port model, held operands, mesh) that shape the trace
-    problems = [(layer, arch) for layer, arch in _problems() if arch.noc_model == "mesh"][::3]
+    # mesh networks (the default), so the fused graph holds the network rules; both batches share
+    # the flags (network, port model, held operands, halo reuse, multicast) that shape the trace
+    def flags(arch):
+        return arch.noc_model, arch.latency_model, arch.hold_operands, arch.halo_reuse, arch.input_multicast
+
+    problems = [(layer, arch) for layer, arch in _problems() if flags(arch) == flags(baseline("eyeriss"))][::3]
     table = divisor_table(max(max(layer.dims) for layer, _ in problems), torch.device("cpu"))  # one network's
     for some, seed in ((problems, 4), (problems[:3], 5)):
         targets = to_device(stack_targets([compile_target(layer, arch) for layer, arch in some]), "cpu")
