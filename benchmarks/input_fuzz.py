@@ -30,8 +30,8 @@ from naas.arch.io import accelerator_from_dict, accelerator_to_dict
 from naas.cli import main as cli_main
 from naas.cost.network import evaluate_network
 from naas.errors import NaasError
-from naas.mapping.greedy import network_mappings
 from naas.mapping.io import mapping_from_dict, mapping_to_dict
+from naas.search.greedy import network_mappings
 from naas.workload.io import network_from_dict
 
 HARD_VALUES = [-1, 0, 1, 2, 3.5, 7, 2**24, 2**24 + 1, 2**40, 2**63, 1e30, -1e30, 1e-300, math.nan, math.inf,

@@ -34,9 +34,9 @@ import numpy as np
 from benchmarks.validate_zigzag import DESIGNS, LAYERS, parts_table, random_valid_mappings, spearman
 from naas.arch import baseline
 from naas.cost import evaluate_mapping
-from naas.export.timeloop import export_timeloop
-from naas.export.timeloop_nest import DATASPACES, directives, mesh, needs_split_fanout
-from naas.export.timeloop_run import find_timeloop_model, run_timeloop_model
+from naas.interop.timeloop import export_timeloop
+from naas.interop.timeloop_nest import DATASPACES, directives, mesh, needs_split_fanout
+from naas.interop.timeloop_run import find_timeloop_model, run_timeloop_model
 from naas.workload import Network
 from naas.workload.dims import DIMS
 

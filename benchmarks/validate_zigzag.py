@@ -4,7 +4,7 @@
                                          [--no-hold-operands] [--uneven]
 
 For the five anchor layers (shared/anchors/zigzag) on two designs exported to ZigZag with our
-own technology table (naas.report.zigzag.hardware_dict: same per-word energies, sizes and link
+own technology table (naas.interop.zigzag.hardware_dict: same per-word energies, sizes and link
 widths), every random valid mapping from our decoder is re-scored in ZigZag's
 CostModelEvaluation with the same spatial unrolling, loop order and memory-level cuts. NoC
 energy, which ZigZag does not model, is left out of ours. Our designs use the "ports" latency
@@ -36,8 +36,8 @@ from naas.arch.spec import LATENCY_MODELS
 from naas.cost import evaluate_mapping
 from naas.cost.batched import evaluate_stacked
 from naas.cost.target import compile_target, stack_targets
+from naas.interop.zigzag import ZigZagScorer, export_zigzag
 from naas.mapping import MappingBatch
-from naas.report.zigzag import ZigZagScorer, export_zigzag
 from naas.search.mapping_encoding import decode_mappings, gene_count
 from naas.search.mapping_search import MappingSearchConfig, search_mappings
 from naas.workload import Layer, Network

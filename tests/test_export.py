@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from naas.arch import baseline
-from naas.mapping.greedy import network_mappings
-from naas.report.zigzag import export_zigzag
+from naas.interop.zigzag import export_zigzag
+from naas.search.greedy import network_mappings
 from naas.workload import zoo_network
 from tests.conftest import export_and_rescore
 
@@ -19,7 +19,7 @@ def test_zigzag_export_is_well_formed(tmp_path):
     hardware = yaml.safe_load((tmp_path / "hardware.yaml").read_text())
     assert hardware["operational_array"]["sizes"] == [12, 14]
     assert set(hardware["memories"]) == {"rf_W", "rf_I", "rf_O", "global_buffer", "dram"}
-    partitioned = yaml.safe_load(yaml.safe_dump(__import__("naas.report.zigzag", fromlist=["x"]).hardware_dict(
+    partitioned = yaml.safe_load(yaml.safe_dump(__import__("naas.interop.zigzag", fromlist=["x"]).hardware_dict(
         baseline("shidiannao"))))
     assert {"global_buffer_W", "global_buffer_I", "global_buffer_O"} <= set(partitioned["memories"])
     workload = yaml.safe_load((tmp_path / "workload.yaml").read_text())

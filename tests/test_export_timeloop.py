@@ -15,10 +15,10 @@ from naas.cost import evaluate_mapping
 from naas.cost.energy import energy_table
 from naas.cost.reference import spatial_factors_per_dim
 from naas.errors import NaasError
-from naas.export.timeloop import export_timeloop
-from naas.export.timeloop_nest import directives, needs_split_fanout
-from naas.export.timeloop_run import find_timeloop_model, parse_stats, run_timeloop_model
-from naas.mapping.greedy import network_mappings
+from naas.interop.timeloop import export_timeloop
+from naas.interop.timeloop_nest import directives, needs_split_fanout
+from naas.interop.timeloop_run import find_timeloop_model, parse_stats, run_timeloop_model
+from naas.search.greedy import network_mappings
 from naas.workload import DIMS, Layer, Network, zoo_network
 from tests.conftest import export_and_rescore
 
@@ -298,7 +298,7 @@ def test_a_strided_one_by_one_conv_is_exported_over_its_subsampled_input(tmp_pat
     """A 1x1 conv with stride 2 reads every other input row: naas counts those rows, Timeloop's
     projection would count the span between them too (and refuse a buffer naas filled), so the
     export writes the stride-1 conv over the rows read; a 3x3 keeps its stride."""
-    from naas.export.timeloop_nest import problem_geometry
+    from naas.interop.timeloop_nest import problem_geometry
 
     assert problem_geometry(Layer("ds", K=128, C=64, P=28, Q=28, stride_h=2, stride_w=2)) == (1, 1, 1, 1)
     assert problem_geometry(Layer("c", K=128, C=64, P=28, Q=28, R=3, S=3, stride_h=2, stride_w=2)) == (2, 2, 1, 1)

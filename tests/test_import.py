@@ -12,8 +12,8 @@ from naas.workload import zoo_network
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
-from naas.workload.onnx_import import network_from_onnx  # noqa: E402
-from naas.workload.torch_import import from_torch  # noqa: E402
+from naas.interop.onnx_import import network_from_onnx  # noqa: E402
+from naas.interop.torch_import import from_torch  # noqa: E402
 
 
 def _export(model, example, path):
@@ -25,7 +25,7 @@ def _export(model, example, path):
 @pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
 def test_torchvision_models_import_both_ways_like_the_zoo(name, tmp_path):
     torchvision = pytest.importorskip("torchvision")
-    from naas.workload.torch_import import from_torchvision
+    from naas.interop.torch_import import from_torchvision
 
     zoo = zoo_network(name)
     traced = from_torchvision(name)

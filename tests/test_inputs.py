@@ -15,8 +15,8 @@ from naas.arch.budget import parse_budget
 from naas.arch.io import accelerator_from_dict, accelerator_to_dict
 from naas.cost.network import evaluate_network
 from naas.errors import NaasError
-from naas.mapping.greedy import network_mappings
 from naas.mapping.io import mapping_from_dict, mapping_to_dict
+from naas.search.greedy import network_mappings
 from naas.spec_docs import field_tables
 from naas.workload.io import network_from_dict, network_to_dict
 from naas.workload.layer import Layer

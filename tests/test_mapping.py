@@ -6,8 +6,8 @@ from naas.arch import BASELINES, baseline
 from naas.cost import evaluate_mapping
 from naas.errors import NaasError
 from naas.mapping import Mapping
-from naas.mapping.greedy import default_mapping
 from naas.mapping.io import load_mappings, save_mappings
+from naas.search.greedy import default_mapping
 from naas.workload import DIMS, Layer, zoo_network
 from tests.conftest import toy_arch
 

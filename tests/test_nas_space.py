@@ -73,7 +73,7 @@ def _reference(torch, kernels, expands, depths):
 ])
 def test_macs_equal_an_independent_torch_build(config):
     torch = pytest.importorskip("torch")
-    from naas.workload import from_torch
+    from naas.interop.torch_import import from_torch
 
     model = _reference(torch, config.kernels, config.expands, config.depths)
     traced = from_torch(model, torch.zeros(1, 3, config.resolution, config.resolution))
@@ -198,8 +198,8 @@ def _resnet_reference(torch, config):
 ])
 def test_ofa_resnet50_macs_equal_an_independent_torch_build(config):
     torch = pytest.importorskip("torch")
+    from naas.interop.torch_import import from_torch
     from naas.nas.ofa_resnet50 import ResNet50Config, resnet50_network
-    from naas.workload import from_torch
 
     config = ResNet50Config.largest() if config == "largest" else ResNet50Config(*config)
     traced = from_torch(_resnet_reference(torch, config), torch.zeros(1, 3, config.resolution, config.resolution))

@@ -165,7 +165,7 @@ def test_mapping_search_is_reproducible_and_beats_random_and_greedy():
     a = search_mappings(problems, FAST_MAPPING, np.random.default_rng(7))
     b = search_mappings(problems, FAST_MAPPING, np.random.default_rng(7))
     assert np.array_equal(a.objective, b.objective) and np.array_equal(a.best.temporal, b.best.temporal)
-    from naas.mapping.greedy import default_mapping
+    from naas.search.greedy import default_mapping
     greedy = np.array([evaluate_mapping(layer, arch, default_mapping(layer, arch)).edp for layer in layers])
     # A short search (12 x 25 per layer) beats the greedy mapper on the network and is never far
     # behind it on a layer: with halo reuse greedy's P-outermost tiles are strong on layer1.0.conv1,

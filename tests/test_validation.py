@@ -63,8 +63,8 @@ def test_an_uneven_mapping_scores_the_same_in_zigzag():
     import tempfile
 
     from naas.arch import baseline
+    from naas.interop.zigzag import ZigZagScorer
     from naas.mapping import Mapping
-    from naas.report.zigzag import ZigZagScorer
 
     layer = Layer("resnet50_1x1", K=256, C=64, P=56, Q=56)
     design = dataclasses.replace(baseline("nvdla256"), latency_model="ports", hold_operands=True)

@@ -20,9 +20,9 @@ from naas.cost.network import evaluate_network
 from naas.cost.result import NetworkCost
 from naas.errors import NaasError
 from naas.files import read_yaml
-from naas.mapping.greedy import network_mappings
 from naas.mapping.io import load_mappings, mapping_from_dict, save_mappings
 from naas.mapping.mapping import Mapping
+from naas.search.greedy import network_mappings
 from naas.workload.io import network_from_dict, resolve_network, save_network
 from naas.workload.layer import Layer
 from naas.workload.network import Network, NetworkLayer

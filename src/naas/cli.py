@@ -48,9 +48,9 @@ def _cmd_arch_show(args: argparse.Namespace) -> None:
 def _cmd_evaluate(args: argparse.Namespace) -> None:
     from naas.arch.io import resolve_accelerator
     from naas.cost.network import evaluate_network
-    from naas.mapping.greedy import network_mappings
     from naas.mapping.io import load_mappings, save_mappings
     from naas.report.tables import network_cost_document, network_cost_table, noc_breakdown_table
+    from naas.search.greedy import network_mappings
     from naas.workload.io import resolve_network
 
     network = resolve_network(args.network, batch=args.batch)
@@ -309,11 +309,11 @@ def _cmd_import(args: argparse.Namespace) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if source.startswith("torchvision:"):
-            from naas.workload.torch_import import from_torchvision
+            from naas.interop.torch_import import from_torchvision
 
             network = from_torchvision(source.split(":", 1)[1], resolution=args.resolution, batch=args.batch)
         else:
-            from naas.workload.onnx_import import network_from_onnx
+            from naas.interop.onnx_import import network_from_onnx
 
             network, _ = network_from_onnx(source, name=args.name)
     for w in caught:
@@ -329,8 +329,8 @@ def _cmd_import(args: argparse.Namespace) -> None:
 def _cmd_export(args: argparse.Namespace) -> None:
     from naas.arch.io import resolve_accelerator
     from naas.cost.network import evaluate_network
-    from naas.mapping.greedy import network_mappings
     from naas.mapping.io import load_mappings
+    from naas.search.greedy import network_mappings
     from naas.workload.io import resolve_network
 
     design = _with_model_options(resolve_accelerator(args.arch), args)
@@ -346,27 +346,27 @@ def _cmd_export(args: argparse.Namespace) -> None:
         raise NaasError("export --rescore: timeloop-model (Timeloop v3) reads the v0.3 format; use --to timeloop-v3 "
                         "(the v0.4 format runs through timeloopfe)")
     if args.to.startswith("timeloop"):
-        from naas.export.timeloop import export_timeloop
+        from naas.interop.timeloop import export_timeloop
 
         version = "0.3" if args.to == "timeloop-v3" else "0.4"
         paths, notes = export_timeloop(design, network, mappings, args.dir, version=version, tables=args.tables)
         for note in notes:
             print(f"naas: note: {note}", file=sys.stderr)
     else:
-        from naas.report.zigzag import export_zigzag
+        from naas.interop.zigzag import export_zigzag
 
         paths = export_zigzag(design, network, mappings, args.dir)
     print(f"wrote {len(paths)} {args.to} files to {args.dir}")
     if not args.rescore:
         return
     if args.to == "zigzag":
-        from naas.report.zigzag import rescore_in_zigzag
+        from naas.interop.zigzag import rescore_in_zigzag
 
         theirs = {r["layer"]: r for r in rescore_in_zigzag(args.dir)}
         print(_rescore_table(ours, theirs, "ZigZag"))
     else:
-        from naas.export.timeloop import safe_name
-        from naas.export.timeloop_run import rescore_export
+        from naas.interop.timeloop import safe_name
+        from naas.interop.timeloop_run import rescore_export
 
         layers = [(nl.layer.name, safe_name(nl.layer.name)) for nl in network.layers]
         theirs = {r["layer"]: r for r in rescore_export(args.dir, layers)}

@@ -14,7 +14,6 @@ from pathlib import Path
 import numba
 import numpy as np
 
-import naas
 from naas.arch.spec import Accelerator
 from naas.cost import rules
 from naas.cost.mapping_cost import mapping_cost
@@ -32,8 +31,9 @@ def _use_source_keyed_cache() -> None:
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     digest = hashlib.sha256()
-    for source in sorted(Path(naas.__file__).parent.rglob("*.py")):
-        digest.update(source.relative_to(Path(naas.__file__).parent).as_posix().encode())
+    package = Path(__file__).resolve().parents[1]
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     numba.config.CACHE_DIR = str(base / "naas" / f"numba-{digest.hexdigest()[:16]}")

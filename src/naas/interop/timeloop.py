@@ -16,10 +16,10 @@ import yaml
 
 from naas.arch.spec import Accelerator
 from naas.errors import NaasError
-from naas.export import timeloop_v3, timeloop_v4
-from naas.export.timeloop_nest import directives, needs_split_fanout, padded_dims, padding_note, problem_geometry
-from naas.export.timeloop_tables import area_reference_table, energy_reference_table
 from naas.files import write_text_atomic
+from naas.interop import timeloop_v3, timeloop_v4
+from naas.interop.timeloop_nest import directives, needs_split_fanout, padded_dims, padding_note, problem_geometry
+from naas.interop.timeloop_tables import area_reference_table, energy_reference_table
 from naas.mapping.mapping import Mapping
 from naas.workload.network import Network
 
@@ -40,7 +40,7 @@ def export_timeloop(design: Accelerator, network: Network, mappings: dict[str, M
                     version: str = "0.4", tables: str = "naas",
                     split_fanout: bool | None = None) -> tuple[list[Path], list[str]]:
     """Write the files; returns their paths and notes (one per padded layer, one if the fanout
-    is split: ``naas.export.timeloop_nest``). ``tables``: "naas"
+    is split: ``naas.interop.timeloop_nest``). ``tables``: "naas"
     writes naas's energy and area tables (ERT.yaml, ART.yaml), "accelergy" none, so Timeloop
     asks Accelergy for its own. ``split_fanout`` None splits the array's fanout only where a
     layer needs it; True always (Timeloop then reads overlapping input windows per PE, as

@@ -8,8 +8,8 @@ from __future__ import annotations
 import yaml
 
 from naas.arch.spec import Accelerator
-from naas.export import timeloop_nest
-from naas.export.timeloop_nest import (
+from naas.interop import timeloop_nest
+from naas.interop.timeloop_nest import (
     COLUMN,
     DATASPACES,
     Directive,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from naas.arch.spec import Accelerator
 from naas.cost.energy import energy_table
-from naas.export.timeloop_nest import COLUMN, DATASPACES, container_name, mesh, storage_levels
+from naas.interop.timeloop_nest import COLUMN, DATASPACES, container_name, mesh, storage_levels
 
 OPERAND = {space: i for i, space in enumerate(DATASPACES)}
 

@@ -12,7 +12,7 @@ array), which one spatial directive cannot express, it fans out in two steps ins
 to a column level that keeps nothing (Timeloop's Eyeriss-like example's DummyBuffer), then
 meshY to the PEs, with a spatial factor at each. Timeloop counts multicast per fanout step,
 so the two-step form reads overlapping input windows more often (docs/interop.md). Energy
-and area tables are in ``naas.export.timeloop_tables``."""
+and area tables are in ``naas.interop.timeloop_tables``."""
 
 from __future__ import annotations
 

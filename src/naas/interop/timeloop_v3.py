@@ -6,8 +6,8 @@ and ``bypass`` mapping directives."""
 from __future__ import annotations
 
 from naas.arch.spec import Accelerator
-from naas.export import timeloop_nest
-from naas.export.timeloop_nest import (
+from naas.interop import timeloop_nest
+from naas.interop.timeloop_nest import (
     DATASPACES,
     Directive,
     StorageLevel,

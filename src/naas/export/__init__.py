@@ -1,1 +1,0 @@
-"""Exports of a design and its mappings to the peer tools' input formats (Timeloop, ZigZag)."""
