@@ -125,7 +125,7 @@ def _tiles(layer: Layer, arch: Accelerator, mapping: Mapping):
         l2_loops = [loops * spatial[d] for d, loops in enumerate(loops_inside(dims, bounds, cut2))]
         tile_loops[name] = (l1_loops, array_loops, l2_loops)
         tiles[name] = tuple(rules.operand_footprint(op, loops, *geometry) for loops in tile_loops[name])
-    l2_loops = [spatial[d] * mapping.temporal[0][d] * mapping.temporal[1][d] for d in range(len(DIMS))]
+    l2_loops = rules.level_loops(1, mapping.temporal, spatial, [0] * len(DIMS))
     return spatial, tiles, l2_loops, tile_loops
 
 

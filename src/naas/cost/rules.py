@@ -82,6 +82,16 @@ def buffer_overflow(tiles, words, unified):
 
 
 @register_jitable
+def level_loops(level, temporal, spatial_dim, loops):
+    """The per-dim loop bounds the tiles of the per-PE buffers (level 0) or of the global buffer
+    (level 1: the PE's loops, the array's unrolling and the global buffer's own) span, into
+    ``loops``; ``temporal`` per level, per dim."""
+    for j in range(8):
+        loops[j] = temporal[0][j] if level == 0 else temporal[0][j] * spatial_dim[j] * temporal[1][j]
+    return loops
+
+
+@register_jitable
 def tiles_fit(level, loops, geometry, l1_words, l2_words, unified):
     """Whether the tiles of ``loops`` fit the per-PE buffers (level 0) or the global buffer
     (level 1)."""

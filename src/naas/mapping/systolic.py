@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from naas.arch.spec import Accelerator, ArrayAxis, OperandBytes
 from naas.mapping.mapping import Mapping
-from naas.workload.dims import DIM_INDEX, DIMS
+from naas.workload.dims import DIM_INDEX, DIMS, least_padding_factor
 from naas.workload.layer import Layer
 
 #: dataflow -> (dim along axis 0, dim along axis 1, streamed dim) of the GEMM-equivalent layer
@@ -48,9 +48,8 @@ def systolic_mapping(gemm: Layer, design: Accelerator, dataflow: str) -> Mapping
         if dim != (first, second)[a]:
             spatial.append(1)  # the G a channel axis could unroll: the GEMM's groups stay outside
             continue
-        steps = -(-sizes[dim] // design.axes[a].size)
-        spatial.append(-(-sizes[dim] // steps))
-        folds[dim] = steps
+        spatial.append(least_padding_factor(sizes[dim], design.axes[a].size))
+        folds[dim] = -(-sizes[dim] // spatial[-1])  # the steps of that factor
     l2 = [1] * 8
     l2[DIM_INDEX[streamed]] = sizes[streamed]
     dram = [1] * 8

@@ -17,7 +17,8 @@ from naas.cost.rules import tiles_fit
 from naas.cost.target import L2_UNIFIED
 from naas.cost.torch_backend import DeviceTargets
 from naas.errors import NaasError
-from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes, divisor_lists
+from naas.search.mapping_encoding import FACTORIALS, IMPORTANCE, base_genes
+from naas.workload.dims import divisor_lists, least_padding_factor
 
 #: Largest layer dim the divisor table serves (2^17: about 40 MB of table).
 MAX_TABLE_DIM = 1 << 17
@@ -107,8 +108,7 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
         else:
             want = 1 + (g * cap).long()
         want = torch.clamp(torch.minimum(want, cap), min=1)
-        steps = (left + want - 1) // want
-        factor = (left + steps - 1) // steps
+        factor = least_padding_factor(left, want)
         spatial[:, s] = factor
         axis_used[rows, a] *= factor
         spatial_dim[rows, d] *= factor
@@ -134,6 +134,7 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
             for _ in range(search_steps):
                 mid = (lo + hi + 1) // 2
                 temporal[rows, level, d] = divs[rows, mid]
+                # rules.level_loops over the batch, every dim at once
                 loops = temporal[:, 0] if level == 0 else temporal[:, 0] * spatial_dim * temporal[:, 1]
                 fits = tiles_fit(level, loops.T, geometry, l1_words, l2_words, unified)
                 searching = lo < hi

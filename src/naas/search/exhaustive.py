@@ -19,7 +19,7 @@ from naas.cost.batched import evaluate_batch
 from naas.cost.target import compile_target
 from naas.mapping.mapping import Mapping, MappingBatch
 from naas.search.objective import layer_objective
-from naas.workload.dims import DIM_INDEX, DIMS, divisors
+from naas.workload.dims import DIM_INDEX, DIMS, divisors, least_padding_factor
 from naas.workload.layer import Layer
 
 
@@ -40,7 +40,7 @@ def _dim_options(layer: Layer, arch: Accelerator) -> tuple[list[list[tuple[int, 
         spatial = [1]
         if d in slot_dims:
             cap = min(arch.axes[arch.spatial_slots[slot_dims.index(d)][0]].size, size)
-            spatial = sorted({-(-size // -(-size // w)) for w in range(1, cap + 1)})
+            spatial = sorted({least_padding_factor(size, w) for w in range(1, cap + 1)})
         per_dim = []
         for s in spatial:
             rem = -(-size // s)

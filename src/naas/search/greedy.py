@@ -16,7 +16,7 @@ from naas.cost.reference import require_slots
 from naas.cost.target import compile_target
 from naas.errors import NaasError
 from naas.mapping.mapping import LEVELS, Mapping, MappingBatch
-from naas.workload.dims import DIM_INDEX, DIMS, divisors
+from naas.workload.dims import DIM_INDEX, DIMS, divisors, least_padding_factor
 from naas.workload.layer import Layer
 from naas.workload.network import Network
 
@@ -37,8 +37,7 @@ def _spatial_factors(layer: Layer, arch: Accelerator) -> tuple[list[int], list[i
     spatial = []
     for a, dim in arch.spatial_slots:
         d = DIM_INDEX[dim]
-        steps = -(-remaining[d] // (arch.axes[a].size // used[a]))
-        factor = -(-remaining[d] // steps)
+        factor = least_padding_factor(remaining[d], arch.axes[a].size // used[a])
         spatial.append(factor)
         used[a] *= factor
         remaining[d] = -(-remaining[d] // factor)
@@ -50,13 +49,6 @@ def _fits(layer: Layer, arch: Accelerator, loops: list[int], level: int) -> bool
     return rules.tiles_fit(level, loops, geometry, arch.l1_words(), arch.l2_words(), arch.l2_unified)
 
 
-def _tile_loops(temporal: list[list[int]], per_dim_spatial: list[int], level: int) -> list[int]:
-    """Bounds of the loops a level-``level`` tile spans (L2 tiles span the array too)."""
-    if level == 0:
-        return list(temporal[0])
-    return [temporal[0][d] * per_dim_spatial[d] * temporal[1][d] for d in range(len(DIMS))]
-
-
 def greedy_mapping(layer: Layer, arch: Accelerator, preset: str) -> Mapping:
     priority, order = PRESETS[preset]
     spatial, remaining = _spatial_factors(layer, arch)
@@ -64,12 +56,13 @@ def greedy_mapping(layer: Layer, arch: Accelerator, preset: str) -> Mapping:
     for (_, dim), factor in zip(arch.spatial_slots, spatial):
         per_dim_spatial[DIM_INDEX[dim]] *= factor
     temporal = [[1] * len(DIMS) for _ in LEVELS]
+    loops = [1] * len(DIMS)
     for level in (0, 1):
         for name in priority:
             d = DIM_INDEX[name]
             for factor in reversed(divisors(remaining[d])):
                 temporal[level][d] = factor
-                if _fits(layer, arch, _tile_loops(temporal, per_dim_spatial, level), level):
+                if _fits(layer, arch, rules.level_loops(level, temporal, per_dim_spatial, loops), level):
                     break
             remaining[d] //= temporal[level][d]
     temporal[2] = remaining

@@ -33,8 +33,9 @@ import numpy as np
 from numba.extending import register_jitable
 
 from naas.cost.batched import uneven_loops
-from naas.cost.rules import FITS, buffer_overflow, tiles_fit, uneven_footprints
+from naas.cost.rules import FITS, buffer_overflow, level_loops, tiles_fit, uneven_footprints
 from naas.cost.target import L2_UNIFIED, Targets
+from naas.workload.dims import divisor_lists, divisors_into, least_padding_factor
 
 IMPORTANCE = 0
 INDEX = 1
@@ -61,25 +62,6 @@ def gene_count(n_slots: int, encoding: int, uneven: bool = False) -> int:
 #: Divisors of every n below DIVISOR_TABLE_DIM, ascending: values[offsets[n]:offsets[n + 1]].
 #: Searches decode millions of tiles, and looking divisors up costs far less than finding them.
 DIVISOR_TABLE_DIM = 1 << 14
-
-
-def divisor_lists(largest: int) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, values): the divisors of every n below ``largest``, ascending, at
-    values[offsets[n]:offsets[n + 1]]."""
-    counts = np.zeros(largest, dtype=np.int64)
-    for i in range(1, largest):
-        counts[i::i] += 1
-    offsets = np.zeros(largest + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    values = np.empty(offsets[-1], dtype=np.int64)
-    filled = offsets[:-1].copy()
-    for i in range(1, largest):
-        multiples = np.arange(i, largest, i)
-        values[filled[multiples]] = i
-        filled[multiples] += 1
-    return offsets, values
-
-
 DIVISOR_TABLE = divisor_lists(DIVISOR_TABLE_DIM)
 
 
@@ -89,20 +71,7 @@ def _divisors(n, offsets, values, out):
     division into ``out``."""
     if n < offsets.shape[0] - 1:
         return values[offsets[n]:offsets[n + 1]]
-    count = 0
-    i = 1
-    while i * i <= n:
-        if n % i == 0:
-            out[count] = i
-            count += 1
-        i += 1
-    top = count
-    for j in range(top - 1, -1, -1):
-        partner = n // out[j]
-        if partner != out[j]:
-            out[count] = partner
-            count += 1
-    return out[:count]
+    return divisors_into(n, out)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -194,8 +163,7 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
         else:
             want = 1 + int(g * cap)
         want = max(1, min(cap, want))
-        steps = (remaining[d] + want - 1) // want
-        factor = (remaining[d] + steps - 1) // steps
+        factor = least_padding_factor(remaining[d], want)
         spatial[s] = factor
         axis_used[a] *= factor
         spatial_dim[d] *= factor
@@ -211,13 +179,13 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
             # the largest divisor up to the pick whose tiles fit, 1 if none: a footprint only
             # grows with a factor, so "fits" is monotone and a binary search finds it
             temporal[level, d] = choices[pos]
-            _level_loops(level, temporal, spatial_dim, loops)
+            level_loops(level, temporal, spatial_dim, loops)
             if pos > 0 and not tiles_fit(level, loops, geom, l1_words, l2_words, unified):
                 lo, hi = 0, pos - 1
                 while lo < hi:
                     mid = (lo + hi + 1) // 2
                     temporal[level, d] = choices[mid]
-                    _level_loops(level, temporal, spatial_dim, loops)
+                    level_loops(level, temporal, spatial_dim, loops)
                     if tiles_fit(level, loops, geom, l1_words, l2_words, unified):
                         lo = mid
                     else:
@@ -226,13 +194,6 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
             remaining[d] //= temporal[level, d]
     for i in range(8):
         temporal[2, i] = remaining[i]
-
-
-@register_jitable
-def _level_loops(level, temporal, spatial_dim, loops):
-    """The per-dim loops inside a per-PE buffer (level 0) or the global buffer (level 1)."""
-    for j in range(8):
-        loops[j] = temporal[0, j] if level == 0 else temporal[0, j] * spatial_dim[j] * temporal[1, j]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -244,7 +205,7 @@ def _decode_lifts(genes, start, hw, k, temporal, order, spatial_dim, lifts, loop
             lifts[op, level] = min(8, int(_clip01(genes[start + 2 * op + level]) * 9.0))
     for level in range(2):
         words = l1_words if level == 0 else l2_words
-        _level_loops(level, temporal, spatial_dim, loops)
+        level_loops(level, temporal, spatial_dim, loops)
         for op in range(3):
             while lifts[op, level] > 0:
                 uneven_loops(order, temporal, lifts, uneven)
