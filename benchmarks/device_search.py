@@ -24,7 +24,7 @@ from naas.exec.executors import InProcessExecutor, PoolExecutor  # noqa: E402
 from naas.search.arch_encoding import ArchSpace  # noqa: E402
 from naas.search.arch_search import ArchSearchConfig, search_accelerator  # noqa: E402
 from naas.search.device_mapping_search import compiles  # noqa: E402
-from naas.search.mapping_search import COMPILE_CHOICES  # noqa: E402
+from naas.search.mapping_settings import COMPILE_CHOICES  # noqa: E402
 from naas.workload import zoo_network  # noqa: E402
 
 

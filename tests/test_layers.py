@@ -81,3 +81,16 @@ def test_the_check_sees_an_upward_import(tmp_path, monkeypatch):
         assert "cost/bad.py imports naas.search.greedy" in str(error)
     else:
         raise AssertionError("an upward import went unseen")
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(("naas", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+
+
+def test_no_two_modules_import_each_other():
+    # inside a layer too: a package may load its submodules, but two modules that need each
+    # other are one idea split in two (or a third module both should import)
+    modules = {_module_name(path): path for path in PACKAGE.rglob("*.py") if path.name != "__init__.py"}
+    needs = {name: {m for m in _imports(path) if m in modules and m != name} for name, path in modules.items()}
+    both = sorted({tuple(sorted((a, b))) for a, wanted in needs.items() for b in wanted if a in needs[b]})
+    assert not both, both

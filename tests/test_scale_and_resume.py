@@ -18,8 +18,8 @@ from naas.exec.executors import InProcessExecutor, PoolExecutor
 from naas.search.arch_encoding import ArchSpace
 from naas.search.arch_search import ArchSearchConfig, design_key, search_accelerator, search_settings
 from naas.search.checkpoint import journal_path
+from naas.search.design_score import score_from_dict
 from naas.search.mapping_search import MappingSearchConfig
-from naas.search.score_io import score_from_dict
 from naas.workload import zoo_network
 
 CONFIG = ArchSearchConfig(popsize=4, generations=4, mapping=MappingSearchConfig(popsize=8, generations=12))

@@ -106,7 +106,7 @@ def _sweep_progress(record: dict) -> str:
 
 
 def _mapping_config(args: argparse.Namespace):
-    from naas.search.mapping_search import COMPILE_CHOICES, MappingSearchConfig
+    from naas.search.mapping_settings import COMPILE_CHOICES, MappingSearchConfig
 
     backend = args.backend or ("numba" if args.device == "cpu" else "torch")
     if backend == "torch":

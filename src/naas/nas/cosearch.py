@@ -20,8 +20,9 @@ from naas.nas import ofa_mbv3, ofa_resnet50
 from naas.nas.predictors import AccuracyPredictor
 from naas.search.arch_encoding import GENES as ARCH_GENES
 from naas.search.arch_encoding import ArchSpace, decode_accelerator
-from naas.search.arch_search import ArchSearchConfig, DesignScore, design_key, score_pairs
+from naas.search.arch_search import ArchSearchConfig, design_key, score_pairs
 from naas.search.cmaes import BatchedCMA
+from naas.search.design_score import DesignScore
 from naas.search.objective import INFEASIBLE, box_penalty, check_search_sizes
 from naas.workload.network import Network
 

@@ -10,7 +10,8 @@ from naas.arch.io import accelerator_to_dict
 from naas.files import write_json_atomic, write_text_atomic, write_yaml_atomic
 from naas.mapping.io import mapping_to_dict
 from naas.report.tables import format_table
-from naas.search.arch_search import ArchSearchResult, DesignScore
+from naas.search.arch_search import ArchSearchResult
+from naas.search.design_score import DesignScore
 from naas.search.objective import OBJECTIVE_UNITS
 from naas.workload.network import Network
 

@@ -22,6 +22,7 @@ from naas.exec.executors import Executor, InProcessExecutor
 from naas.mapping.mapping import Mapping
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.cmaes import BatchedCMA
+from naas.search.design_score import DesignScore, score_from_dict, score_to_dict
 from naas.search.mapping_search import MappingSearchConfig, search_mappings
 from naas.search.objective import box_penalty, check_objective, check_search_sizes, log_objective, network_objective
 from naas.workload.network import Network
@@ -47,21 +48,6 @@ class ArchSearchConfig:
         check_search_sizes("search", self.popsize, self.generations, self.sigma0)
         if self.restarts < 0:
             raise NaasError(f"search restarts: must be >= 0, got {self.restarts}")
-
-
-@dataclass(frozen=True)
-class DesignScore:
-    """A design with, per network, its energy, latency and every layer's best mapping."""
-
-    design: Accelerator
-    energy_pj: dict[str, float]
-    latency_cycles: dict[str, float]
-    mappings: dict[str, dict[str, Mapping]]
-    fitness: float
-    evaluations: int
-
-    def network_value(self, network: str, objective: str = "edp") -> float:
-        return network_objective(objective, self.energy_pj[network], self.latency_cycles[network])
 
 
 def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSearchConfig,
@@ -221,7 +207,6 @@ def search_accelerator(
         save_checkpoint,
         start_journal,
     )
-    from naas.search.score_io import score_from_dict, score_to_dict
 
     executor = executor or InProcessExecutor()
     # the generation count is left out of the fingerprint so that a resume may extend a search

@@ -54,7 +54,7 @@ from naas.search.connectivity import (
     neighbours,
     ordered_tuples,
 )
-from naas.search.score_io import score_from_dict, score_to_dict
+from naas.search.design_score import score_from_dict, score_to_dict
 from naas.workload.network import Network
 
 #: designs the exploration may score, as a share of the base sizing search's

@@ -28,6 +28,7 @@ from naas.mapping.mapping import MappingBatch
 from naas.search.cmaes import BatchedCMA
 from naas.search.device_decoding import decode_device, divisor_table
 from naas.search.mapping_encoding import ENCODINGS, gene_count
+from naas.search.mapping_settings import MappingSearchResult
 from naas.search.objective import box_penalty, layer_objective, log_objective
 
 
@@ -66,8 +67,6 @@ def compiles(config, device: torch.device) -> bool:
 def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: int):
     """``search_mappings`` with ``config`` (a MappingSearchConfig) on ``config.device`` (or the
     device of ``targets`` already there); returns its MappingSearchResult with numpy arrays."""
-    from naas.search.mapping_search import MappingSearchResult
-
     if isinstance(targets, Targets):
         targets = to_device(targets, resolve_device(config.device))
     device = targets.device

@@ -1,10 +1,30 @@
-"""DesignScore to and from plain data (for checkpoints)."""
+"""A scored design (per network its energy, latency and every layer's best mapping) and its
+plain-data form (for checkpoints)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from naas.arch.io import accelerator_from_dict, accelerator_to_dict
+from naas.arch.spec import Accelerator
 from naas.mapping.io import mapping_from_dict, mapping_to_dict
-from naas.search.arch_search import DesignScore
+from naas.mapping.mapping import Mapping
+from naas.search.objective import network_objective
+
+
+@dataclass(frozen=True)
+class DesignScore:
+    """A design with, per network, its energy, latency and every layer's best mapping."""
+
+    design: Accelerator
+    energy_pj: dict[str, float]
+    latency_cycles: dict[str, float]
+    mappings: dict[str, dict[str, Mapping]]
+    fitness: float
+    evaluations: int
+
+    def network_value(self, network: str, objective: str = "edp") -> float:
+        return network_objective(objective, self.energy_pj[network], self.latency_cycles[network])
 
 
 def score_to_dict(score: DesignScore) -> dict:
