@@ -166,3 +166,21 @@ def test_map_reports_progress_per_chunk_of_layers_with_the_same_mappings(tmp_pat
     assert main([*args, "--out", str(tmp_path / "one.yaml"), "--quiet"]) == 0
     assert "[map]" not in capsys.readouterr().err
     assert (tmp_path / "chunked.yaml").read_text() == (tmp_path / "one.yaml").read_text()
+
+
+def test_naas_search_reports_what_the_python_api_finds(tmp_path):
+    """`naas search` and `naas.search(..., baselines=True)` are one library function: the same
+    settings give the same design, fitness and baselines (the joint ES, so the sizing-only
+    search runs on its own)."""
+    import naas
+
+    out = tmp_path / "cli"
+    assert main(["search", "--network", "squeezenet", "--budget", "shidiannao", "--generations", "2", "--popsize", "4",
+                 "--map-generations", "6", "--map-popsize", "8", "--connectivity", "es", "--seed", "3",
+                 "--out", str(out), "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    found = naas.search("squeezenet", "shidiannao", seed=3, generations=2, popsize=4, connectivity="es",
+                        mapping={"generations": 6, "popsize": 8}, baselines=True)
+    assert found.design.dataflow == summary["naas"]["dataflow"] and found.fitness == summary["naas"]["fitness"]
+    assert found.baselines == {label: s["fitness"] for label, s in summary["baselines"].items()}
+    assert set(found.baselines) == {"shidiannao (hand design, searched mappings)", "sizing-only (shidiannao connectivity)"}

@@ -112,6 +112,8 @@ class SearchResult:
     history: list[dict] = field(repr=False)
     sizing_only: Accelerator | None = None
     sizing_only_fitness: float | None = None
+    #: every baseline's fitness by label (the hand design's only with ``baselines=True``)
+    baselines: dict[str, float] = field(default_factory=dict)
 
     def cost(self, network: str) -> NetworkCost:
         """The found design's per-layer cost on one of its networks."""
@@ -124,16 +126,18 @@ class SearchResult:
 def search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
            generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
-           progress=None) -> SearchResult:
+           progress=None, baselines: bool = False) -> SearchResult:
     """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
     of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
     worse than sizing-only) or "es" (the paper's joint CMA-ES). ``mapping``: fields of
     ``MappingSearchConfig``. ``out``: a folder for checkpoints (a search run again with the
-    same settings continues from them)."""
+    same settings continues from them). ``progress``: called with every generation's record.
+    ``baselines``: also score the hand design and, under "es", run the sizing-only search
+    (under "sweep" it is the connectivity search's base and always reported)."""
     from naas.search.arch_encoding import ArchSpace
-    from naas.search.arch_search import ArchSearchConfig, search_accelerator
-    from naas.search.connectivity_search import search_connectivity
-    from naas.search.mapping_search import MappingSearchConfig
+    from naas.search.arch_search import ArchSearchConfig
+    from naas.search.baselines import search_with_baselines, sizing_label
+    from naas.search.mapping_settings import MappingSearchConfig
 
     nets = [_network(n) for n in (networks if isinstance(networks, list) else [networks])]
     spent = _budget(budget)
@@ -142,24 +146,19 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     config = ArchSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed), objective=objective,
                               mapping=MappingSearchConfig(**(mapping or {})))
     space = ArchSpace(spent, max_axes=axes)
-    checkpoint = None if out is None else Path(out) / "checkpoint-naas.json"
-    if checkpoint is not None:
-        checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    sizing = None
-    if connectivity == "sweep":
-        start = None if hand is None else hand.connectivity
-        result = search_connectivity(nets, space, config, start, () if hand is None else (hand,), progress, executor,
-                                     checkpoint)
-        sizing = result.base.best if hand is not None and result.base is not None else None
-    elif connectivity == "es":
-        result = search_accelerator(nets, space, config, progress, executor, checkpoint,
-                                    resume=checkpoint is not None and checkpoint.exists())
-    else:
-        raise NaasError(f"connectivity: choose sweep or es, got {connectivity!r}")
-    best = result.best
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    # the connectivity search's base is the sizing-only search: reported at no cost
+    run = search_with_baselines(nets, space, config, hand, connectivity=connectivity, score_hand=baselines,
+                                sizing_baseline=baselines or connectivity == "sweep", executor=executor, out=out,
+                                resume=out is not None and (Path(out) / "checkpoint-naas.json").exists(),
+                                progress=None if progress is None else lambda search: lambda record: progress(record))
+    best, result = run.result.best, run.result
+    sizing = None if hand is None else run.baselines.get(sizing_label(hand))
     return SearchResult(best.design, nets, best.mappings, best.energy_pj, best.latency_cycles, best.fitness,
                         result.designs_scored, result.evaluations, result.seconds, result.history,
-                        None if sizing is None else sizing.design, None if sizing is None else sizing.fitness)
+                        None if sizing is None else sizing.design, None if sizing is None else sizing.fitness,
+                        {label: score.fitness for label, score in run.baselines.items()})
 
 
 def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,

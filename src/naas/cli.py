@@ -234,56 +234,25 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
     """The search ``naas search`` asked for, its baselines and its outputs, into ``out``."""
     from naas.exec.executors import make_executor
     from naas.report.search_output import write_search_outputs
-    from naas.search.arch_encoding import ArchSpace
-    from naas.search.arch_search import score_designs, search_accelerator
-    from naas.search.connectivity_search import search_connectivity
+    from naas.search.baselines import search_with_baselines
 
     steps = args.generations * (args.restarts + 1)
-    executor = make_executor(args.executor or "inprocess", args.workers, args.address)
-    sizing_history = None
-    hand_connectivity = None if hand is None else hand.connectivity
-    sizing_label = None if hand is None else f"sizing-only ({hand.name} connectivity)"
-    try:
-        baselines = {}
-        if hand is not None:
-            baselines[f"{hand.name} (hand design, searched mappings)"] = score_designs(
-                [hand], networks, config, [(args.seed, 10**6)])[0]
-        if args.connectivity == "sweep":
+
+    def progress(search: str):
+        if search == "naas" and args.connectivity == "sweep":
             # at most the base's candidates and half as many again (and the hand design)
-            shown = _progress(args, "naas", _sweep_progress, int(1.5 * steps * args.popsize) + 1,
-                              lambda record: record["designs"], "designs")
-            try:
-                result = search_connectivity(networks, space, config, hand_connectivity,
-                                             () if hand is None else (hand,), shown, executor,
-                                             out / "checkpoint-naas.json")
-            finally:
-                _close(shown)
-            if hand is not None and result.base is not None and args.sizing_baseline:
-                # the base of the search is the sizing-only search, run once for both
-                baselines[sizing_label] = result.base.best
-                sizing_history = result.base.history
-        else:
-            shown = _progress(args, "naas", _search_progress(steps), steps)
-            try:
-                result = search_accelerator(networks, space, config, shown, executor, out / "checkpoint-naas.json",
-                                            resume=bool(args.resume))
-            finally:
-                _close(shown)
-            if hand is not None and args.sizing_baseline and not result.interrupted:
-                fixed = ArchSpace(budget, max_axes=len(hand.axes), encoding=args.encoding,
-                                  fixed_dataflow=hand_connectivity)
-                shown = _progress(args, "sizing-only", _search_progress(steps), steps)
-                try:
-                    sizing = search_accelerator(networks, fixed, config, shown, executor,
-                                                out / "checkpoint-sizing.json", resume=bool(args.resume))
-                finally:
-                    _close(shown)
-                if sizing.interrupted:
-                    result.interrupted = True
-                baselines[sizing_label] = sizing.best
-                sizing_history = sizing.history
+            return _progress(args, "naas", _sweep_progress, int(1.5 * steps * args.popsize) + 1,
+                             lambda record: record["designs"], "designs")
+        return _progress(args, search, _search_progress(steps), steps)
+
+    executor = make_executor(args.executor or "inprocess", args.workers, args.address)
+    try:
+        run = search_with_baselines(networks, space, config, hand, connectivity=args.connectivity,
+                                    sizing_baseline=args.sizing_baseline, executor=executor, out=out,
+                                    resume=bool(args.resume), progress=progress)
     finally:
         executor.close()
+    result = run.result
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
                 "seed": args.seed, "generations": args.generations, "restarts": args.restarts, "popsize": args.popsize,
@@ -294,7 +263,7 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
                 "input_multicast": budget.input_multicast, "uneven": args.uneven,
                 "map_generations": config.mapping.generations, "map_popsize": config.mapping.popsize,
                 "map_covariance": args.map_covariance}
-    print(write_search_outputs(out, networks, result, baselines, settings, sizing_history))
+    print(write_search_outputs(out, networks, result, run.baselines, settings, run.sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
     if result.interrupted:
         raise KeyboardInterrupt
