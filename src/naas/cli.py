@@ -399,30 +399,14 @@ def _predictor(args: argparse.Namespace):
         return OFAMLPPredictor.load(args.predictor), f"OFA-format predictor {args.predictor}"
     if args.accuracy:
         return CallablePredictor.from_spec(args.accuracy), f"callable {args.accuracy}"
-    from naas.files import read_yaml
-    from naas.nas.ofa_mbv3 import MobileNetV3Config
-    from naas.nas.ofa_resnet50 import ResNet50Config
-    from naas.nas.predictors import config_key
-
-    rows = read_yaml(args.accuracy_table, "accuracy table")
-    fields = "ks, e, d, r" if args.space == "ofa-mbv3" else "d, e, w, r"
-    if not isinstance(rows, list):
-        raise NaasError(f"accuracy table: give a list of {{{fields}, top1}} rows")
-    table = {}
-    try:
-        for r in rows:
-            config = (MobileNetV3Config(tuple(r["ks"]), tuple(r["e"]), tuple(r["d"]), int(r["r"]))
-                      if args.space == "ofa-mbv3" else ResNet50Config(tuple(r["d"]), tuple(r["e"]), tuple(r["w"]), int(r["r"])))
-            table[config_key(config)] = float(r["top1"])
-    except (KeyError, TypeError, ValueError):
-        raise NaasError(f"accuracy table: every row needs {fields} and top1") from None
-    return TablePredictor(table), f"table {args.accuracy_table}"
+    return TablePredictor.load(args.accuracy_table, args.space), f"table {args.accuracy_table}"
 
 
 def _cmd_cosearch(args: argparse.Namespace) -> None:
     from naas.arch.budget import hand_design, parse_budget, search_axes
     from naas.nas.cosearch import SPACES, CoSearchConfig, cosearch
     from naas.nas.nested import nested_cosearch
+    from naas.report.cosearch_output import write_cosearch_outputs
     from naas.run_folder import refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
@@ -478,57 +462,9 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
                 result = cosearch(space, predictor, config, show, network_space=args.space)
         finally:
             _close(shown)
-        _write_cosearch(args, out, result, predictor, source, space)
-
-
-def _write_cosearch(args: argparse.Namespace, out: Path, result, predictor, source: str, space) -> None:
-    """The co-search's outputs in ``out``: the network, design and mappings found, its config,
-    the Pareto front, the history and a summary."""
-    from dataclasses import asdict
-
-    from naas.arch.io import save_accelerator
-    from naas.files import write_json_atomic, write_text_atomic
-    from naas.mapping.io import save_mappings
-    from naas.workload.io import save_network
-
-    best = result.best
-    save_network(best.network, out / "network.yaml")
-    save_accelerator(best.score.design, out / "design.yaml")
-    save_mappings(best.score.mappings[best.network.name], out / "mappings.yaml")
-    c = best.config
-    write_json_atomic(out / "config.json", asdict(c))
-    write_json_atomic(out / "front.json", [
-        {"accuracy": f.accuracy, "edp_pj_cycles": f.edp, "dataflow": f.score.design.dataflow, "config": asdict(f.config)}
-        for f in result.front])
-    write_json_atomic(out / "history.json", result.history)
-    goal = (f"minimise EDP with accuracy >= {args.accuracy_floor}" if args.accuracy_floor is not None
-            else f"maximise accuracy with EDP <= {args.edp_budget:g}")
-    feasible = result.history[-1]["feasible"]
-    calibration = getattr(predictor, "calibration", None)
-    if calibration is None:
-        scale = (f"accuracy: predicted by {source}, on that predictor's own scale (top-1 %); no ImageNet "
-                 "calibration is known for it, so its figures are not measured ImageNet accuracy.")
-        best_accuracy = f"{best.accuracy:.2f} % predicted"
-    else:
-        floor = ("" if args.accuracy_floor is None else
-                 f" The floor {args.accuracy_floor} % (predictor scale) is about "
-                 f"{calibration.imagenet(args.accuracy_floor):.1f} % ImageNet top-1.")
-        scale = (f"accuracy: predicted by {source}, on the predictor's scale; calibrated: ImageNet top-1 ~ "
-                 f"predicted {calibration.offset_pct:+.2f} +- {calibration.spread_pct:.2f} points "
-                 f"({calibration.source}).{floor}")
-        best_accuracy = calibration.describe(best.accuracy).split(" (offset")[0]
-    text = "\n".join([
-        f"co-search of the {args.space} space under the {space.budget.name} budget: {goal}",
-        scale,
-        f"best: depths {c.depths}, resolution {c.resolution}, {best.network.macs / 1e6:,.1f} M MACs, "
-        f"accuracy {best_accuracy}, EDP {best.edp:.4e} on {best.score.design.dataflow} "
-        f"({best.score.design.num_pes} PEs)" + ("" if feasible else "  (constraint NOT met)"),
-        f"Pareto front: {len(result.front)} points (front.json); {result.evaluations:,} mapping evaluations in "
-        f"{result.seconds:.1f} s",
-    ])
-    write_text_atomic(out / "summary.md", text + "\n")
-    print(text)
-    print(f"wrote {out}/network.yaml, design.yaml, mappings.yaml, config.json, front.json")
+        print(write_cosearch_outputs(out, result, predictor, source, args.space, space.budget.name,
+                                     args.accuracy_floor, args.edp_budget))
+        print(f"wrote {out}/network.yaml, design.yaml, mappings.yaml, config.json, front.json")
 
 
 def _cmd_report(args: argparse.Namespace) -> None:

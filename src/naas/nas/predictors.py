@@ -207,6 +207,27 @@ class TablePredictor:
     def __init__(self, table: dict[tuple, float]):
         self.table = table
 
+    @classmethod
+    def load(cls, path: str | Path, space: str = "ofa-mbv3") -> "TablePredictor":
+        """A YAML list of measured accuracies, one row per configuration of ``space``: ``{ks, e,
+        d, r, top1}`` (ofa-mbv3) or ``{d, e, w, r, top1}`` (ofa-resnet50)."""
+        from naas.files import read_yaml
+
+        rows = read_yaml(path, "accuracy table")
+        fields = "ks, e, d, r" if space == "ofa-mbv3" else "d, e, w, r"
+        if not isinstance(rows, list):
+            raise NaasError(f"accuracy table: give a list of {{{fields}, top1}} rows")
+        table = {}
+        try:
+            for r in rows:
+                config = (MobileNetV3Config(tuple(r["ks"]), tuple(r["e"]), tuple(r["d"]), int(r["r"]))
+                          if space == "ofa-mbv3" else
+                          ofa_resnet50.ResNet50Config(tuple(r["d"]), tuple(r["e"]), tuple(r["w"]), int(r["r"])))
+                table[config_key(config)] = float(r["top1"])
+        except (KeyError, TypeError, ValueError):
+            raise NaasError(f"accuracy table: every row needs {fields} and top1") from None
+        return cls(table)
+
     def predict(self, configs: list) -> np.ndarray:
         out = []
         for c in configs:
