@@ -162,3 +162,17 @@ def test_cosearch_summary_states_the_scale_and_the_floor_in_imagenet_terms(tmp_p
     assert "calibrated: ImageNet top-1 ~ predicted -3.42 +- 0.15 points" in text
     assert "The floor 76.0 % (predictor scale) is about 72.6 % ImageNet top-1." in text
     assert "% ImageNet top-1, EDP" in text
+
+
+def test_an_accuracy_table_loads_per_space_and_refuses_a_short_row(tmp_path):
+    mbv3 = MobileNetV3Config((3,) * 20, (4,) * 20, (2,) * 5, 160)
+    resnet = ResNet50Config((0,) * 5, (0.25,) * 18, (1,) * 6, 160)
+    (tmp_path / "m.yaml").write_text(f"- {{ks: {list(mbv3.kernels)}, e: {list(mbv3.expands)}, d: {list(mbv3.depths)}, "
+                                     f"r: 160, top1: 74.5}}\n")
+    (tmp_path / "r.yaml").write_text(f"- {{d: {list(resnet.depths)}, e: {list(resnet.expands)}, w: {list(resnet.widths)}, "
+                                     f"r: 160, top1: 76.0}}\n")
+    assert predictors.TablePredictor.load(tmp_path / "m.yaml").predict([mbv3]).tolist() == [74.5]
+    assert predictors.TablePredictor.load(tmp_path / "r.yaml", "ofa-resnet50").predict([resnet]).tolist() == [76.0]
+    (tmp_path / "bad.yaml").write_text("- {ks: [3], top1: 70}\n")
+    with pytest.raises(NaasError, match="accuracy table: every row needs ks, e, d, r and top1"):
+        predictors.TablePredictor.load(tmp_path / "bad.yaml")
