@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import naas.search.arch_search as arch_search
+import naas.search.baselines as baselines
 from naas.cli import main
 from naas.errors import NaasError
 from naas.run_folder import LOCK, search_lock
@@ -55,11 +56,12 @@ def test_a_live_search_holds_the_folder_and_a_dead_ones_lock_is_taken_over(tmp_p
     assert not (out / LOCK).exists()
 
 
-def test_ctrl_c_before_the_first_checkpoint_says_nothing_was_saved(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("where", [baselines, arch_search])  # the hand design; a scoring in the sweep
+def test_ctrl_c_before_the_first_checkpoint_says_nothing_was_saved(tmp_path, monkeypatch, capsys, where):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(arch_search, "score_designs", interrupted)
+    monkeypatch.setattr(where, "score_designs", interrupted)
     out = tmp_path / "run"
     assert _search(tmp_path, out) == 130
     assert "naas: interrupted: nothing was saved" in capsys.readouterr().err

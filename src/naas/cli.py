@@ -226,6 +226,9 @@ def _interrupt_note(out: Path) -> str:
     if (out / "checkpoint-naas.json").exists():
         return f"resume with the same options and --resume {out}"
     (out / "checkpoint-naas.designs.jsonl").unlink(missing_ok=True)
+    phases = out / "checkpoint-naas.phases"  # the connectivity search's, made before its base search ran
+    if phases.is_dir() and not any(phases.iterdir()):
+        phases.rmdir()
     return "nothing was saved (stopped before the first generation finished); run the command again"
 
 
