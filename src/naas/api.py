@@ -152,6 +152,7 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     run = search_with_baselines(nets, space, config, hand, connectivity=connectivity, score_hand=baselines,
                                 sizing_baseline=baselines or connectivity == "sweep", executor=executor, out=out,
                                 resume=out is not None and (Path(out) / "checkpoint-naas.json").exists(),
+                                # a fresh wrapper per search: the caller's callable is never closed
                                 progress=None if progress is None else lambda search: lambda record: progress(record))
     best, result = run.result.best, run.result
     sizing = None if hand is None else run.baselines.get(sizing_label(hand))

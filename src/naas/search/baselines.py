@@ -59,25 +59,26 @@ def search_with_baselines(networks: list[Network], space: ArchSpace, config: Arc
     baselines: dict[str, DesignScore] = {}
     if hand is not None and score_hand:
         baselines[hand_label(hand)] = score_designs([hand], networks, config, [(config.seed, 10**6)])[0]
-    folder = None if out is None else Path(out)
+
+    def checkpoint(name: str) -> Path | None:
+        return None if out is None else Path(out) / f"checkpoint-{name}.json"
+
     sizing_history = None
     if connectivity == "sweep":
         result = _phase(progress, "naas", lambda shown: search_connectivity(
             networks, space, config, None if hand is None else hand.connectivity, () if hand is None else (hand,),
-            shown, executor, None if folder is None else folder / "checkpoint-naas.json"))
+            shown, executor, checkpoint("naas")))
         if hand is not None and result.base is not None and sizing_baseline:
             baselines[sizing_label(hand)] = result.base.best
             sizing_history = result.base.history
         return BaselinedSearch(result, baselines, sizing_history)
     result = _phase(progress, "naas", lambda shown: search_accelerator(
-        networks, space, config, shown, executor, None if folder is None else folder / "checkpoint-naas.json",
-        resume=resume))
+        networks, space, config, shown, executor, checkpoint("naas"), resume=resume))
     if hand is not None and sizing_baseline and not result.interrupted:
         fixed = ArchSpace(space.budget, max_axes=len(hand.axes), encoding=space.encoding,
                           fixed_dataflow=hand.connectivity)
         sizing = _phase(progress, "sizing-only", lambda shown: search_accelerator(
-            networks, fixed, config, shown, executor, None if folder is None else folder / "checkpoint-sizing.json",
-            resume=resume))
+            networks, fixed, config, shown, executor, checkpoint("sizing"), resume=resume))
         if sizing.interrupted:
             result.interrupted = True
         baselines[sizing_label(hand)] = sizing.best
