@@ -179,8 +179,9 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
             # the largest divisor up to the pick whose tiles fit, 1 if none: a footprint only
             # grows with a factor, so "fits" is monotone and a binary search finds it
             temporal[level, d] = choices[pos]
-            level_loops(level, temporal, spatial_dim, loops)
-            if pos > 0 and not tiles_fit(level, loops, geom, l1_words, l2_words, unified):
+            # a factor of 1 (pos 0) changes no tile, so it needs no check
+            if pos > 0 and not tiles_fit(level, level_loops(level, temporal, spatial_dim, loops), geom, l1_words,
+                                         l2_words, unified):
                 lo, hi = 0, pos - 1
                 while lo < hi:
                     mid = (lo + hi + 1) // 2
