@@ -2,7 +2,9 @@
 
 The front door (``naas.api``, docs/api.md): ``naas.evaluate``, ``naas.map``, ``naas.search``,
 ``naas.cosearch``, ``naas.load``, ``naas.save``, and the spec types ``naas.Accelerator``,
-``naas.Network``, ``naas.Layer``, ``naas.Budget``. They load on first use, so ``import naas``
+``naas.Network``, ``naas.Layer``, ``naas.Budget``, and the pluggable parts: ``naas.CostModel``
+(``NumbaCostModel``, ``TorchCostModel``), ``naas.Optimizer`` (``CMA``, ``RandomSearch``,
+``register_optimizer``) and the loop that drives them, ``naas.evolve``. They load on first use, so ``import naas``
 (and the command line's static commands) stays light.
 """
 
@@ -15,6 +17,10 @@ _FRONT_DOOR = {
     "Budget": "naas.arch.budget", "Network": "naas.workload.network", "NetworkLayer": "naas.workload.network",
     "Layer": "naas.workload.layer",
     "Mapping": "naas.mapping.mapping", "NaasError": "naas.errors",
+    "CostModel": "naas.cost.model", "NumbaCostModel": "naas.cost.model", "TorchCostModel": "naas.cost.model",
+    "Optimizer": "naas.search.optimizer", "OptimizerResult": "naas.search.optimizer", "CMA": "naas.search.optimizer",
+    "RandomSearch": "naas.search.optimizer", "register_optimizer": "naas.search.optimizer",
+    "evolve": "naas.search.optimizer",
 }
 
 __all__ = ["__version__", "search", *_FRONT_DOOR]

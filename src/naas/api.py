@@ -78,16 +78,20 @@ class MapResult:
 
 
 def map(network: Network | Layer | str, accelerator: Accelerator | str, *, seed: int = 0,  # noqa: A001
-        generations: int | None = None, popsize: int | None = None, **options) -> MapResult:
+        generations: int | None = None, popsize: int | None = None, cost_model=None, optimizer=None,
+        **options) -> MapResult:
     """Search every layer's mapping (CMA-ES, importance encoding); ``options`` are
-    ``MappingSearchConfig``'s other fields (encoding, objective, backend, device, uneven, ...)."""
+    ``MappingSearchConfig``'s other fields (encoding, objective, backend, device, uneven, ...).
+    ``cost_model``: a ``naas.cost.model.CostModel`` to search under (default: naas's, compiled);
+    ``optimizer``: a ``naas.search.optimizer`` name or factory (default: CMA-ES). The result's
+    cost is always naas's model's."""
     from naas.search.mapping_search import MappingSearchConfig, search_mappings
 
     net, design = _network(network), _accelerator(accelerator)
     sizes = {k: v for k, v in (("generations", generations), ("popsize", popsize)) if v is not None}
     layers = [nl.layer for nl in net.layers]
     result = search_mappings([(layer, design) for layer in layers], MappingSearchConfig(**sizes, **options),
-                             np.random.default_rng(_check_seed(seed)))
+                             np.random.default_rng(_check_seed(seed)), cost_model=cost_model, optimizer=optimizer)
     slots = len(design.spatial_slots)
     mappings = {layer.name: result.best.mapping(i).for_slots(slots) for i, layer in enumerate(layers)}
     return MapResult(net, design, mappings, evaluate_network(net, design, mappings),
@@ -126,14 +130,16 @@ class SearchResult:
 def search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
            generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
-           progress=None, baselines: bool = False) -> SearchResult:
+           progress=None, baselines: bool = False, optimizer: str = "cma") -> SearchResult:
     """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
     of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
     worse than sizing-only) or "es" (the paper's joint CMA-ES). ``mapping``: fields of
     ``MappingSearchConfig``. ``out``: a folder for checkpoints (a search run again with the
     same settings continues from them). ``progress``: called with every generation's record.
     ``baselines``: also score the hand design and, under "es", run the sizing-only search
-    (under "sweep" it is the connectivity search's base and always reported)."""
+    (under "sweep" it is the connectivity search's base and always reported). ``optimizer``:
+    the accelerator level's, by its ``naas.search.optimizer`` name ("cma", "random" or one
+    registered); the connectivity search's sizing searches run it too."""
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
     from naas.search.baselines import search_with_baselines, sizing_label
@@ -144,7 +150,7 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     hand = hand_design(spent)
     axes = search_axes(hand, max_axes)
     config = ArchSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed), objective=objective,
-                              mapping=MappingSearchConfig(**(mapping or {})))
+                              mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer)
     space = ArchSpace(spent, max_axes=axes)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
@@ -165,13 +171,15 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
 def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,
              edp_budget: float | None = None, seed: int = 0, generations: int = 10, popsize: int = 12,
              method: str = "nested", arch_generations: int = 20, arch_popsize: int = 12, mapping: dict | None = None,
-             start_network=None, progress=None):
+             start_network=None, progress=None, optimizer: str = "cma"):
     """The network level: a once-for-all sub-network of ``space`` ("ofa-mbv3" or
     "ofa-resnet50"), its accelerator and mappings; ``predictor`` is an accuracy predictor
     (``naas.nas.predictors``: ``OFAMLPPredictor.load(path)``, ``CallablePredictor``, ...).
     Returns ``naas.nas.cosearch.CoSearchResult``; its ``best`` carries the network, design,
     mappings and accuracy. ``start_network`` (nested only; a configuration of the space, e.g.
-    ``naas.nas.ofa_resnet50.RESNET50``) is the first candidate and the network search's start."""
+    ``naas.nas.ofa_resnet50.RESNET50``) is the first candidate and the network search's start.
+    ``optimizer``: the network level's and the accelerator level's, by its
+    ``naas.search.optimizer`` name."""
     from naas.nas.cosearch import CoSearchConfig
     from naas.nas.cosearch import cosearch as joint_cosearch
     from naas.nas.nested import nested_cosearch
@@ -182,9 +190,9 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
     spent = _budget(budget)
     hand = hand_design(spent)
     config = CoSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed),
-                            accuracy_floor=accuracy_floor, edp_budget=edp_budget,
+                            accuracy_floor=accuracy_floor, edp_budget=edp_budget, optimizer=optimizer,
                             inner=ArchSearchConfig(popsize=arch_popsize, generations=arch_generations,
-                                                   mapping=MappingSearchConfig(**(mapping or {}))))
+                                                   mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer))
     arch_space = ArchSpace(spent, max_axes=search_axes(hand))
     if method == "nested":
         return nested_cosearch(arch_space, predictor, config, progress, space,

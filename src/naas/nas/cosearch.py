@@ -21,9 +21,9 @@ from naas.nas.predictors import AccuracyPredictor
 from naas.search.arch_encoding import GENES as ARCH_GENES
 from naas.search.arch_encoding import ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, design_key, score_pairs
-from naas.search.cmaes import BatchedCMA
 from naas.search.design_score import DesignScore
 from naas.search.objective import INFEASIBLE, box_penalty, check_search_sizes
+from naas.search.optimizer import evolve, optimizer_factory
 from naas.workload.network import Network
 
 SLOTS = ofa_mbv3.STAGES * ofa_mbv3.MAX_DEPTH
@@ -119,8 +119,11 @@ class CoSearchConfig:
     accuracy_floor: float | None = None
     edp_budget: float | None = None
     inner: ArchSearchConfig = field(default_factory=ArchSearchConfig)
+    #: the network level's optimiser (``naas.search.optimizer``: "cma", "random" or one registered)
+    optimizer: str = "cma"
 
     def __post_init__(self) -> None:
+        optimizer_factory(self.optimizer)
         if (self.accuracy_floor is None) == (self.edp_budget is None):
             raise NaasError("cosearch: give exactly one of --accuracy-floor (minimise EDP) or --edp-budget "
                             "(maximise accuracy)")
@@ -171,12 +174,15 @@ def rank(candidate: Candidate, config: CoSearchConfig) -> tuple[bool, float]:
     return (not is_feasible(candidate, config), candidate_fitness(candidate, config))
 
 
-def tell_and_rank(es: BatchedCMA, candidates: list[Candidate], config: CoSearchConfig, genes: np.ndarray,
-                  clipped: np.ndarray, best: Candidate | None) -> Candidate:
-    """Tell ``es`` one generation's candidates (their fitness plus the box penalty of their
-    ``genes``); the best of them and ``best``, feasible first (``rank``)."""
-    fitness = np.array([candidate_fitness(c, config) for c in candidates])
-    es.tell((fitness + box_penalty(genes, clipped))[None, :])
+def told_values(candidates: list[Candidate], config: CoSearchConfig, genes: np.ndarray,
+                clipped: np.ndarray) -> np.ndarray:
+    """What the optimiser is told of one generation's candidates: their fitness plus the box
+    penalty of their ``genes``."""
+    return np.array([candidate_fitness(c, config) for c in candidates]) + box_penalty(genes, clipped)
+
+
+def best_of(candidates: list[Candidate], config: CoSearchConfig, best: Candidate | None) -> Candidate:
+    """The best of ``candidates`` and ``best``, feasible first (``rank``)."""
     for c in candidates:
         if best is None or rank(c, config) < rank(best, config):
             best = c
@@ -213,12 +219,14 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
     predictor with a ``resolutions`` grid (what it was trained on) keeps the search to it."""
     nets, resolutions = network_space_for(network_space, predictor)
     start = time.perf_counter()
-    es = BatchedCMA.start(np.full((1, nets.genes + ARCH_GENES), 0.5), config.sigma0,
-                          [np.random.default_rng(config.seed)], config.popsize)
+    optimizer = optimizer_factory(config.optimizer)(np.full(nets.genes + ARCH_GENES, 0.5), config.sigma0,
+                                                    np.random.default_rng(config.seed), config.popsize)
     seen: dict[tuple, Candidate] = {}
-    history, evaluations, best = [], 0, None
-    for generation in range(config.generations):
-        genes = es.ask()[0]
+    history: list[dict] = []
+    evaluations, best, told = 0, None, []
+
+    def score(genes: np.ndarray, generation: int) -> np.ndarray:
+        nonlocal evaluations, told
         clipped = np.clip(genes, 0.0, 1.0)
         pairs = [(nets.decode(g[:nets.genes], resolutions), decode_accelerator(g[nets.genes:], space))
                  for g in clipped]
@@ -233,14 +241,21 @@ def cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSearchCon
             networks = [nets.build(net_config) for net_config in configs]
             scores = score_pairs([(pairs[i][1], [network]) for i, network in zip(fresh.values(), networks)],
                                  config.inner, [(config.seed, generation, i) for i in fresh.values()])
-            for key, net_config, network, score, accuracy in zip(fresh, configs, networks, scores, accuracies):
-                evaluations += score.evaluations
-                seen[key] = Candidate(net_config, network, score, float(accuracy))
-        best = tell_and_rank(es, [seen[key] for key in keys], config, genes, clipped, best)
+            for key, net_config, network, s, accuracy in zip(fresh, configs, networks, scores, accuracies):
+                evaluations += s.evaluations
+                seen[key] = Candidate(net_config, network, s, float(accuracy))
+        told = [seen[key] for key in keys]
+        return told_values(told, config, genes, clipped)
+
+    def after(generation: int, genes: np.ndarray, values: np.ndarray) -> None:
+        nonlocal best
+        best = best_of(told, config, best)
         record = {"generation": generation, "evaluations": evaluations, "seconds": time.perf_counter() - start,
                   "best_edp": best.edp, "best_accuracy": best.accuracy, "feasible": is_feasible(best, config)}
         history.append(record)
         if progress:
             progress(record)
+
+    evolve(optimizer, score, config.generations, after)
     return CoSearchResult(best, pareto_front(list(seen.values())), history, evaluations,
                           time.perf_counter() - start, len(seen))

@@ -32,17 +32,18 @@ from naas.nas.cosearch import (
     Candidate,
     CoSearchConfig,
     CoSearchResult,
+    best_of,
     is_feasible,
     network_space_for,
     pareto_front,
-    tell_and_rank,
+    told_values,
 )
 from naas.nas.predictors import AccuracyPredictor
 from naas.search.arch_encoding import ArchSpace
 from naas.search.arch_search import leading, score_pairs, search_accelerator
-from naas.search.cmaes import BatchedCMA
 from naas.search.connectivity import Connectivity
 from naas.search.connectivity_search import REFINE_SIGMA, search_connectivity
+from naas.search.optimizer import evolve, optimizer_factory
 
 
 @dataclass(frozen=True)
@@ -83,17 +84,20 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
     connectivity = incumbent.connectivity
     evaluations, scored = seeded.evaluations, seeded.designs_scored
     mean = np.full(nets.genes, 0.5) if start_network is None else nets.encode(start_network, resolutions)
-    es = BatchedCMA.start(mean[None, :], config.sigma0, [np.random.default_rng(config.seed)], config.popsize)
+    optimizer = optimizer_factory(config.optimizer)(mean, config.sigma0, np.random.default_rng(config.seed),
+                                                    config.popsize)
     seen: dict[object, Candidate] = {}
     #: a candidate's size genes where its own sizing search found its design (else None: the incumbent)
     genes_of: dict[object, np.ndarray | None] = {}
     history: list[dict] = []
     best: Candidate | None = None
+    told: list[Candidate] = []
     if start_network is not None:
         best = seen[first] = Candidate(first, first_network, seeded.best, float(predictor.predict([first])[0]))
         genes_of[first] = seeded.best_genes
-    for generation in range(config.generations):
-        raw = es.ask()[0]
+
+    def score(raw: np.ndarray, generation: int) -> np.ndarray:
+        nonlocal evaluations, scored, told
         clipped = np.clip(raw, 0.0, 1.0)
         configs = [nets.decode(g, resolutions) for g in clipped]
         fresh = list(dict.fromkeys(c for c in configs if c not in seen))
@@ -103,8 +107,8 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
             on_incumbent = score_pairs([(incumbent, [n]) for n in networks], inner,
                                        [(config.seed, 10**6, generation, i) for i in range(len(fresh))])
             scored += len(fresh)
-            for i, (net_config, network, score) in enumerate(zip(fresh, networks, on_incumbent)):
-                evaluations += score.evaluations
+            for i, (net_config, network, s) in enumerate(zip(fresh, networks, on_incumbent)):
+                evaluations += s.evaluations
                 genes_of[net_config] = None
                 if nested.accelerator_generations and genes is not None:
                     local = search_accelerator(
@@ -114,10 +118,15 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
                         start_mean=genes)
                     evaluations += local.evaluations
                     scored += local.designs_scored
-                    if local.best.fitness < score.fitness:
-                        score, genes_of[net_config] = local.best, local.best_genes
-                seen[net_config] = Candidate(net_config, network, score, float(accuracies[i]))
-        best = tell_and_rank(es, [seen[c] for c in configs], config, raw, clipped, best)
+                    if local.best.fitness < s.fitness:
+                        s, genes_of[net_config] = local.best, local.best_genes
+                seen[net_config] = Candidate(net_config, network, s, float(accuracies[i]))
+        told = [seen[c] for c in configs]
+        return told_values(told, config, raw, clipped)
+
+    def after(generation: int, raw: np.ndarray, values: np.ndarray) -> None:
+        nonlocal best, incumbent, genes
+        best = best_of(told, config, best)
         if genes_of[best.config] is not None:
             incumbent, genes = best.score.design, genes_of[best.config]
         record = {"generation": generation, "evaluations": evaluations, "seconds": time.perf_counter() - begin,
@@ -126,6 +135,8 @@ def nested_cosearch(space: ArchSpace, predictor: AccuracyPredictor, config: CoSe
         history.append(record)
         if progress:
             progress(record)
+
+    evolve(optimizer, score, config.generations, after)
     final = search_connectivity([best.network], space, inner, connectivity,
                                 tuple(dict.fromkeys((incumbent, best.score.design, *known))), progress)
     evaluations += final.evaluations

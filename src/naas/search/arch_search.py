@@ -21,10 +21,10 @@ from naas.errors import NaasError
 from naas.exec.executors import Executor, InProcessExecutor
 from naas.mapping.mapping import Mapping
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
-from naas.search.cmaes import BatchedCMA
 from naas.search.design_score import DesignScore, score_from_dict, score_to_dict
 from naas.search.mapping_search import MappingSearchConfig, search_mappings
 from naas.search.objective import box_penalty, check_objective, check_search_sizes, log_objective, network_objective
+from naas.search.optimizer import CMA, evolve, optimizer_factory
 from naas.workload.network import Network
 
 #: Bumped whenever the inner search scores a design differently for the same seed.
@@ -42,9 +42,12 @@ class ArchSearchConfig:
     seed: int = 0
     objective: str = "edp"
     mapping: MappingSearchConfig = field(default_factory=MappingSearchConfig)
+    #: the outer optimiser's name (``naas.search.optimizer``: "cma", "random" or one registered)
+    optimizer: str = "cma"
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
+        optimizer_factory(self.optimizer)
         check_search_sizes("search", self.popsize, self.generations, self.sigma0)
         if self.restarts < 0:
             raise NaasError(f"search restarts: must be >= 0, got {self.restarts}")
@@ -172,7 +175,8 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
                                     (space_settings["budget"], "noc_model", "flat"),
                                     (space_settings["budget"], "halo_reuse", False),
                                     (space_settings["budget"], "input_multicast", "distinct"),
-                                    (config_settings["mapping"], "uneven", False)):
+                                    (config_settings["mapping"], "uneven", False),
+                                    (config_settings, "optimizer", "cma")):
         if settings[name] == default:
             del settings[name]
     settings = {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings,
@@ -209,6 +213,7 @@ def search_accelerator(
     )
 
     executor = executor or InProcessExecutor()
+    factory = optimizer_factory(config.optimizer)
     # the generation count is left out of the fingerprint so that a resume may extend a search
     settings = search_settings(networks, space, replace(config, generations=1), start_mean)
     settings_fp = fingerprint(settings)
@@ -231,7 +236,10 @@ def search_accelerator(
             if config.generations < done:
                 raise NaasError(f"generations: {checkpoint} has done {done} generations; give --generations >= "
                                 f"{done} to continue it")
-        es = BatchedCMA.from_state(state["es"])
+        if config.optimizer != "cma":
+            raise NaasError(f"optimizer: a search with {config.optimizer!r} does not resume (only CMA-ES keeps its "
+                            "state in a checkpoint); start it afresh")
+        es = CMA.from_state(state["es"])
         if "cache" in state:  # a version-1 checkpoint: designs inline, from now on in the journal
             cache = {key: score_from_dict(value) for key, value in state["cache"].items()}
             start_journal(checkpoint)
@@ -247,47 +255,60 @@ def search_accelerator(
         start_journal(checkpoint)
     start = time.perf_counter() - elapsed
     interrupted = False
+    # what ``score`` saw of the generation, for ``after`` to record
+    seen: dict = {}
+
+    def score(run: int, genes: np.ndarray, generation: int) -> np.ndarray:
+        nonlocal evaluations
+        clipped = np.clip(genes, 0.0, 1.0)
+        designs = [decode_accelerator(g, space) for g in clipped]
+        fresh: dict[str, tuple[Accelerator, tuple[int, ...]]] = {}
+        for i, d in enumerate(designs):
+            key = design_key(d)
+            if key not in cache and key not in fresh:
+                fresh[key] = (d, (config.seed, generation, i) if run == 0 else (config.seed, run, generation, i))
+        for s in score_on_executor(list(fresh.values()), networks, config, executor):
+            cache[design_key(s.design)] = s
+            evaluations += s.evaluations
+        scores = [cache[design_key(d)] for d in designs]
+        fitness = np.array([area_fitness(s, space.budget.max_area_mm2) for s in scores])
+        seen.update(clipped=clipped, scores=scores, fitness=fitness, fresh=fresh)
+        return log_objective(fitness) + box_penalty(genes, clipped)
+
+    def after(run: int, generation: int) -> None:
+        nonlocal best, best_genes
+        fitness, scores = seen["fitness"], seen["scores"]
+        leader = int(np.argmin(fitness))
+        gen_best = scores[leader]
+        if best is None or gen_best.fitness < best.fitness:
+            best, best_genes = gen_best, seen["clipped"][leader].copy()
+        step = run * config.generations + generation
+        record = {
+            "step": step, "run": run, "generation": generation, "evaluations": evaluations,
+            "seconds": time.perf_counter() - start, "generation_best": float(np.min(fitness)),
+            "best": best.fitness, "best_dataflow": best.design.dataflow, "new_designs": len(seen["fresh"]),
+        }
+        history.append(record)
+        if checkpoint is not None:
+            append_journal(checkpoint, [score_to_dict(cache[key]) for key in seen["fresh"]])
+            save_checkpoint(checkpoint, settings_fp, {
+                "es": es.state() if isinstance(es, CMA) else None, "designs": len(cache), "settings": settings,
+                "generations": config.generations, "history": history, "evaluations": evaluations, "next_step": step + 1,
+                "seconds": record["seconds"], "best": design_key(best.design),
+                "best_genes": None if best_genes is None else [float(x) for x in best_genes],
+            })
+        if progress:
+            progress(record)
+
     try:
-        for step in range(first_step, config.generations * (config.restarts + 1)):
-            run, generation = divmod(step, config.generations)
-            if generation == 0:
+        first_run, first_generation = divmod(first_step, config.generations)
+        for run in range(first_run, config.restarts + 1):
+            generation0 = first_generation if run == first_run else 0
+            if generation0 == 0:
                 seed_stream = config.seed if run == 0 else [config.seed, run]
-                es = BatchedCMA.start(mean0[None, :], config.sigma0,
-                                      [np.random.default_rng(seed_stream)], config.popsize)
-            genes = es.ask()
-            clipped = np.clip(genes[0], 0.0, 1.0)
-            designs = [decode_accelerator(g, space) for g in clipped]
-            fresh: dict[str, tuple[Accelerator, tuple[int, ...]]] = {}
-            for i, d in enumerate(designs):
-                key = design_key(d)
-                if key not in cache and key not in fresh:
-                    fresh[key] = (d, (config.seed, generation, i) if run == 0 else (config.seed, run, generation, i))
-            for score in score_on_executor(list(fresh.values()), networks, config, executor):
-                cache[design_key(score.design)] = score
-                evaluations += score.evaluations
-            scores = [cache[design_key(d)] for d in designs]
-            fitness = np.array([area_fitness(s, space.budget.max_area_mm2) for s in scores])
-            es.tell((log_objective(fitness) + box_penalty(genes[0], clipped))[None, :])
-            leader = int(np.argmin(fitness))
-            gen_best = scores[leader]
-            if best is None or gen_best.fitness < best.fitness:
-                best, best_genes = gen_best, clipped[leader].copy()
-            record = {
-                "step": step, "run": run, "generation": generation, "evaluations": evaluations,
-                "seconds": time.perf_counter() - start, "generation_best": float(np.min(fitness)),
-                "best": best.fitness, "best_dataflow": best.design.dataflow, "new_designs": len(fresh),
-            }
-            history.append(record)
-            if checkpoint is not None:
-                append_journal(checkpoint, [score_to_dict(cache[key]) for key in fresh])
-                save_checkpoint(checkpoint, settings_fp, {
-                    "es": es.state(), "designs": len(cache), "settings": settings, "generations": config.generations,
-                    "history": history, "evaluations": evaluations, "next_step": step + 1,
-                    "seconds": record["seconds"], "best": design_key(best.design),
-                    "best_genes": None if best_genes is None else [float(x) for x in best_genes],
-                })
-            if progress:
-                progress(record)
+                es = factory(mean0, config.sigma0, np.random.default_rng(seed_stream), config.popsize)
+            evolve(es, lambda genes, generation: score(run, genes, generation), config.generations,
+                   lambda generation, genes, values: after(run, generation), first=generation0)
     except KeyboardInterrupt:
         interrupted = True
     if best is None:

@@ -14,11 +14,14 @@ import numba
 import numpy as np
 
 from naas.arch.spec import Accelerator
+from naas.cost.model import CostModel
 from naas.cost.target import Targets, compile_target, stack_targets
+from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
 from naas.search.compiled_search import search_compiled
 from naas.search.mapping_encoding import ENCODINGS
 from naas.search.mapping_settings import MappingSearchConfig, MappingSearchResult
+from naas.search.optimizer import OptimizerFactory
 from naas.workload.layer import Layer
 
 
@@ -27,11 +30,25 @@ def search_mappings(
     config: MappingSearchConfig,
     rng: np.random.Generator | list[np.random.Generator],
     progress: Callable[[dict], None] | None = None,
+    cost_model: CostModel | None = None,
+    optimizer: str | OptimizerFactory | None = None,
 ) -> MappingSearchResult:
     """``rng`` is one generator per problem, or one generator to spawn them from. With
     ``progress`` the numba backend runs the problems in about ten compiled calls instead of
     one and reports after each ({"done", "problems", "evaluations", "seconds"}); every
-    problem's search is its own, so the result is the same."""
+    problem's search is its own, so the result is the same. A ``cost_model``
+    (``naas.cost.model.CostModel``) or an ``optimizer`` (a registered name or factory,
+    ``naas.search.optimizer``) runs every problem's search in Python through them
+    (``generic_mapping_search``) instead of the compiled CMA-ES on the numba model."""
+    if cost_model is not None or optimizer is not None:
+        if isinstance(problems, Targets):
+            raise NaasError("cost_model: a search with its own cost model or optimizer takes (layer, accelerator) "
+                            "problems, not compiled targets")
+        from naas.cost.model import NumbaCostModel
+        from naas.search.generic_mapping_search import search_mappings_with
+
+        rngs = rng.spawn(len(problems)) if isinstance(rng, np.random.Generator) else rng
+        return search_mappings_with(problems, config, rngs, cost_model or NumbaCostModel(), optimizer or "cma")
     targets = problems if isinstance(problems, Targets) else stack_targets(
         [compile_target(layer, arch) for layer, arch in problems])
     encoding = ENCODINGS[config.encoding]
