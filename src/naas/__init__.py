@@ -11,7 +11,7 @@ The front door (``naas.api``, docs/api.md): ``naas.evaluate``, ``naas.map``, ``n
 __version__ = "0.1.0"
 
 _FRONT_DOOR = {
-    "evaluate": "naas.api", "map": "naas.api", "cosearch": "naas.api", "load": "naas.api",
+    "evaluate": "naas.api", "default_mappings": "naas.api", "map": "naas.api", "cosearch": "naas.api", "load": "naas.api",
     "save": "naas.api", "MapResult": "naas.api", "SearchResult": "naas.api",
     "Accelerator": "naas.arch.spec", "ArrayAxis": "naas.arch.spec", "OperandBytes": "naas.arch.spec",
     "Budget": "naas.arch.budget", "Network": "naas.workload.network", "NetworkLayer": "naas.workload.network",

@@ -57,13 +57,21 @@ def _budget(value: Budget | Accelerator | str) -> Budget:
                     f"{type(value).__name__}")
 
 
+def default_mappings(network: Network | Layer | str, accelerator: Accelerator | str,
+                     mappings: dict[str, Mapping] | str | None = None) -> dict[str, Mapping]:
+    """Every layer's mapping: the given ones (a dict or a mappings YAML), the greedy default
+    mapper's for the rest; what ``evaluate`` costs."""
+    net, design = _network(network), _accelerator(accelerator)
+    given = load_mappings(mappings) if isinstance(mappings, (str, Path)) else mappings
+    return network_mappings(net, design, given)
+
+
 def evaluate(network: Network | Layer | str, accelerator: Accelerator | str,
              mappings: dict[str, Mapping] | str | None = None) -> NetworkCost:
     """Energy (pJ), latency (cycles) and EDP of every layer and the totals; layers without a
     mapping get the greedy default mapper's."""
     net, design = _network(network), _accelerator(accelerator)
-    given = load_mappings(mappings) if isinstance(mappings, (str, Path)) else mappings
-    return evaluate_network(net, design, network_mappings(net, design, given))
+    return evaluate_network(net, design, default_mappings(net, design, mappings))
 
 
 @dataclass(frozen=True)
@@ -75,27 +83,31 @@ class MapResult:
     mappings: dict[str, Mapping]
     cost: NetworkCost
     evaluations: int
+    #: generations the longest of the layers' searches ran
+    generations: int = 0
 
 
 def map(network: Network | Layer | str, accelerator: Accelerator | str, *, seed: int = 0,  # noqa: A001
         generations: int | None = None, popsize: int | None = None, cost_model=None, optimizer=None,
-        **options) -> MapResult:
+        progress=None, **options) -> MapResult:
     """Search every layer's mapping (CMA-ES, importance encoding); ``options`` are
     ``MappingSearchConfig``'s other fields (encoding, objective, backend, device, uneven, ...).
     ``cost_model``: a ``naas.cost.model.CostModel`` to search under (default: naas's, compiled);
     ``optimizer``: a ``naas.search.optimizer`` name or factory (default: CMA-ES). The result's
-    cost is always naas's model's."""
+    cost is always naas's model's. ``progress`` is called as layers finish ({"done",
+    "problems", "evaluations", "seconds"}; the compiled search only)."""
     from naas.search.mapping_search import MappingSearchConfig, search_mappings
 
     net, design = _network(network), _accelerator(accelerator)
     sizes = {k: v for k, v in (("generations", generations), ("popsize", popsize)) if v is not None}
     layers = [nl.layer for nl in net.layers]
     result = search_mappings([(layer, design) for layer in layers], MappingSearchConfig(**sizes, **options),
-                             np.random.default_rng(_check_seed(seed)), cost_model=cost_model, optimizer=optimizer)
+                             np.random.default_rng(_check_seed(seed)), progress=progress, cost_model=cost_model,
+                             optimizer=optimizer)
     slots = len(design.spatial_slots)
     mappings = {layer.name: result.best.mapping(i).for_slots(slots) for i, layer in enumerate(layers)}
     return MapResult(net, design, mappings, evaluate_network(net, design, mappings),
-                     int(np.sum(result.evaluations_per_problem)))
+                     int(np.sum(result.evaluations_per_problem)), result.generations)
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,9 @@ class SearchResult:
     sizing_only_fitness: float | None = None
     #: every baseline's fitness by label (the hand design's only with ``baselines=True``)
     baselines: dict[str, float] = field(default_factory=dict)
+    #: the searches as run (``naas.search.baselines.BaselinedSearch``: NAAS's own result, the
+    #: baselines' scores, the sizing-only history), what ``naas search`` writes its folder from
+    run: object = field(default=None, repr=False)
 
     def cost(self, network: str) -> NetworkCost:
         """The found design's per-layer cost on one of its networks."""
@@ -130,7 +145,9 @@ class SearchResult:
 def search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
            generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
-           progress=None, baselines: bool = False, optimizer: str = "cma") -> SearchResult:
+           progress=None, baselines: bool = False, optimizer: str = "cma", restarts: int = 0,
+           encoding: str = "importance", sizing_baseline: bool | None = None,
+           progress_by_search=None) -> SearchResult:
     """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
     of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
     worse than sizing-only) or "es" (the paper's joint CMA-ES). ``mapping``: fields of
@@ -139,7 +156,13 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     ``baselines``: also score the hand design and, under "es", run the sizing-only search
     (under "sweep" it is the connectivity search's base and always reported). ``optimizer``:
     the accelerator level's, by its ``naas.search.optimizer`` name ("cma", "random" or one
-    registered); the connectivity search's sizing searches run it too."""
+    registered); the connectivity search's sizing searches run it too. ``restarts``: re-runs
+    of the outer CMA-ES (``ArchSearchConfig.restarts``); ``encoding``: "importance" or "index"
+    (the paper's ablation, both levels); ``sizing_baseline``: run (or report) the sizing-only
+    search (default: with ``baselines`` or under "sweep"). ``progress_by_search``: for one
+    display per search, called with its name ("naas", "sizing-only") for its per-record
+    callable (closed with ``close()`` when the search ends, if it has one); instead of
+    ``progress``."""
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
     from naas.search.baselines import search_with_baselines, sizing_label
@@ -149,29 +172,35 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     spent = _budget(budget)
     hand = hand_design(spent)
     axes = search_axes(hand, max_axes)
-    config = ArchSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed), objective=objective,
-                              mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer)
-    space = ArchSpace(spent, max_axes=axes)
+    config = ArchSearchConfig(popsize=popsize, generations=generations, restarts=restarts, seed=_check_seed(seed),
+                              objective=objective, mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer)
+    space = ArchSpace(spent, max_axes=axes, encoding=encoding)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
     # the connectivity search's base is the sizing-only search: reported at no cost
+    if progress_by_search is None and progress is not None:
+        # a fresh wrapper per search: the caller's callable is never closed
+        def progress_by_search(search):
+            return lambda record: progress(record)
+
+    if sizing_baseline is None:
+        sizing_baseline = baselines or connectivity == "sweep"
     run = search_with_baselines(nets, space, config, hand, connectivity=connectivity, score_hand=baselines,
-                                sizing_baseline=baselines or connectivity == "sweep", executor=executor, out=out,
+                                sizing_baseline=sizing_baseline, executor=executor, out=out,
                                 resume=out is not None and (Path(out) / "checkpoint-naas.json").exists(),
-                                # a fresh wrapper per search: the caller's callable is never closed
-                                progress=None if progress is None else lambda search: lambda record: progress(record))
+                                progress=progress_by_search)
     best, result = run.result.best, run.result
     sizing = None if hand is None else run.baselines.get(sizing_label(hand))
     return SearchResult(best.design, nets, best.mappings, best.energy_pj, best.latency_cycles, best.fitness,
                         result.designs_scored, result.evaluations, result.seconds, result.history,
                         None if sizing is None else sizing.design, None if sizing is None else sizing.fitness,
-                        {label: score.fitness for label, score in run.baselines.items()})
+                        {label: score.fitness for label, score in run.baselines.items()}, run)
 
 
 def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,
              edp_budget: float | None = None, seed: int = 0, generations: int = 10, popsize: int = 12,
              method: str = "nested", arch_generations: int = 20, arch_popsize: int = 12, mapping: dict | None = None,
-             start_network=None, progress=None, optimizer: str = "cma"):
+             start_network=None, progress=None, optimizer: str = "cma", max_axes: int | None = None):
     """The network level: a once-for-all sub-network of ``space`` ("ofa-mbv3" or
     "ofa-resnet50"), its accelerator and mappings; ``predictor`` is an accuracy predictor
     (``naas.nas.predictors``: ``OFAMLPPredictor.load(path)``, ``CallablePredictor``, ...).
@@ -179,7 +208,8 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
     mappings and accuracy. ``start_network`` (nested only; a configuration of the space, e.g.
     ``naas.nas.ofa_resnet50.RESNET50``) is the first candidate and the network search's start.
     ``optimizer``: the network level's and the accelerator level's, by its
-    ``naas.search.optimizer`` name."""
+    ``naas.search.optimizer`` name. ``max_axes``: the most array axes a design may have
+    (default: the budget's hand design's, at least 2)."""
     from naas.nas.cosearch import CoSearchConfig
     from naas.nas.cosearch import cosearch as joint_cosearch
     from naas.nas.nested import nested_cosearch
@@ -193,7 +223,7 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
                             accuracy_floor=accuracy_floor, edp_budget=edp_budget, optimizer=optimizer,
                             inner=ArchSearchConfig(popsize=arch_popsize, generations=arch_generations,
                                                    mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer))
-    arch_space = ArchSpace(spent, max_axes=search_axes(hand))
+    arch_space = ArchSpace(spent, max_axes=search_axes(hand, max_axes))
     if method == "nested":
         return nested_cosearch(arch_space, predictor, config, progress, space,
                                None if hand is None else hand.connectivity,
@@ -236,4 +266,4 @@ def save(spec: Accelerator | Network | dict[str, Mapping], path: str | Path) -> 
         raise NaasError(f"spec: save takes an Accelerator, a Network or a dict of Mappings, got {type(spec).__name__}")
 
 
-__all__ = ["evaluate", "map", "search", "cosearch", "load", "save", "MapResult", "SearchResult"]
+__all__ = ["evaluate", "default_mappings", "map", "search", "cosearch", "load", "save", "MapResult", "SearchResult"]

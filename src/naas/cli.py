@@ -46,18 +46,16 @@ def _cmd_arch_show(args: argparse.Namespace) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
+    import naas.api as api
     from naas.arch.io import resolve_accelerator
-    from naas.cost.network import evaluate_network
-    from naas.mapping.io import load_mappings, save_mappings
+    from naas.mapping.io import save_mappings
     from naas.report.tables import network_cost_document, network_cost_table, noc_breakdown_table
-    from naas.search.greedy import network_mappings
     from naas.workload.io import resolve_network
 
     network = resolve_network(args.network, batch=args.batch)
     arch = _with_model_options(resolve_accelerator(args.arch), args)
-    given = load_mappings(args.mapping) if args.mapping else None
-    mappings = network_mappings(network, arch, given)
-    cost = evaluate_network(network, arch, mappings)
+    mappings = api.default_mappings(network, arch, args.mapping)
+    cost = api.evaluate(network, arch, mappings)
     source = f"mappings from {args.mapping}" if args.mapping else "greedy default mappings (no search)"
     table = _table_stream(args)
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), {source}", file=table)
@@ -142,33 +140,26 @@ def _with_model_options(spec, args: argparse.Namespace):
 
 
 def _cmd_map(args: argparse.Namespace) -> None:
-    import numpy as np
+    import dataclasses
 
+    import naas.api as api
     from naas.arch.io import resolve_accelerator
-    from naas.cost.network import evaluate_network
     from naas.mapping.io import save_mappings
     from naas.report.tables import network_cost_document, network_cost_table, noc_breakdown_table
-    from naas.search.mapping_search import search_mappings
     from naas.workload.io import resolve_network
 
     network = resolve_network(args.network, batch=args.batch)
     arch = _with_model_options(resolve_accelerator(args.arch), args)
-    layers = [nl.layer for nl in network.layers]
-    config = _mapping_config(args)
+    config = dataclasses.asdict(_mapping_config(args))
     _note_first_compile(args)
     progress = _progress(args, "map", lambda r: (f"{r['done']}/{r['problems']} layers  {r['evaluations']:,} evals  "
                                                  f"{r['seconds']:.1f} s"),
-                         total=len(layers), position=lambda r: r["done"], unit="layers")
+                         total=len(network.layers), position=lambda r: r["done"], unit="layers")
     try:
-        result = search_mappings([(layer, arch) for layer in layers], config, np.random.default_rng(args.seed),
-                                 progress=progress)
+        result = api.map(network, arch, seed=args.seed, progress=progress, **config)
     finally:
         _close(progress)
-    mappings = {}
-    for i, layer in enumerate(layers):
-        m = result.best.mapping(i)
-        mappings[layer.name] = m.for_slots(len(arch.spatial_slots))
-    cost = evaluate_network(network, arch, mappings)
+    mappings, cost = result.mappings, result.cost
     table = _table_stream(args)
     print(f"{network.name} on {arch.name} ({arch.dataflow}, {arch.num_pes} PEs), mappings searched by "
           f"CMA-ES ({args.encoding} encoding): {result.evaluations:,} evaluations, {result.generations} generations",
@@ -207,15 +198,15 @@ def _cmd_search(args: argparse.Namespace) -> None:
     if len({n.name for n in networks}) != len(networks):
         raise NaasError("network: the same network is given twice; give each once")
     budget = _with_model_options(parse_budget(args.budget), args)
-    config = ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts,
-                              seed=args.seed, objective=args.objective, mapping=_mapping_config(args))
-    hand = hand_design(budget)
-    max_axes = search_axes(hand, args.max_axes)
-    space = ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
+    mapping = _mapping_config(args)
+    # the settings are checked before --overwrite clears anything (naas.search builds them again)
+    ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts, seed=args.seed,
+                     objective=args.objective, mapping=mapping)
+    ArchSpace(budget, max_axes=search_axes(hand_design(budget), args.max_axes), encoding=args.encoding)
     _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
         try:
-            _run_search(args, out, networks, budget, config, hand, space, max_axes)
+            _run_search(args, out, networks, budget, mapping)
         except KeyboardInterrupt:
             raise KeyboardInterrupt(_interrupt_note(out)) from None
 
@@ -232,12 +223,14 @@ def _interrupt_note(out: Path) -> str:
     return "nothing was saved (stopped before the first generation finished); run the command again"
 
 
-def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, config, hand, space,
-                max_axes: int) -> None:
+def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, mapping) -> None:
     """The search ``naas search`` asked for, its baselines and its outputs, into ``out``."""
+    import dataclasses
+
+    import naas.api as api
+    from naas.arch.budget import hand_design, search_axes
     from naas.exec.executors import make_executor
     from naas.report.search_output import write_search_outputs
-    from naas.search.baselines import search_with_baselines
 
     steps = args.generations * (args.restarts + 1)
 
@@ -250,11 +243,15 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
 
     executor = make_executor(args.executor or "inprocess", args.workers, args.address)
     try:
-        run = search_with_baselines(networks, space, config, hand, connectivity=args.connectivity,
-                                    sizing_baseline=args.sizing_baseline, executor=executor, out=out,
-                                    resume=bool(args.resume), progress=progress)
+        found = api.search(networks, budget, seed=args.seed, generations=args.generations, popsize=args.popsize,
+                            restarts=args.restarts, connectivity=args.connectivity, max_axes=args.max_axes,
+                            encoding=args.encoding, objective=args.objective, mapping=dataclasses.asdict(mapping),
+                            executor=executor, out=out, baselines=True, sizing_baseline=args.sizing_baseline,
+                            progress_by_search=progress)
     finally:
         executor.close()
+    run = found.run
+    max_axes = search_axes(hand_design(budget), args.max_axes)
     result = run.result
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
@@ -264,7 +261,7 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, con
                 "latency_model": budget.latency_model, "hold_operands": budget.hold_operands,
                 "noc_model": budget.noc_model, "halo_reuse": budget.halo_reuse,
                 "input_multicast": budget.input_multicast, "uneven": args.uneven,
-                "map_generations": config.mapping.generations, "map_popsize": config.mapping.popsize,
+                "map_generations": mapping.generations, "map_popsize": mapping.popsize,
                 "map_covariance": args.map_covariance}
     print(write_search_outputs(out, networks, result, run.baselines, settings, run.sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
@@ -299,16 +296,14 @@ def _cmd_import(args: argparse.Namespace) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
+    import naas.api as api
     from naas.arch.io import resolve_accelerator
-    from naas.cost.network import evaluate_network
-    from naas.mapping.io import load_mappings
-    from naas.search.greedy import network_mappings
     from naas.workload.io import resolve_network
 
     design = _with_model_options(resolve_accelerator(args.arch), args)
     network = resolve_network(args.network)
-    mappings = network_mappings(network, design, load_mappings(args.mapping) if args.mapping else None)
-    ours = evaluate_network(network, design, mappings)
+    mappings = api.default_mappings(network, design, args.mapping)
+    ours = api.evaluate(network, design, mappings)
     for name, cost in zip(ours.layer_names, ours.layers):
         if not cost.valid:
             raise NaasError(f"mapping {name}: {cost.reason}; the peers would reject it too, so nothing was exported")
@@ -406,9 +401,11 @@ def _predictor(args: argparse.Namespace):
 
 
 def _cmd_cosearch(args: argparse.Namespace) -> None:
+    import dataclasses
+
+    import naas.api as api
     from naas.arch.budget import hand_design, parse_budget, search_axes
-    from naas.nas.cosearch import SPACES, CoSearchConfig, cosearch
-    from naas.nas.nested import nested_cosearch
+    from naas.nas.cosearch import SPACES, CoSearchConfig
     from naas.report.cosearch_output import write_cosearch_outputs
     from naas.run_folder import refuse_earlier_search, search_lock
     from naas.search.arch_encoding import ArchSpace
@@ -417,13 +414,13 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     if args.space not in SPACES:
         raise NaasError(f"space: unknown {args.space!r}; choose one of {', '.join(SPACES)}")
     predictor, source = _predictor(args)
-    config = CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
-                            accuracy_floor=args.accuracy_floor, edp_budget=args.edp_budget,
-                            inner=ArchSearchConfig(popsize=args.arch_popsize, generations=args.arch_generations,
-                                                   mapping=_mapping_config(args)))
+    mapping = _mapping_config(args)
+    # the settings are checked before --overwrite clears anything (naas.cosearch builds them again)
+    CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
+                   accuracy_floor=args.accuracy_floor, edp_budget=args.edp_budget,
+                   inner=ArchSearchConfig(popsize=args.arch_popsize, generations=args.arch_generations, mapping=mapping))
     budget = _with_model_options(parse_budget(args.budget), args)
-    hand = hand_design(budget)
-    space = ArchSpace(budget, max_axes=search_axes(hand, args.max_axes))
+    ArchSpace(budget, max_axes=search_axes(hand_design(budget), args.max_axes))
     start_network = None
     if args.start_network is not None:
         if args.space != "ofa-resnet50" or args.method != "nested":
@@ -457,15 +454,15 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
         try:
-            if args.method == "nested":
-                result = nested_cosearch(space, predictor, config, show, args.space,
-                                         None if hand is None else hand.connectivity,
-                                         () if hand is None else (hand,), start_network=start_network)
-            else:
-                result = cosearch(space, predictor, config, show, network_space=args.space)
+            result = api.cosearch(args.space, budget, predictor, accuracy_floor=args.accuracy_floor,
+                                   edp_budget=args.edp_budget, seed=args.seed, generations=args.generations,
+                                   popsize=args.popsize, method=args.method, arch_generations=args.arch_generations,
+                                   arch_popsize=args.arch_popsize, mapping=dataclasses.asdict(mapping),
+                                   start_network=start_network,
+                                   progress=show, max_axes=args.max_axes)
         finally:
             _close(shown)
-        print(write_cosearch_outputs(out, result, predictor, source, args.space, space.budget.name,
+        print(write_cosearch_outputs(out, result, predictor, source, args.space, budget.name,
                                      args.accuracy_floor, args.edp_budget))
         print(f"wrote {out}/network.yaml, design.yaml, mappings.yaml, config.json, front.json")
 
