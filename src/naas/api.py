@@ -177,12 +177,12 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     space = ArchSpace(spent, max_axes=axes, encoding=encoding)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
-    # the connectivity search's base is the sizing-only search: reported at no cost
     if progress_by_search is None and progress is not None:
         # a fresh wrapper per search: the caller's callable is never closed
         def progress_by_search(search):
             return lambda record: progress(record)
 
+    # the connectivity search's base is the sizing-only search: reported at no cost
     if sizing_baseline is None:
         sizing_baseline = baselines or connectivity == "sweep"
     run = search_with_baselines(nets, space, config, hand, connectivity=connectivity, score_hand=baselines,
