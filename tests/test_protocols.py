@@ -145,3 +145,19 @@ def test_a_search_under_another_optimiser_is_not_resumed_from_its_checkpoint(tmp
     with pytest.raises(naas.NaasError, match="does not resume"):
         search_accelerator([network], space, dataclasses.replace(config, generations=2),
                            checkpoint=tmp_path / "c.json", resume=True)
+
+
+def test_the_batched_optimiser_of_the_device_search_takes_its_own_candidates_only():
+    from naas.search.cmaes import BatchedCMA
+    from naas.search.optimizer import BatchedCMAOptimizer
+
+    rngs = [np.random.default_rng(i) for i in range(3)]
+    opt = BatchedCMAOptimizer(BatchedCMA.start(np.full((3, 4), 0.5), 0.2, rngs, 6))
+    x = opt.ask()
+    assert x.shape == (3, 6, 4)
+    with pytest.raises(naas.NaasError, match="unchanged"):
+        opt.tell(x.copy(), np.zeros((3, 6)))
+    opt.tell(x, ((x - 0.3) ** 2).sum(-1))
+    evolve(opt, lambda x, g: ((x - 0.3) ** 2).sum(-1), 60, first=1)
+    assert opt.result.evaluations == 60 * 3 * 6
+    assert np.allclose(opt.es.mean, 0.3, atol=1e-3)

@@ -30,6 +30,7 @@ from naas.search.device_decoding import decode_device, divisor_table
 from naas.search.mapping_encoding import ENCODINGS, gene_count
 from naas.search.mapping_settings import MappingSearchResult
 from naas.search.objective import box_penalty, layer_objective, log_objective
+from naas.search.optimizer import BatchedCMAOptimizer, evolve
 
 
 def score_candidates(genes: torch.Tensor, targets: DeviceTargets, encoding: int, objective: str,
@@ -75,8 +76,9 @@ def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: in
     table = divisor_table(targets.largest_dim, device)
     k, n = targets.problems, gene_count(targets.n_slots, encoding)
     generator = torch.Generator(device=device).manual_seed(seed)
-    es = BatchedCMA.start(torch.full((k, n), 0.5, dtype=torch.float64, device=device), config.sigma0,
-                          generator, config.popsize, config.covariance == "separable")
+    optimizer = BatchedCMAOptimizer(BatchedCMA.start(torch.full((k, n), 0.5, dtype=torch.float64, device=device),
+                                                     config.sigma0, generator, config.popsize,
+                                                     config.covariance == "separable"))
     rows = torch.arange(k, device=device)
     inf = torch.tensor(float("inf"), dtype=torch.float64, device=device)
     unset = torch.full((k,), float("inf"), dtype=torch.float64, device=device)
@@ -90,12 +92,12 @@ def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: in
     active = torch.ones(k, dtype=torch.bool, device=device)
     evaluations = torch.zeros(k, dtype=torch.long, device=device)
     history = []
-    for _ in range(config.generations):
-        genes = es.ask()
+
+    def told(genes: torch.Tensor, generation: int) -> torch.Tensor:
+        nonlocal best, stalled, active
         value, penalty, temporal, order, spatial, energy, latency = score(genes, targets, encoding,
                                                                          config.objective, table)
         value = torch.where(active[:, None], value, inf)
-        es.tell(log_objective(value) + penalty)
         gen_value, pick = value.min(1)
         improved = gen_value < best["value"]
         significant = gen_value < best["value"] * (1 - config.tolerance)
@@ -104,11 +106,12 @@ def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: in
         best = {name: torch.where(improved.view(-1, *[1] * (kept.ndim - 1)), found[name], kept)
                 for name, kept in best.items()}
         history.append(best["value"])
-        evaluations += active * config.popsize
+        evaluations.add_(active * config.popsize)
         stalled = torch.where(significant, 0, stalled + 1)
-        active &= stalled < config.patience
-        if not bool(active.any()):
-            break
+        active = active & (stalled < config.patience)
+        return log_objective(value) + penalty
+
+    evolve(optimizer, told, config.generations, until=lambda: not bool(active.any()))
 
     def host(t: torch.Tensor) -> np.ndarray:
         return t.cpu().numpy()

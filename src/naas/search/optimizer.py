@@ -11,7 +11,8 @@ are spent or the optimiser stops.
 
 The mapping level's default (CMA-ES over the numba cost model) runs this loop fused into one
 compiled call over all layers (``naas.search.compiled_search``); any other optimiser or cost
-model runs it here (``naas.search.generic_mapping_search``).
+model runs it through ``evolve`` (``naas.search.generic_mapping_search``), and so does the torch
+device search, all layers at once (``BatchedCMAOptimizer``).
 """
 
 from __future__ import annotations
@@ -131,6 +132,37 @@ class CMA:
     @classmethod
     def from_state(cls, state: dict) -> "CMA":
         return cls(BatchedCMA.from_state(state))
+
+
+class BatchedCMAOptimizer:
+    """K independent CMA-ES problems at once (``BatchedCMA``, numpy or torch on a device) in the
+    same ask/tell shape, one more leading axis: ``ask()`` (K, popsize, n), ``tell(x, f)`` with f
+    (K, popsize). The torch device search drives it with ``evolve``; its best per problem is the
+    caller's to keep (``result`` counts what was told)."""
+
+    def __init__(self, es: BatchedCMA) -> None:
+        self.es = es
+        self._asked = None
+        self._told = 0
+
+    def ask(self):
+        self._asked = self.es.ask()
+        return self._asked
+
+    def tell(self, x, f) -> None:
+        if self._asked is None or x is not self._asked:
+            raise NaasError("tell: give the candidates of the last ask(), unchanged")
+        self.es.tell(f)
+        self._told += int(f.shape[0] * f.shape[1])
+        self._asked = None
+
+    @property
+    def stop(self) -> bool:
+        return False
+
+    @property
+    def result(self) -> OptimizerResult:
+        return OptimizerResult(None, np.inf, self._told)
 
 
 class RandomSearch:
