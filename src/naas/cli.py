@@ -202,11 +202,12 @@ def _cmd_search(args: argparse.Namespace) -> None:
     # the settings are checked before --overwrite clears anything (naas.search builds them again)
     ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts, seed=args.seed,
                      objective=args.objective, mapping=mapping)
-    ArchSpace(budget, max_axes=search_axes(hand_design(budget), args.max_axes), encoding=args.encoding)
+    max_axes = search_axes(hand_design(budget), args.max_axes)
+    ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
     _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
         try:
-            _run_search(args, out, networks, budget, mapping)
+            _run_search(args, out, networks, budget, mapping, max_axes)
         except KeyboardInterrupt:
             raise KeyboardInterrupt(_interrupt_note(out)) from None
 
@@ -223,12 +224,11 @@ def _interrupt_note(out: Path) -> str:
     return "nothing was saved (stopped before the first generation finished); run the command again"
 
 
-def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, mapping) -> None:
+def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, mapping, max_axes: int) -> None:
     """The search ``naas search`` asked for, its baselines and its outputs, into ``out``."""
     import dataclasses
 
     import naas.api as api
-    from naas.arch.budget import hand_design, search_axes
     from naas.exec.executors import make_executor
     from naas.report.search_output import write_search_outputs
 
@@ -251,7 +251,6 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, map
     finally:
         executor.close()
     run = found.run
-    max_axes = search_axes(hand_design(budget), args.max_axes)
     result = run.result
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,

@@ -262,15 +262,16 @@ def search_accelerator(
         nonlocal evaluations
         clipped = np.clip(genes, 0.0, 1.0)
         designs = [decode_accelerator(g, space) for g in clipped]
+        keys = [design_key(d) for d in designs]
         fresh: dict[str, tuple[Accelerator, tuple[int, ...]]] = {}
-        for i, d in enumerate(designs):
-            key = design_key(d)
+        for i, (key, d) in enumerate(zip(keys, designs)):
             if key not in cache and key not in fresh:
                 fresh[key] = (d, (config.seed, generation, i) if run == 0 else (config.seed, run, generation, i))
-        for s in score_on_executor(list(fresh.values()), networks, config, executor):
-            cache[design_key(s.design)] = s
+        # scores come back in the order given, so each is filed under its fresh key
+        for key, s in zip(fresh, score_on_executor(list(fresh.values()), networks, config, executor)):
+            cache[key] = s
             evaluations += s.evaluations
-        scores = [cache[design_key(d)] for d in designs]
+        scores = [cache[key] for key in keys]
         fitness = np.array([area_fitness(s, space.budget.max_area_mm2) for s in scores])
         seen.update(clipped=clipped, scores=scores, fitness=fitness, fresh=fresh)
         return log_objective(fitness) + box_penalty(genes, clipped)

@@ -40,6 +40,8 @@ def search_mappings(
     (``naas.cost.model.CostModel``) or an ``optimizer`` (a registered name or factory,
     ``naas.search.optimizer``) runs every problem's search in Python through them
     (``generic_mapping_search``) instead of the compiled CMA-ES on the numba model."""
+    count = problems.problems if isinstance(problems, Targets) else len(problems)
+    rngs = rng.spawn(count) if isinstance(rng, np.random.Generator) else rng
     if cost_model is not None or optimizer is not None:
         if isinstance(problems, Targets):
             raise NaasError("cost_model: a search with its own cost model or optimizer takes (layer, accelerator) "
@@ -47,12 +49,10 @@ def search_mappings(
         from naas.cost.model import NumbaCostModel
         from naas.search.generic_mapping_search import search_mappings_with
 
-        rngs = rng.spawn(len(problems)) if isinstance(rng, np.random.Generator) else rng
         return search_mappings_with(problems, config, rngs, cost_model or NumbaCostModel(), optimizer or "cma")
     targets = problems if isinstance(problems, Targets) else stack_targets(
         [compile_target(layer, arch) for layer, arch in problems])
     encoding = ENCODINGS[config.encoding]
-    rngs = rng.spawn(targets.problems) if isinstance(rng, np.random.Generator) else rng
     if config.backend == "torch":
         from naas.search.device_mapping_search import search_mappings_on_device
 

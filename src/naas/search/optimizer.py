@@ -88,17 +88,33 @@ def _check_told(asked: np.ndarray | None, x: np.ndarray, f: np.ndarray) -> None:
         raise NaasError(f"tell: {asked.shape[0]} values needed, one per candidate, got shape {np.shape(f)}")
 
 
-class CMA:
+class _AskTell:
+    """What the optimisers here share: the candidates of the last ask (a tell must give them
+    back), the best told (``_Best``) as the result, and no stopping rule of their own."""
+
+    def __init__(self) -> None:
+        self._asked = None
+        self._best = _Best()
+
+    @property
+    def stop(self) -> bool:
+        return False
+
+    @property
+    def result(self) -> OptimizerResult:
+        return self._best.result()
+
+
+class CMA(_AskTell):
     """CMA-ES (``naas.search.cmaes``, Hansen's defaults) as an ``Optimizer``; ``stop`` once
     every coordinate's step is below ``tol_x`` (pycma's tolx)."""
 
     def __init__(self, es: BatchedCMA, tol_x: float = 1e-11) -> None:
         if es.shape[0] != 1:
             raise ValueError("CMA optimises one problem; BatchedCMA runs many")
+        super().__init__()
         self.es = es
         self.tol_x = tol_x
-        self._asked: np.ndarray | None = None
-        self._best = _Best()
 
     @classmethod
     def start(cls, mean: np.ndarray, sigma: float, rng: np.random.Generator, popsize: int,
@@ -121,10 +137,6 @@ class CMA:
         spread = self.es.sigma[0] * np.sqrt(np.max(np.diagonal(self.es.cov[0])))
         return bool(spread < self.tol_x)
 
-    @property
-    def result(self) -> OptimizerResult:
-        return self._best.result()
-
     def state(self) -> dict:
         """The CMA-ES state a checkpoint keeps (``BatchedCMA.state``)."""
         return self.es.state()
@@ -134,16 +146,15 @@ class CMA:
         return cls(BatchedCMA.from_state(state))
 
 
-class BatchedCMAOptimizer:
+class BatchedCMAOptimizer(_AskTell):
     """K independent CMA-ES problems at once (``BatchedCMA``, numpy or torch on a device) in the
     same ask/tell shape, one more leading axis: ``ask()`` (K, popsize, n), ``tell(x, f)`` with f
     (K, popsize). The torch device search drives it with ``evolve``; its best per problem is the
     caller's to keep (``result`` counts what was told)."""
 
     def __init__(self, es: BatchedCMA) -> None:
+        super().__init__()
         self.es = es
-        self._asked = None
-        self._told = 0
 
     def ask(self):
         self._asked = self.es.ask()
@@ -153,25 +164,16 @@ class BatchedCMAOptimizer:
         if self._asked is None or x is not self._asked:
             raise NaasError("tell: give the candidates of the last ask(), unchanged")
         self.es.tell(f)
-        self._told += int(f.shape[0] * f.shape[1])
+        self._best.evaluations += int(f.shape[0] * f.shape[1])
         self._asked = None
 
-    @property
-    def stop(self) -> bool:
-        return False
 
-    @property
-    def result(self) -> OptimizerResult:
-        return OptimizerResult(None, np.inf, self._told)
-
-
-class RandomSearch:
+class RandomSearch(_AskTell):
     """Uniform samples of [0, 1]^n, the baseline any optimiser should beat; never stops."""
 
     def __init__(self, n: int, rng: np.random.Generator, popsize: int) -> None:
+        super().__init__()
         self.n, self.rng, self.popsize = n, rng, popsize
-        self._asked: np.ndarray | None = None
-        self._best = _Best()
 
     @classmethod
     def start(cls, mean: np.ndarray, sigma: float, rng: np.random.Generator, popsize: int) -> "RandomSearch":
@@ -186,14 +188,6 @@ class RandomSearch:
         _check_told(self._asked, x, f)
         self._best.offer(self._asked, f)
         self._asked = None
-
-    @property
-    def stop(self) -> bool:
-        return False
-
-    @property
-    def result(self) -> OptimizerResult:
-        return self._best.result()
 
 
 _BUILT_IN: dict[str, OptimizerFactory] = {"cma": CMA.start, "random": RandomSearch.start}
