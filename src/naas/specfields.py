@@ -54,9 +54,12 @@ class Spec:
         text = f"{'(' if self.low_open else '['}{low}, {high}]"
         return text + (f", a multiple of {self.multiple_of}" if self.multiple_of else "")
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any, where: str, key: str = "") -> Any:
         """``value`` checked against this spec (an integral float as an int), or a NaasError
-        naming ``where`` and what the field accepts."""
+        naming ``where`` (and ``key`` after it, where given) and what the field accepts."""
+        if type(value) is int and self.kind in ("int", "number") and self._in_range(value):
+            return value  # the common case, before any message is built
+        where = f"{where} {key}" if key else where
         if value is None and self.optional:
             return None
         unit = f" {self.unit}" if self.unit else ""
@@ -85,11 +88,14 @@ class Spec:
             if value != int(value):
                 raise field_error(where, f"must be an integer in {self.range_text}{unit}, got {value!r}")
             value = int(value)
-        low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
-        high_ok = self.high is None or value <= self.high
-        if not (low_ok and high_ok) or (self.multiple_of and value % self.multiple_of):
+        if not self._in_range(value):
             raise field_error(where, f"must be in {self.range_text}{unit}, got {given!r}")
         return value
+
+    def _in_range(self, value: float) -> bool:
+        low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        high_ok = self.high is None or value <= self.high
+        return low_ok and high_ok and not (self.multiple_of and value % self.multiple_of)
 
 
 def _number_text(x: float) -> str:
@@ -134,7 +140,7 @@ def check_declared(obj: Any, where: str) -> None:
     instance ``obj``; errors name ``where`` and the field's YAML key."""
     for f, spec in declared(type(obj)):
         value = getattr(obj, f.name)
-        checked = spec.check(value, f"{where} {yaml_key(f, spec)}")
+        checked = spec.check(value, where, yaml_key(f, spec))
         if checked is not value:
             object.__setattr__(obj, f.name, checked)
 

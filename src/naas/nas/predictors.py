@@ -123,7 +123,9 @@ class OFAMLPPredictor:
     def __init__(self, weights: list[tuple[np.ndarray, np.ndarray | None]], base_acc: float,
                  features: Callable[[object], np.ndarray], source: str, space: str = "ofa-mbv3",
                  resolutions: tuple[int, ...] = RESOLUTIONS, calibration: Calibration | None = None):
-        self.weights, self.base_acc, self.features, self.source = weights, base_acc, features, source
+        # the files hold float32; numpy would widen them to the features' float64 on every call
+        self.weights = [(w.astype(np.float64), None if b is None else b.astype(np.float64)) for w, b in weights]
+        self.base_acc, self.features, self.source = base_acc, features, source
         self.space, self.resolutions, self.calibration = space, resolutions, calibration
 
     @classmethod
