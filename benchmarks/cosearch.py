@@ -134,8 +134,8 @@ def run_seed(args, predictor, floor: float, seed: int) -> dict:
             "dataflow": {"b": searched.design.dataflow, "c": best.score.design.dataflow},
             "evaluations": {"b": found.evaluations, "c": result.evaluations},
             "designs": {"b": found.designs_scored, "c": result.scored},
-            # the ES's samples, and in the ResNet-50 space ResNet-50 itself, the start network
-            "candidates": args.popsize * args.generations + (args.space == "ofa-resnet50"),
+            "candidates": result.history[-1].get("candidates"),
+            "screen": next((r for r in result.history if r.get("phase") == "predictor screen"), None),
             "networks": result.history[-1].get("networks")}
 
 
@@ -186,6 +186,11 @@ def main() -> None:
             print(f"seed {r['seed']} (c): {r['candidates']} network candidates, {r['networks']} distinct "
                   f"({r['candidates'] - r['networks']} answered by the cache); {r['evaluations']['c']:,} mapping "
                   f"evaluations; (b): {r['evaluations']['b']:,}")
+        if r.get("screen"):
+            screen = r["screen"]
+            print(f"seed {r['seed']} (c) predictor screen: {screen['networks']:,} networks predicted in "
+                  f"{screen['screen_seconds']:.1f} s, smallest at the floor {screen['screened_macs'] / 1e6:,.0f} M "
+                  f"MACs ({_accuracy(predictor, screen['screened_accuracy'])})")
     ratios = sorted(r["edp"]["b"] / r["edp"]["c"] for r in rows)
     print(f"\n(b) / (c) EDP over seeds: median {ratios[len(ratios) // 2]:.2f}x, range {ratios[0]:.2f}-{ratios[-1]:.2f}x; "
           f"(a) / (c): median {sorted(r['edp']['a'] / r['edp']['c'] for r in rows)[len(rows) // 2]:.2f}x")

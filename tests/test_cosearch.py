@@ -165,3 +165,6 @@ def test_a_nested_search_started_from_a_network_never_ends_worse_than_it():
     alone = search_connectivity([network], SPACE, replace(config.inner, seed=config.seed), start, (hand,)).best
     assert result.best.accuracy >= floor
     assert result.best.edp <= alone.energy_pj[network.name] * alone.latency_cycles[network.name]
+    # the predictor screen found a smaller network at the floor, which the network ES started from
+    screen = next(r for r in result.history if r.get("phase") == "predictor screen")
+    assert screen["screened_accuracy"] >= floor and screen["screened_macs"] < network.macs
