@@ -13,12 +13,13 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 def test_the_api_page_examples_run_as_written(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     scope: dict = {}
     for block in blocks:  # one scope: later examples build on earlier ones, as on the page
         exec(compile(block, str(DOC), "exec"), scope)
     out = capsys.readouterr().out
     assert "pJ x cycles" in out and (tmp_path / "found.yaml").exists()
+    assert "popsize: must be >= 2, got 1" in out  # plan_search refused it in one line
 
 
 def test_import_naas_is_light_and_names_the_front_door():
@@ -39,6 +40,18 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
         naas.evaluate(3, "eyeriss")
     with pytest.raises(naas.NaasError, match="connectivity: choose sweep or es"):
         naas.search("squeezenet", "eyeriss", connectivity="random")
+    with pytest.raises(naas.NaasError, match="network: the same network is given twice"):
+        naas.plan_search(["squeezenet", "squeezenet"], "eyeriss")
+    from naas.nas.ofa_resnet50 import RESNET50
+    from naas.nas.predictors import CallablePredictor
+
+    toy = CallablePredictor(lambda c: 80.0, "toy")
+    with pytest.raises(naas.NaasError, match="method: choose nested or joint"):
+        naas.plan_cosearch("ofa-mbv3", "eyeriss", toy, accuracy_floor=70, method="grid")
+    with pytest.raises(naas.NaasError, match="start_network: give a MobileNetV3Config of the ofa-mbv3 space"):
+        naas.plan_cosearch("ofa-mbv3", "eyeriss", toy, accuracy_floor=70, start_network=RESNET50)
+    plan = naas.plan_cosearch("ofa-resnet50", "eyeriss", toy, accuracy_floor=70, start_network=RESNET50)
+    assert (plan.method, plan.start_network, plan.arch_space.max_axes) == ("nested", RESNET50, 2)
     (tmp_path / "x.yaml").write_text("name: x\n")
     with pytest.raises(naas.NaasError, match="is not a design"):
         naas.load(tmp_path / "x.yaml")

@@ -142,6 +142,71 @@ class SearchResult:
         return evaluate_network(net, self.design, self.mappings[network])
 
 
+@dataclass(frozen=True)
+class SearchPlan:
+    """An accelerator search's settings, every one checked (``plan_search``): what
+    ``run_search`` runs. Planning first lets a caller refuse bad settings before it touches a
+    results folder."""
+
+    networks: tuple[Network, ...]
+    space: object  # naas.search.arch_encoding.ArchSpace: the budget, the axes, the encoding
+    config: object  # naas.search.arch_search.ArchSearchConfig
+    hand: Accelerator | None  # the budget's hand design, if it is one's
+    connectivity: str
+
+
+def plan_search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
+                generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
+                objective: str = "edp", mapping: dict | None = None, optimizer: str = "cma", restarts: int = 0,
+                encoding: str = "importance") -> SearchPlan:
+    """``search``'s settings checked into a ``SearchPlan`` (a ``NaasError`` naming the field
+    otherwise); nothing is searched or written."""
+    from naas.search.arch_encoding import ArchSpace
+    from naas.search.arch_search import ArchSearchConfig
+    from naas.search.baselines import CONNECTIVITY_SEARCHES
+    from naas.search.mapping_settings import MappingSearchConfig
+
+    nets = tuple(_network(n) for n in (networks if isinstance(networks, list) else [networks]))
+    if len({n.name for n in nets}) != len(nets):
+        raise NaasError("network: the same network is given twice; give each once")
+    if connectivity not in CONNECTIVITY_SEARCHES:
+        raise NaasError(f"connectivity: choose {' or '.join(CONNECTIVITY_SEARCHES)}, got {connectivity!r}")
+    spent = _budget(budget)
+    hand = hand_design(spent)
+    config = ArchSearchConfig(popsize=popsize, generations=generations, restarts=restarts, seed=_check_seed(seed),
+                              objective=objective, mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer)
+    space = ArchSpace(spent, max_axes=search_axes(hand, max_axes), encoding=encoding)
+    return SearchPlan(nets, space, config, hand, connectivity)
+
+
+def run_search(plan: SearchPlan, *, executor=None, out: str | Path | None = None, progress=None,
+               baselines: bool = False, sizing_baseline: bool | None = None, progress_by_search=None) -> SearchResult:
+    """Runs a ``plan_search`` plan; the arguments are ``search``'s."""
+    from naas.search.baselines import search_with_baselines, sizing_label
+
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    if progress_by_search is None and progress is not None:
+        # a fresh wrapper per search: the caller's callable is never closed
+        def progress_by_search(search):
+            return lambda record: progress(record)
+
+    # the connectivity search's base is the sizing-only search: reported at no cost
+    if sizing_baseline is None:
+        sizing_baseline = baselines or plan.connectivity == "sweep"
+    nets, hand = list(plan.networks), plan.hand
+    run = search_with_baselines(nets, plan.space, plan.config, hand, connectivity=plan.connectivity,
+                                score_hand=baselines, sizing_baseline=sizing_baseline, executor=executor, out=out,
+                                resume=out is not None and (Path(out) / "checkpoint-naas.json").exists(),
+                                progress=progress_by_search)
+    best, result = run.result.best, run.result
+    sizing = None if hand is None else run.baselines.get(sizing_label(hand))
+    return SearchResult(best.design, nets, best.mappings, best.energy_pj, best.latency_cycles, best.fitness,
+                        result.designs_scored, result.evaluations, result.seconds, result.history,
+                        None if sizing is None else sizing.design, None if sizing is None else sizing.fitness,
+                        {label: score.fitness for label, score in run.baselines.items()}, run)
+
+
 def search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
            generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
@@ -162,39 +227,66 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     search (default: with ``baselines`` or under "sweep"). ``progress_by_search``: for one
     display per search, called with its name ("naas", "sizing-only") for its per-record
     callable (closed with ``close()`` when the search ends, if it has one); instead of
-    ``progress``."""
+    ``progress``. The same as ``run_search(plan_search(...), ...)``."""
+    plan = plan_search(networks, budget, seed=seed, generations=generations, popsize=popsize,
+                       connectivity=connectivity, max_axes=max_axes, objective=objective, mapping=mapping,
+                       optimizer=optimizer, restarts=restarts, encoding=encoding)
+    return run_search(plan, executor=executor, out=out, progress=progress, baselines=baselines,
+                      sizing_baseline=sizing_baseline, progress_by_search=progress_by_search)
+
+
+@dataclass(frozen=True)
+class CoSearchPlan:
+    """A co-search's settings, every one checked (``plan_cosearch``): what ``run_cosearch``
+    runs."""
+
+    space: str  # the network space's name
+    arch_space: object  # naas.search.arch_encoding.ArchSpace
+    predictor: object
+    config: object  # naas.nas.cosearch.CoSearchConfig
+    hand: Accelerator | None
+    method: str
+    start_network: object | None
+
+
+def plan_cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,
+                  edp_budget: float | None = None, seed: int = 0, generations: int = 10, popsize: int = 12,
+                  method: str = "nested", arch_generations: int = 20, arch_popsize: int = 12,
+                  mapping: dict | None = None, start_network=None, optimizer: str = "cma",
+                  max_axes: int | None = None) -> CoSearchPlan:
+    """``cosearch``'s settings checked into a ``CoSearchPlan`` (the predictor against the
+    space included); nothing is searched."""
+    from naas.nas.cosearch import CoSearchConfig, network_space_for
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
-    from naas.search.baselines import search_with_baselines, sizing_label
-    from naas.search.mapping_settings import MappingSearchConfig
+    from naas.search.mapping_search import MappingSearchConfig
 
-    nets = [_network(n) for n in (networks if isinstance(networks, list) else [networks])]
+    if method not in ("nested", "joint"):
+        raise NaasError(f"method: choose nested or joint, got {method!r}")
+    nets, _ = network_space_for(space, predictor)
+    if start_network is not None and (method != "nested" or not isinstance(start_network, nets.config_type)):
+        raise NaasError(f"start_network: give a {nets.config_type.__name__} of the {space} space, with "
+                        "method='nested'")
     spent = _budget(budget)
     hand = hand_design(spent)
-    axes = search_axes(hand, max_axes)
-    config = ArchSearchConfig(popsize=popsize, generations=generations, restarts=restarts, seed=_check_seed(seed),
-                              objective=objective, mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer)
-    space = ArchSpace(spent, max_axes=axes, encoding=encoding)
-    if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-    if progress_by_search is None and progress is not None:
-        # a fresh wrapper per search: the caller's callable is never closed
-        def progress_by_search(search):
-            return lambda record: progress(record)
+    config = CoSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed),
+                            accuracy_floor=accuracy_floor, edp_budget=edp_budget, optimizer=optimizer,
+                            inner=ArchSearchConfig(popsize=arch_popsize, generations=arch_generations,
+                                                   mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer))
+    return CoSearchPlan(space, ArchSpace(spent, max_axes=search_axes(hand, max_axes)), predictor, config, hand,
+                        method, start_network)
 
-    # the connectivity search's base is the sizing-only search: reported at no cost
-    if sizing_baseline is None:
-        sizing_baseline = baselines or connectivity == "sweep"
-    run = search_with_baselines(nets, space, config, hand, connectivity=connectivity, score_hand=baselines,
-                                sizing_baseline=sizing_baseline, executor=executor, out=out,
-                                resume=out is not None and (Path(out) / "checkpoint-naas.json").exists(),
-                                progress=progress_by_search)
-    best, result = run.result.best, run.result
-    sizing = None if hand is None else run.baselines.get(sizing_label(hand))
-    return SearchResult(best.design, nets, best.mappings, best.energy_pj, best.latency_cycles, best.fitness,
-                        result.designs_scored, result.evaluations, result.seconds, result.history,
-                        None if sizing is None else sizing.design, None if sizing is None else sizing.fitness,
-                        {label: score.fitness for label, score in run.baselines.items()}, run)
+
+def run_cosearch(plan: CoSearchPlan, progress=None):
+    """Runs a ``plan_cosearch`` plan; ``progress`` as ``cosearch``'s."""
+    from naas.nas.cosearch import cosearch as joint_cosearch
+    from naas.nas.nested import nested_cosearch
+
+    if plan.method == "nested":
+        return nested_cosearch(plan.arch_space, plan.predictor, plan.config, progress, plan.space,
+                               None if plan.hand is None else plan.hand.connectivity,
+                               () if plan.hand is None else (plan.hand,), start_network=plan.start_network)
+    return joint_cosearch(plan.arch_space, plan.predictor, plan.config, progress, network_space=plan.space)
 
 
 def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,
@@ -209,28 +301,13 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
     ``naas.nas.ofa_resnet50.RESNET50``) is the first candidate and the network search's start.
     ``optimizer``: the network level's and the accelerator level's, by its
     ``naas.search.optimizer`` name. ``max_axes``: the most array axes a design may have
-    (default: the budget's hand design's, at least 2)."""
-    from naas.nas.cosearch import CoSearchConfig
-    from naas.nas.cosearch import cosearch as joint_cosearch
-    from naas.nas.nested import nested_cosearch
-    from naas.search.arch_encoding import ArchSpace
-    from naas.search.arch_search import ArchSearchConfig
-    from naas.search.mapping_search import MappingSearchConfig
-
-    spent = _budget(budget)
-    hand = hand_design(spent)
-    config = CoSearchConfig(popsize=popsize, generations=generations, seed=_check_seed(seed),
-                            accuracy_floor=accuracy_floor, edp_budget=edp_budget, optimizer=optimizer,
-                            inner=ArchSearchConfig(popsize=arch_popsize, generations=arch_generations,
-                                                   mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer))
-    arch_space = ArchSpace(spent, max_axes=search_axes(hand, max_axes))
-    if method == "nested":
-        return nested_cosearch(arch_space, predictor, config, progress, space,
-                               None if hand is None else hand.connectivity,
-                               () if hand is None else (hand,), start_network=start_network)
-    if method == "joint":
-        return joint_cosearch(arch_space, predictor, config, progress, network_space=space)
-    raise NaasError(f"method: choose nested or joint, got {method!r}")
+    (default: the budget's hand design's, at least 2). The same as
+    ``run_cosearch(plan_cosearch(...), progress)``."""
+    return run_cosearch(plan_cosearch(space, budget, predictor, accuracy_floor=accuracy_floor, edp_budget=edp_budget,
+                                      seed=seed, generations=generations, popsize=popsize, method=method,
+                                      arch_generations=arch_generations, arch_popsize=arch_popsize, mapping=mapping,
+                                      start_network=start_network, optimizer=optimizer, max_axes=max_axes),
+                        progress)
 
 
 def _check_seed(seed: int) -> int:
@@ -266,4 +343,5 @@ def save(spec: Accelerator | Network | dict[str, Mapping], path: str | Path) -> 
         raise NaasError(f"spec: save takes an Accelerator, a Network or a dict of Mappings, got {type(spec).__name__}")
 
 
-__all__ = ["evaluate", "default_mappings", "map", "search", "cosearch", "load", "save", "MapResult", "SearchResult"]
+__all__ = ["evaluate", "default_mappings", "map", "search", "plan_search", "run_search", "cosearch", "plan_cosearch",
+           "run_cosearch", "load", "save", "MapResult", "SearchResult", "SearchPlan", "CoSearchPlan"]

@@ -173,10 +173,11 @@ def _cmd_map(args: argparse.Namespace) -> None:
 
 
 def _cmd_search(args: argparse.Namespace) -> None:
-    from naas.arch.budget import hand_design, parse_budget, search_axes
+    import dataclasses
+
+    import naas.api as api
+    from naas.arch.budget import parse_budget
     from naas.run_folder import refuse_earlier_search, search_lock
-    from naas.search.arch_encoding import ArchSpace
-    from naas.search.arch_search import ArchSearchConfig
     from naas.search.checkpoint import saved_value
     from naas.workload.io import resolve_network
 
@@ -195,19 +196,16 @@ def _cmd_search(args: argparse.Namespace) -> None:
         saved = saved_value(out / "checkpoint-naas.json", "generations") if args.resume else None
         args.generations = saved if isinstance(saved, int) else 20
     networks = [resolve_network(n, batch=args.batch) for n in args.network]
-    if len({n.name for n in networks}) != len(networks):
-        raise NaasError("network: the same network is given twice; give each once")
     budget = _with_model_options(parse_budget(args.budget), args)
     mapping = _mapping_config(args)
-    # the settings are checked before --overwrite clears anything (naas.search builds them again)
-    ArchSearchConfig(popsize=args.popsize, generations=args.generations, restarts=args.restarts, seed=args.seed,
-                     objective=args.objective, mapping=mapping)
-    max_axes = search_axes(hand_design(budget), args.max_axes)
-    ArchSpace(budget, max_axes=max_axes, encoding=args.encoding)
+    # every setting is checked before --overwrite clears anything
+    plan = api.plan_search(networks, budget, seed=args.seed, generations=args.generations, popsize=args.popsize,
+                           restarts=args.restarts, connectivity=args.connectivity, max_axes=args.max_axes,
+                           encoding=args.encoding, objective=args.objective, mapping=dataclasses.asdict(mapping))
     _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
         try:
-            _run_search(args, out, networks, budget, mapping, max_axes)
+            _run_search(args, out, plan)
         except KeyboardInterrupt:
             raise KeyboardInterrupt(_interrupt_note(out)) from None
 
@@ -224,10 +222,8 @@ def _interrupt_note(out: Path) -> str:
     return "nothing was saved (stopped before the first generation finished); run the command again"
 
 
-def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, mapping, max_axes: int) -> None:
-    """The search ``naas search`` asked for, its baselines and its outputs, into ``out``."""
-    import dataclasses
-
+def _run_search(args: argparse.Namespace, out: Path, plan) -> None:
+    """The search ``naas search`` planned, its baselines and its outputs, into ``out``."""
     import naas.api as api
     from naas.exec.executors import make_executor
     from naas.report.search_output import write_search_outputs
@@ -243,20 +239,18 @@ def _run_search(args: argparse.Namespace, out: Path, networks: list, budget, map
 
     executor = make_executor(args.executor or "inprocess", args.workers, args.address)
     try:
-        found = api.search(networks, budget, seed=args.seed, generations=args.generations, popsize=args.popsize,
-                            restarts=args.restarts, connectivity=args.connectivity, max_axes=args.max_axes,
-                            encoding=args.encoding, objective=args.objective, mapping=dataclasses.asdict(mapping),
-                            executor=executor, out=out, baselines=True, sizing_baseline=args.sizing_baseline,
-                            progress_by_search=progress)
+        found = api.run_search(plan, executor=executor, out=out, baselines=True, sizing_baseline=args.sizing_baseline,
+                               progress_by_search=progress)
     finally:
         executor.close()
     run = found.run
     result = run.result
+    networks, budget, mapping = found.networks, plan.space.budget, plan.config.mapping
     settings = {"networks": [n.name for n in networks], "budget": budget.name,
                 "max_pes": budget.max_pes, "max_onchip_bytes": budget.max_onchip_bytes,
                 "seed": args.seed, "generations": args.generations, "restarts": args.restarts, "popsize": args.popsize,
                 "objective": args.objective, "connectivity": args.connectivity, "encoding": args.encoding,
-                "max_axes": max_axes, "designs_scored": result.designs_scored,
+                "max_axes": plan.space.max_axes, "designs_scored": result.designs_scored,
                 "latency_model": budget.latency_model, "hold_operands": budget.hold_operands,
                 "noc_model": budget.noc_model, "halo_reuse": budget.halo_reuse,
                 "input_multicast": budget.input_multicast, "uneven": args.uneven,
@@ -403,23 +397,16 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     import dataclasses
 
     import naas.api as api
-    from naas.arch.budget import hand_design, parse_budget, search_axes
-    from naas.nas.cosearch import SPACES, CoSearchConfig
+    from naas.arch.budget import parse_budget
+    from naas.nas.cosearch import SPACES
     from naas.report.cosearch_output import write_cosearch_outputs
     from naas.run_folder import refuse_earlier_search, search_lock
-    from naas.search.arch_encoding import ArchSpace
-    from naas.search.arch_search import ArchSearchConfig
 
     if args.space not in SPACES:
         raise NaasError(f"space: unknown {args.space!r}; choose one of {', '.join(SPACES)}")
     predictor, source = _predictor(args)
     mapping = _mapping_config(args)
-    # the settings are checked before --overwrite clears anything (naas.cosearch builds them again)
-    CoSearchConfig(popsize=args.popsize, generations=args.generations, seed=args.seed,
-                   accuracy_floor=args.accuracy_floor, edp_budget=args.edp_budget,
-                   inner=ArchSearchConfig(popsize=args.arch_popsize, generations=args.arch_generations, mapping=mapping))
     budget = _with_model_options(parse_budget(args.budget), args)
-    ArchSpace(budget, max_axes=search_axes(hand_design(budget), args.max_axes))
     start_network = None
     if args.start_network is not None:
         if args.space != "ofa-resnet50" or args.method != "nested":
@@ -427,6 +414,12 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
         from naas.nas.ofa_resnet50 import RESNET50
 
         start_network = RESNET50
+    # every setting is checked before --overwrite clears anything
+    plan = api.plan_cosearch(args.space, budget, predictor, accuracy_floor=args.accuracy_floor,
+                             edp_budget=args.edp_budget, seed=args.seed, generations=args.generations,
+                             popsize=args.popsize, method=args.method, arch_generations=args.arch_generations,
+                             arch_popsize=args.arch_popsize, mapping=dataclasses.asdict(mapping),
+                             start_network=start_network, max_axes=args.max_axes)
 
     out = Path(args.out)
     if not args.overwrite:
@@ -434,6 +427,11 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     from naas.files import write_json_atomic
 
     def describe(record: dict) -> str:
+        if record.get("phase") == "predictor screen":
+            found = (f"smallest feasible {record['screened_macs'] / 1e6:,.0f} M MACs at "
+                     f"{record['screened_accuracy']:.2f} % (predicted)" if record["screened_macs"] else
+                     "none met the floor")
+            return f"predictor screen  {record['networks']:,} networks  {found}  {record['seconds']:.0f} s"
         if "best_edp" not in record:  # a step of the nested search's accelerator searches
             return f"accelerator search, {_sweep_progress(record)}"
         return (f"gen {record['generation'] + 1}/{args.generations}  {record['seconds']:.0f} s  best EDP "
@@ -453,12 +451,7 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
     _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
         try:
-            result = api.cosearch(args.space, budget, predictor, accuracy_floor=args.accuracy_floor,
-                                   edp_budget=args.edp_budget, seed=args.seed, generations=args.generations,
-                                   popsize=args.popsize, method=args.method, arch_generations=args.arch_generations,
-                                   arch_popsize=args.arch_popsize, mapping=dataclasses.asdict(mapping),
-                                   start_network=start_network,
-                                   progress=show, max_axes=args.max_axes)
+            result = api.run_cosearch(plan, progress=show)
         finally:
             _close(shown)
         print(write_cosearch_outputs(out, result, predictor, source, args.space, budget.name,

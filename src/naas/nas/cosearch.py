@@ -91,11 +91,12 @@ def encode_resnet50(config: ofa_resnet50.ResNet50Config,
 
 @dataclass(frozen=True)
 class NetworkSpace:
-    """A once-for-all space: how many genes, how they decode (onto a resolution grid, by
+    """A once-for-all space: how many genes, its configurations' type, how they decode (onto a resolution grid, by
     default ``resolutions``) and encode, how a configuration builds."""
 
     name: str
     genes: int
+    config_type: type
     decode: Callable[[np.ndarray, tuple[int, ...]], object]
     encode: Callable[[object, tuple[int, ...]], np.ndarray]
     build: Callable[[object], Network]
@@ -103,10 +104,10 @@ class NetworkSpace:
 
 
 SPACES = {
-    "ofa-mbv3": NetworkSpace("ofa-mbv3", NETWORK_GENES, decode_network, encode_network,
+    "ofa-mbv3": NetworkSpace("ofa-mbv3", NETWORK_GENES, ofa_mbv3.MobileNetV3Config, decode_network, encode_network,
                              ofa_mbv3.mobilenet_v3_network, ofa_mbv3.RESOLUTIONS),
-    "ofa-resnet50": NetworkSpace("ofa-resnet50", 5 + ofa_resnet50.BLOCK_SLOTS + 6 + 1, decode_resnet50,
-                                 encode_resnet50, ofa_resnet50.resnet50_network, ofa_resnet50.RESOLUTIONS),
+    "ofa-resnet50": NetworkSpace("ofa-resnet50", 5 + ofa_resnet50.BLOCK_SLOTS + 6 + 1, ofa_resnet50.ResNet50Config,
+                                 decode_resnet50, encode_resnet50, ofa_resnet50.resnet50_network, ofa_resnet50.RESOLUTIONS),
 }
 
 
