@@ -19,6 +19,7 @@ from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_we
 from naas.search.mapping_encoding import DIVISOR_TABLE, LIFT_GENES, base_genes, decode_candidate
 from naas.search.objective import BOX_PENALTY, INFEASIBLE, OBJECTIVES
 from naas.search.rng_kernel import fill_normal, seed_state
+from naas.search.stall import significant
 
 
 @numba.njit(cache=True, nogil=True)
@@ -113,13 +114,13 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
                 best_lifts[k] = lifts[0, pick]
             best_energy[k] = energy[pick]
             best_latency[k] = latency[pick]
-            significant = gen_value < best_so_far * (1 - tolerance)
+            progress = significant(gen_value, best_so_far, tolerance)
             best_so_far = gen_value
         else:
-            significant = False
+            progress = False
         history[g, k] = best_so_far
         ran = g + 1
-        stalled = 0 if significant else stalled + 1
+        stalled = 0 if progress else stalled + 1
         if stalled >= patience:
             break
     best_value[k] = best_so_far

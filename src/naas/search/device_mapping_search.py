@@ -31,6 +31,7 @@ from naas.search.mapping_encoding import ENCODINGS, gene_count
 from naas.search.mapping_settings import MappingSearchResult
 from naas.search.objective import box_penalty, layer_objective, log_objective
 from naas.search.optimizer import BatchedCMAOptimizer, evolve
+from naas.search.stall import significant
 
 
 def score_candidates(genes: torch.Tensor, targets: DeviceTargets, encoding: int, objective: str,
@@ -100,14 +101,14 @@ def search_mappings_on_device(targets: Targets | DeviceTargets, config, seed: in
         value = torch.where(active[:, None], value, inf)
         gen_value, pick = value.min(1)
         improved = gen_value < best["value"]
-        significant = gen_value < best["value"] * (1 - config.tolerance)
+        progress = significant(gen_value, best["value"], config.tolerance)
         found = {"value": gen_value, "energy": energy[rows, pick], "latency": latency[rows, pick],
                  "temporal": temporal[rows, pick], "order": order[rows, pick], "spatial": spatial[rows, pick]}
         best = {name: torch.where(improved.view(-1, *[1] * (kept.ndim - 1)), found[name], kept)
                 for name, kept in best.items()}
         history.append(best["value"])
         evaluations.add_(active * config.popsize)
-        stalled = torch.where(significant, 0, stalled + 1)
+        stalled = torch.where(progress, 0, stalled + 1)
         active = active & (stalled < config.patience)
         return log_objective(value) + penalty
 

@@ -14,6 +14,7 @@ from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
 from naas.search.mapping_settings import MappingSearchConfig, MappingSearchResult
 from naas.search.objective import box_penalty, layer_objective, log_objective
 from naas.search.optimizer import OptimizerFactory, evolve, optimizer_factory
+from naas.search.stall import significant
 from naas.workload.layer import Layer
 
 
@@ -48,15 +49,15 @@ def search_mappings_with(problems: list[tuple[Layer, Accelerator]], config: Mapp
                                      np.asarray(cost.latency_cycles, dtype=np.float64), np.asarray(cost.valid))
             evaluations[i] += len(values)
             pick = int(np.argmin(values))
-            significant = False
+            progress = False
             if values[pick] < objective[i]:
-                significant = values[pick] < objective[i] * (1 - config.tolerance)
+                progress = significant(values[pick], objective[i], config.tolerance)
                 objective[i] = values[pick]
                 temporal[i], order[i], lifts[i] = batch.temporal[pick], batch.order[pick], batch.lifts[pick]
                 spatial[i, :s.shape[2]] = batch.spatial[pick]
                 energy[i], latency[i] = cost.energy_pj[pick], cost.latency_cycles[pick]
             history[generation, i] = objective[i]
-            stalled[0] = 0 if significant else stalled[0] + 1
+            stalled[0] = 0 if progress else stalled[0] + 1
             return log_objective(values) + box_penalty(genes, clipped)
 
         evolve(factory(np.full(n, 0.5), config.sigma0, rngs[i], config.popsize), score, config.generations,
