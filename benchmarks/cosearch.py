@@ -34,7 +34,8 @@ from naas.arch.io import save_accelerator  # noqa: E402
 from naas.errors import NaasError  # noqa: E402
 from naas.mapping.io import save_mappings  # noqa: E402
 from naas.nas.cosearch import CoSearchConfig, cosearch  # noqa: E402
-from naas.nas.nested import nested_cosearch  # noqa: E402
+from naas.nas.nested import NestedConfig, nested_cosearch  # noqa: E402
+from naas.nas.screen import ScreenConfig  # noqa: E402
 from naas.nas.ofa_mbv3 import MobileNetV3Config  # noqa: E402
 from naas.nas.ofa_resnet50 import RESNET50, resnet50_network  # noqa: E402
 from naas.nas.predictors import CallablePredictor, OFAMLPPredictor, fetch_published_predictor  # noqa: E402
@@ -108,7 +109,8 @@ def run_seed(args, predictor, floor: float, seed: int) -> dict:
     if args.method == "nested":
         # in the ResNet-50 space the search starts from ResNet-50 itself (its start network)
         result = nested_cosearch(space, predictor, cosearch_config, progress("c"), args.space, hand_connectivity,
-                                 (eyeriss,), start_network=RESNET50 if args.space == "ofa-resnet50" else None)
+                                 (eyeriss,), start_network=RESNET50 if args.space == "ofa-resnet50" else None,
+                                 nested=NestedConfig(screen=ScreenConfig(generations=args.screen_generations)))
     else:
         result = cosearch(space, predictor, cosearch_config, progress("c"), network_space=args.space)
     c_seconds = time.perf_counter() - start
@@ -151,6 +153,8 @@ def main() -> None:
     parser.add_argument("--arch-generations", type=int, default=20, help="accelerator generations of (b), (c)")
     parser.add_argument("--arch-popsize", type=int, default=12)
     parser.add_argument("--seeds", default="0", help="comma-separated seeds")
+    parser.add_argument("--screen-generations", type=int, default=ScreenConfig().generations,
+                        help="generations of (c)'s predictor screen (0: none, as before 2026-12-07)")
     parser.add_argument("--out", help="save (c)'s network, accelerator and mappings under OUT/seedN")
     parser.add_argument("--json", help="write every number here (after every seed)")
     args = parser.parse_args()

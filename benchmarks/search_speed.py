@@ -3,6 +3,12 @@
 (Edge-TPU budget, up to 4 axes; VGG-16, ResNet-50, U-Net; 60 generations), as in section 4.
 
     python -m benchmarks.search_speed --scenario light --seeds 0,1,2 [--executor pool --workers 2]
+        [--connectivity sweep]
+
+``--connectivity es`` (default here, as section 9 has always measured it) is the paper's joint
+CMA-ES; ``sweep`` the connectivity search ``naas search`` runs by default (the joint ES's
+sizing-only half on the hand design's connectivity, then sweeps and halving, at most 1.5x its
+designs).
 
 Prints one JSON line per seed (seconds, mapping evaluations, evaluations per second, best
 geomean EDP and its dataflow); run it under two commits to compare them side by side.
@@ -17,6 +23,7 @@ import time
 from naas.arch import Budget, baseline
 from naas.search.arch_encoding import ArchSpace
 from naas.search.arch_search import ArchSearchConfig, search_accelerator
+from naas.search.connectivity_search import search_connectivity
 from naas.workload import zoo_network
 
 SCENARIOS = {
@@ -32,6 +39,7 @@ def main() -> None:
     parser.add_argument("--generations", type=int, help="default: the scenario's")
     parser.add_argument("--executor", choices=["inprocess", "pool"], default="inprocess")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connectivity", choices=["es", "sweep"], default="es")
     args = parser.parse_args()
     budget_name, names, generations = SCENARIOS[args.scenario]
     hand = baseline(budget_name)
@@ -46,14 +54,18 @@ def main() -> None:
             executor = PoolExecutor(args.workers)
         start = time.perf_counter()
         try:
-            result = search_accelerator(networks, space, config, executor=executor)
+            if args.connectivity == "es":
+                result = search_accelerator(networks, space, config, executor=executor)
+            else:
+                result = search_connectivity(networks, space, config, hand.connectivity, (hand,), executor=executor)
         finally:
             if executor is not None:
                 executor.close()
         seconds = time.perf_counter() - start
         print(json.dumps({
             "scenario": args.scenario, "seed": seed, "generations": config.generations,
-            "executor": args.executor, "seconds": round(seconds, 1), "evaluations": result.evaluations,
+            "executor": args.executor, "connectivity": args.connectivity, "designs": result.designs_scored,
+            "seconds": round(seconds, 1), "evaluations": result.evaluations,
             "evaluations_per_s": round(result.evaluations / seconds), "geomean_edp": result.best.fitness,
             "dataflow": result.best.design.dataflow,
         }), flush=True)
