@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 def test_the_api_page_examples_run_as_written(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    assert len(blocks) == 6
+    assert len(blocks) == 7
     scope: dict = {}
     for block in blocks:  # one scope: later examples build on earlier ones, as on the page
         exec(compile(block, str(DOC), "exec"), scope)
@@ -57,3 +57,20 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
         naas.load(tmp_path / "x.yaml")
     with pytest.raises(AttributeError):
         naas.no_such_thing  # noqa: B018
+
+
+def test_export_writes_the_peers_files_and_refuses_before_writing(tmp_path):
+    layer = naas.Layer.conv2d("conv", in_channels=32, out_channels=64, in_size=28, kernel=3)
+    zigzag = naas.export(layer, "eyeriss", tmp_path / "zz", to="zigzag")
+    assert sorted(p.name for p in zigzag.paths) == ["hardware.yaml", "mapping.yaml", "workload.yaml"]
+    assert all(p.exists() for p in zigzag.paths) and zigzag.peer is None
+    assert zigzag.cost.edp == naas.evaluate(layer, "eyeriss").edp
+    timeloop = naas.export(layer, "eyeriss", tmp_path / "tl", to="timeloop", tables="accelergy")
+    assert not any(p.name in ("ERT.yaml", "ART.yaml") for p in timeloop.paths)
+    for settings, message in [({"to": "maestro"}, "to: choose one of timeloop, timeloop-v3, zigzag"),
+                              ({"to": "zigzag", "tables": "accelergy"}, "tables: energy tables are for Timeloop"),
+                              ({"to": "timeloop", "rescore": True}, "rescore: timeloop-model"),
+                              ({"tables": "cacti"}, "tables: choose naas or accelergy")]:
+        with pytest.raises(naas.NaasError, match=message):
+            naas.export(layer, "eyeriss", tmp_path / "no", **settings)
+    assert not (tmp_path / "no").exists()

@@ -2,11 +2,11 @@
 
 The front door (``naas.api``, docs/api.md): ``naas.evaluate``, ``naas.map``, ``naas.search``
 (``plan_search`` then ``run_search``), ``naas.cosearch`` (``plan_cosearch``, ``run_cosearch``),
-``naas.load``, ``naas.save``, and the spec types ``naas.Accelerator``, ``naas.Network``,
-``naas.Layer``, ``naas.Budget``, and the pluggable parts: ``naas.CostModel``
-(``NumbaCostModel``, ``TorchCostModel``), ``naas.Optimizer`` (``CMA``, ``RandomSearch``,
-``register_optimizer``) and the loop that drives them, ``naas.evolve``. They load on first use,
-so ``import naas`` (and the command line's static commands) stays light.
+``naas.export`` (the peers' input files), ``naas.load``, ``naas.save``, and the spec types
+``naas.Accelerator``, ``naas.Network``, ``naas.Layer``, ``naas.Budget``, and the pluggable parts:
+``naas.CostModel`` (``NumbaCostModel``, ``TorchCostModel``), ``naas.Optimizer`` (``CMA``,
+``RandomSearch``, ``register_optimizer``) and the loop that drives them, ``naas.evolve``. They
+load on first use, so ``import naas`` (and the command line's static commands) stays light.
 """
 
 __version__ = "0.1.0"
@@ -15,7 +15,7 @@ _FRONT_DOOR = {
     "evaluate": "naas.api", "default_mappings": "naas.api", "map": "naas.api", "cosearch": "naas.api", "load": "naas.api",
     "save": "naas.api", "MapResult": "naas.api", "SearchResult": "naas.api", "plan_search": "naas.api",
     "run_search": "naas.api", "SearchPlan": "naas.api", "plan_cosearch": "naas.api", "run_cosearch": "naas.api",
-    "CoSearchPlan": "naas.api",
+    "CoSearchPlan": "naas.api", "export": "naas.api", "Export": "naas.api",
     "Accelerator": "naas.arch.spec", "ArrayAxis": "naas.arch.spec", "OperandBytes": "naas.arch.spec",
     "Budget": "naas.arch.budget", "Network": "naas.workload.network", "NetworkLayer": "naas.workload.network",
     "Layer": "naas.workload.layer",

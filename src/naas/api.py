@@ -310,6 +310,73 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
                         progress)
 
 
+#: the peers ``export`` writes for: Timeloop's v0.4 format (timeloopfe), its v0.3 format (Timeloop
+#: v3 / Accelergy 0.3), ZigZag 3.9
+EXPORT_FORMATS = ("timeloop", "timeloop-v3", "zigzag")
+
+
+@dataclass(frozen=True)
+class Export:
+    """What ``export`` wrote: the files, notes on them (a padded layer, a split fanout), naas's
+    own cost of the exported design and mappings, and, after a rescore, the peer's per-layer
+    ``{"layer", "energy_pj", "latency_cycles"}`` by layer name."""
+
+    folder: Path
+    to: str
+    paths: list[Path]
+    notes: list[str]
+    cost: NetworkCost
+    peer: dict[str, dict] | None = None
+
+
+def export(network: Network | Layer | str, accelerator: Accelerator | str, folder: str | Path, *,
+           to: str = "timeloop", mappings: dict[str, Mapping] | str | None = None, tables: str = "naas",
+           rescore: bool = False) -> Export:
+    """Write a design, a network and every layer's mapping (``default_mappings``) as a peer's
+    input files into ``folder``; ``to`` is one of ``EXPORT_FORMATS``. ``tables`` (Timeloop):
+    "naas" writes naas's energy and area tables, "accelergy" none, so Timeloop asks Accelergy.
+    ``rescore`` runs the peer on the export (ZigZag, installed with ``.[zigzag]``; timeloop-model
+    on PATH or ``$NAAS_TIMELOOP_MODEL`` for "timeloop-v3"). Nothing is written for settings
+    or a mapping the peers would reject."""
+    if to not in EXPORT_FORMATS:
+        raise NaasError(f"to: choose one of {', '.join(EXPORT_FORMATS)}, got {to!r}")
+    if tables not in ("naas", "accelergy"):
+        raise NaasError(f"tables: choose naas or accelergy, got {tables!r}")
+    if tables != "naas" and not to.startswith("timeloop"):
+        raise NaasError("tables: energy tables are for Timeloop; use them with --to timeloop or timeloop-v3")
+    if rescore and to == "timeloop":
+        raise NaasError("rescore: timeloop-model (Timeloop v3) reads the v0.3 format; use --to timeloop-v3 "
+                        "(the v0.4 format runs through timeloopfe)")
+    net, design = _network(network), _accelerator(accelerator)
+    given = default_mappings(net, design, mappings)
+    cost = evaluate_network(net, design, given)
+    for name, layer_cost in zip(cost.layer_names, cost.layers):
+        if not layer_cost.valid:
+            raise NaasError(f"mapping {name}: {layer_cost.reason}; the peers would reject it too, so nothing was "
+                            "exported")
+    if to.startswith("timeloop"):
+        from naas.interop.timeloop import export_timeloop
+
+        paths, notes = export_timeloop(design, net, given, folder, version="0.3" if to == "timeloop-v3" else "0.4",
+                                       tables=tables)
+    else:
+        from naas.interop.zigzag import export_zigzag
+
+        paths, notes = export_zigzag(design, net, given, folder), []
+    peer = None
+    if rescore and to == "zigzag":
+        from naas.interop.zigzag import rescore_in_zigzag
+
+        peer = {r["layer"]: r for r in rescore_in_zigzag(folder)}
+    elif rescore:
+        from naas.interop.timeloop import safe_name
+        from naas.interop.timeloop_run import rescore_export
+
+        layers = [(nl.layer.name, safe_name(nl.layer.name)) for nl in net.layers]
+        peer = {r["layer"]: r for r in rescore_export(folder, layers)}
+    return Export(Path(folder), to, paths, notes, cost, peer)
+
+
 def _check_seed(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise NaasError(f"seed: must be a non-negative integer, got {seed!r}")
@@ -344,4 +411,4 @@ def save(spec: Accelerator | Network | dict[str, Mapping], path: str | Path) -> 
 
 
 __all__ = ["evaluate", "default_mappings", "map", "search", "plan_search", "run_search", "cosearch", "plan_cosearch",
-           "run_cosearch", "load", "save", "MapResult", "SearchResult", "SearchPlan", "CoSearchPlan"]
+           "run_cosearch", "export", "Export", "EXPORT_FORMATS", "load", "save", "MapResult", "SearchResult", "SearchPlan", "CoSearchPlan"]

@@ -295,42 +295,15 @@ def _cmd_export(args: argparse.Namespace) -> None:
 
     design = _with_model_options(resolve_accelerator(args.arch), args)
     network = resolve_network(args.network)
-    mappings = api.default_mappings(network, design, args.mapping)
-    ours = api.evaluate(network, design, mappings)
-    for name, cost in zip(ours.layer_names, ours.layers):
-        if not cost.valid:
-            raise NaasError(f"mapping {name}: {cost.reason}; the peers would reject it too, so nothing was exported")
-    if args.tables != "naas" and not args.to.startswith("timeloop"):
-        raise NaasError("export --tables: energy tables are for Timeloop; use it with --to timeloop or timeloop-v3")
-    if args.rescore and args.to == "timeloop":
-        raise NaasError("export --rescore: timeloop-model (Timeloop v3) reads the v0.3 format; use --to timeloop-v3 "
-                        "(the v0.4 format runs through timeloopfe)")
-    if args.to.startswith("timeloop"):
-        from naas.interop.timeloop import export_timeloop
-
-        version = "0.3" if args.to == "timeloop-v3" else "0.4"
-        paths, notes = export_timeloop(design, network, mappings, args.dir, version=version, tables=args.tables)
-        for note in notes:
-            print(f"naas: note: {note}", file=sys.stderr)
-    else:
-        from naas.interop.zigzag import export_zigzag
-
-        paths = export_zigzag(design, network, mappings, args.dir)
-    print(f"wrote {len(paths)} {args.to} files to {args.dir}")
-    if not args.rescore:
-        return
-    if args.to == "zigzag":
-        from naas.interop.zigzag import rescore_in_zigzag
-
-        theirs = {r["layer"]: r for r in rescore_in_zigzag(args.dir)}
-        print(_rescore_table(ours, theirs, "ZigZag"))
-    else:
-        from naas.interop.timeloop import safe_name
-        from naas.interop.timeloop_run import rescore_export
-
-        layers = [(nl.layer.name, safe_name(nl.layer.name)) for nl in network.layers]
-        theirs = {r["layer"]: r for r in rescore_export(args.dir, layers)}
-        print(_rescore_table(ours, theirs, "Timeloop", peer_prices_wire=design.noc_model == "mesh"))
+    exported = api.export(network, design, args.dir, to=args.to, mappings=args.mapping, tables=args.tables,
+                          rescore=args.rescore)
+    for note in exported.notes:
+        print(f"naas: note: {note}", file=sys.stderr)
+    print(f"wrote {len(exported.paths)} {args.to} files to {args.dir}")
+    if exported.peer is not None:
+        peer = "ZigZag" if args.to == "zigzag" else "Timeloop"
+        print(_rescore_table(exported.cost, exported.peer, peer,
+                             peer_prices_wire=args.to != "zigzag" and design.noc_model == "mesh"))
 
 
 def _rescore_table(ours, theirs: dict[str, dict], peer: str, peer_prices_wire: bool = False) -> str:
@@ -398,12 +371,9 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
 
     import naas.api as api
     from naas.arch.budget import parse_budget
-    from naas.nas.cosearch import SPACES
     from naas.report.cosearch_output import write_cosearch_outputs
     from naas.run_folder import refuse_earlier_search, search_lock
 
-    if args.space not in SPACES:
-        raise NaasError(f"space: unknown {args.space!r}; choose one of {', '.join(SPACES)}")
     predictor, source = _predictor(args)
     mapping = _mapping_config(args)
     budget = _with_model_options(parse_budget(args.budget), args)
