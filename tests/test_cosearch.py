@@ -74,6 +74,7 @@ def test_cli_cosearch_writes_what_evaluate_accepts(tmp_path, capsys):
     history = json.loads((out / "history.json").read_text())
     assert history[-1]["phase"] == "final accelerator search" and history[-1]["feasible"]
     assert "on that predictor's own scale (top-1 %); no ImageNet calibration is known for it" in text
+    assert "predictor screen: " in text and "started the network search" in text
     front = json.loads((out / "front.json").read_text())
     assert front and all(a["edp_pj_cycles"] <= b["edp_pj_cycles"] and a["accuracy"] < b["accuracy"]
                          for a, b in zip(front, front[1:]))

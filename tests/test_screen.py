@@ -40,8 +40,10 @@ def test_without_generations_the_screen_keeps_the_start_network_or_reports_none_
     assert (kept.best, kept.networks) == (RESNET50, 1)
     none = screen_network(R50, R50.resolutions, predictor, 200.0, RESNET50, 0, ScreenConfig(generations=3, popsize=4))
     assert none.best is None and none.macs == 0
-    with pytest.raises(NaasError, match="screen: generations must be >= 0"):
+    with pytest.raises(NaasError, match="screen popsize: must be >= 2, got 1"):
         ScreenConfig(popsize=1)
+    with pytest.raises(NaasError, match=r"screen generations: must be an integer >= 0 \(0: no screen\), got -1"):
+        ScreenConfig(generations=-1)
 
 
 @pytest.mark.skipif(not PUBLISHED.exists(), reason="../shared/ofa is absent")

@@ -247,16 +247,19 @@ class CoSearchPlan:
     hand: Accelerator | None
     method: str
     start_network: object | None
+    nested: object  # naas.nas.nested.NestedConfig: the predictor screen's size among its settings
 
 
 def plan_cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,
                   edp_budget: float | None = None, seed: int = 0, generations: int = 10, popsize: int = 12,
                   method: str = "nested", arch_generations: int = 20, arch_popsize: int = 12,
                   mapping: dict | None = None, start_network=None, optimizer: str = "cma",
-                  max_axes: int | None = None) -> CoSearchPlan:
+                  max_axes: int | None = None, screen_generations: int | None = None) -> CoSearchPlan:
     """``cosearch``'s settings checked into a ``CoSearchPlan`` (the predictor against the
     space included); nothing is searched."""
     from naas.nas.cosearch import CoSearchConfig, network_space_for
+    from naas.nas.nested import NestedConfig
+    from naas.nas.screen import ScreenConfig
     from naas.search.arch_encoding import ArchSpace
     from naas.search.arch_search import ArchSearchConfig
     from naas.search.mapping_search import MappingSearchConfig
@@ -273,8 +276,9 @@ def plan_cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, 
                             accuracy_floor=accuracy_floor, edp_budget=edp_budget, optimizer=optimizer,
                             inner=ArchSearchConfig(popsize=arch_popsize, generations=arch_generations,
                                                    mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer))
+    nested = NestedConfig() if screen_generations is None else NestedConfig(screen=ScreenConfig(screen_generations))
     return CoSearchPlan(space, ArchSpace(spent, max_axes=search_axes(hand, max_axes)), predictor, config, hand,
-                        method, start_network)
+                        method, start_network, nested)
 
 
 def run_cosearch(plan: CoSearchPlan, progress=None):
@@ -285,14 +289,16 @@ def run_cosearch(plan: CoSearchPlan, progress=None):
     if plan.method == "nested":
         return nested_cosearch(plan.arch_space, plan.predictor, plan.config, progress, plan.space,
                                None if plan.hand is None else plan.hand.connectivity,
-                               () if plan.hand is None else (plan.hand,), start_network=plan.start_network)
+                               () if plan.hand is None else (plan.hand,), start_network=plan.start_network,
+                               nested=plan.nested)
     return joint_cosearch(plan.arch_space, plan.predictor, plan.config, progress, network_space=plan.space)
 
 
 def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accuracy_floor: float | None = None,
              edp_budget: float | None = None, seed: int = 0, generations: int = 10, popsize: int = 12,
              method: str = "nested", arch_generations: int = 20, arch_popsize: int = 12, mapping: dict | None = None,
-             start_network=None, progress=None, optimizer: str = "cma", max_axes: int | None = None):
+             start_network=None, progress=None, optimizer: str = "cma", max_axes: int | None = None,
+             screen_generations: int | None = None):
     """The network level: a once-for-all sub-network of ``space`` ("ofa-mbv3" or
     "ofa-resnet50"), its accelerator and mappings; ``predictor`` is an accuracy predictor
     (``naas.nas.predictors``: ``OFAMLPPredictor.load(path)``, ``CallablePredictor``, ...).
@@ -301,12 +307,14 @@ def cosearch(space: str, budget: Budget | Accelerator | str, predictor, *, accur
     ``naas.nas.ofa_resnet50.RESNET50``) is the first candidate and the network search's start.
     ``optimizer``: the network level's and the accelerator level's, by its
     ``naas.search.optimizer`` name. ``max_axes``: the most array axes a design may have
-    (default: the budget's hand design's, at least 2). The same as
-    ``run_cosearch(plan_cosearch(...), progress)``."""
+    (default: the budget's hand design's, at least 2). ``screen_generations``: the nested
+    search's predictor screen under an accuracy floor (``naas.nas.screen``; 16 predictor calls
+    each; 0: none; default ``ScreenConfig``'s). The same as ``run_cosearch(plan_cosearch(...), progress)``."""
     return run_cosearch(plan_cosearch(space, budget, predictor, accuracy_floor=accuracy_floor, edp_budget=edp_budget,
                                       seed=seed, generations=generations, popsize=popsize, method=method,
                                       arch_generations=arch_generations, arch_popsize=arch_popsize, mapping=mapping,
-                                      start_network=start_network, optimizer=optimizer, max_axes=max_axes),
+                                      start_network=start_network, optimizer=optimizer, max_axes=max_axes,
+                                      screen_generations=screen_generations),
                         progress)
 
 

@@ -389,7 +389,8 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
                              edp_budget=args.edp_budget, seed=args.seed, generations=args.generations,
                              popsize=args.popsize, method=args.method, arch_generations=args.arch_generations,
                              arch_popsize=args.arch_popsize, mapping=dataclasses.asdict(mapping),
-                             start_network=start_network, max_axes=args.max_axes)
+                             start_network=start_network, max_axes=args.max_axes,
+                             screen_generations=args.screen_generations)
 
     out = Path(args.out)
     if not args.overwrite:
@@ -571,6 +572,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--generations", type=int, default=10, help="network generations (default 10)")
     p.add_argument("--popsize", type=int, default=12, help="network candidates per generation (default 12)")
+    p.add_argument("--screen-generations", type=int,
+                   help="nested, under --accuracy-floor: generations of the predictor screen that finds the smallest "
+                        "network the floor admits before the network search (16 predictor calls each; 0: none; "
+                        "default: docs/search.md)")
     p.add_argument("--method", choices=["nested", "joint"], default="nested",
                    help="nested (default): every network candidate gets its own accelerator search, warm-started "
                         "from the best so far, and the best network the full connectivity search; joint: one "

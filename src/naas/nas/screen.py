@@ -38,8 +38,12 @@ class ScreenConfig:
     sigma0: float = 0.2
 
     def __post_init__(self) -> None:
-        if self.generations < 0 or self.popsize < 2 or not 0.0 < self.sigma0 <= 1.0:
-            raise NaasError("screen: generations must be >= 0, popsize >= 2 and sigma0 in (0, 1]")
+        if isinstance(self.generations, bool) or not isinstance(self.generations, int) or self.generations < 0:
+            raise NaasError(f"screen generations: must be an integer >= 0 (0: no screen), got {self.generations!r}")
+        if self.popsize < 2:
+            raise NaasError(f"screen popsize: must be >= 2, got {self.popsize}")
+        if not 0.0 < self.sigma0 <= 1.0:
+            raise NaasError(f"screen sigma0: must be in (0, 1], got {self.sigma0}")
 
 
 @dataclass(frozen=True)

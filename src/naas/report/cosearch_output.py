@@ -44,9 +44,15 @@ def write_cosearch_outputs(out: Path, result, predictor, source: str, space: str
                  f"predicted {calibration.offset_pct:+.2f} +- {calibration.spread_pct:.2f} points "
                  f"({calibration.source}).{floor}")
         best_accuracy = calibration.describe(best.accuracy).split(" (offset")[0]
+    screen = next((r for r in result.history if r.get("phase") == "predictor screen"), None)
+    screened = [] if screen is None else [
+        f"predictor screen: {screen['networks']:,} networks predicted in {screen['screen_seconds']:.1f} s; "
+        + (f"the smallest at the floor, {screen['screened_macs'] / 1e6:,.1f} M MACs at "
+           f"{screen['screened_accuracy']:.2f} % predicted, started the network search"
+           if screen["screened_macs"] else "none met the floor")]
     text = "\n".join([
         f"co-search of the {space} space under the {budget} budget: {goal}",
-        scale,
+        scale, *screened,
         f"best: depths {c.depths}, resolution {c.resolution}, {best.network.macs / 1e6:,.1f} M MACs, "
         f"accuracy {best_accuracy}, EDP {best.edp:.4e} on {best.score.design.dataflow} "
         f"({best.score.design.num_pes} PEs)" + ("" if feasible else "  (constraint NOT met)"),
