@@ -6,9 +6,8 @@
         [--connectivity sweep]
 
 ``--connectivity es`` (default here, as section 9 has always measured it) is the paper's joint
-CMA-ES; ``sweep`` the connectivity search ``naas search`` runs by default (the joint ES's
-sizing-only half on the hand design's connectivity, then sweeps and halving, at most 1.5x its
-designs).
+CMA-ES; ``sweep`` the connectivity search ``naas search`` runs by default (the sizing-only
+search on the hand design's connectivity, then sweeps and halving, at most 1.5x its designs).
 
 Prints one JSON line per seed (seconds, mapping evaluations, evaluations per second, best
 geomean EDP and its dataflow); run it under two commits to compare them side by side.

@@ -348,8 +348,10 @@ def export(network: Network | Layer | str, accelerator: Accelerator | str, folde
     or a mapping the peers would reject."""
     if to not in EXPORT_FORMATS:
         raise NaasError(f"to: choose one of {', '.join(EXPORT_FORMATS)}, got {to!r}")
-    if tables not in ("naas", "accelergy"):
-        raise NaasError(f"tables: choose naas or accelergy, got {tables!r}")
+    from naas.interop.timeloop import TABLES
+
+    if tables not in TABLES:
+        raise NaasError(f"tables: choose {' or '.join(TABLES)}, got {tables!r}")
     if tables != "naas" and not to.startswith("timeloop"):
         raise NaasError("tables: energy tables are for Timeloop; use them with --to timeloop or timeloop-v3")
     if rescore and to == "timeloop":
@@ -419,4 +421,5 @@ def save(spec: Accelerator | Network | dict[str, Mapping], path: str | Path) -> 
 
 
 __all__ = ["evaluate", "default_mappings", "map", "search", "plan_search", "run_search", "cosearch", "plan_cosearch",
-           "run_cosearch", "export", "Export", "EXPORT_FORMATS", "load", "save", "MapResult", "SearchResult", "SearchPlan", "CoSearchPlan"]
+           "run_cosearch", "export", "Export", "EXPORT_FORMATS", "load", "save", "MapResult", "SearchResult",
+           "SearchPlan", "CoSearchPlan"]

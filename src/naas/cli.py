@@ -371,7 +371,7 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
 
     import naas.api as api
     from naas.arch.budget import parse_budget
-    from naas.report.cosearch_output import write_cosearch_outputs
+    from naas.report.cosearch_output import describe_screen, write_cosearch_outputs
     from naas.run_folder import refuse_earlier_search, search_lock
 
     predictor, source = _predictor(args)
@@ -399,10 +399,7 @@ def _cmd_cosearch(args: argparse.Namespace) -> None:
 
     def describe(record: dict) -> str:
         if record.get("phase") == "predictor screen":
-            found = (f"smallest feasible {record['screened_macs'] / 1e6:,.0f} M MACs at "
-                     f"{record['screened_accuracy']:.2f} % (predicted)" if record["screened_macs"] else
-                     "none met the floor")
-            return f"predictor screen  {record['networks']:,} networks  {found}  {record['seconds']:.0f} s"
+            return describe_screen(record)
         if "best_edp" not in record:  # a step of the nested search's accelerator searches
             return f"accelerator search, {_sweep_progress(record)}"
         return (f"gen {record['generation'] + 1}/{args.generations}  {record['seconds']:.0f} s  best EDP "

@@ -67,16 +67,17 @@ def screen_network(nets, resolutions: tuple[int, ...], predictor: AccuracyPredic
     begin = time.perf_counter()
     macs: dict[object, int] = {}
     accuracy: dict[object, float] = {}
-    best: list = [None, math.inf]
+    chosen = None
 
     def assess(configs: list) -> None:
+        nonlocal chosen
         fresh = list(dict.fromkeys(c for c in configs if c not in macs))
         if not fresh:
             return
         for c, a in zip(fresh, predictor.predict(fresh)):
             macs[c], accuracy[c] = nets.build(c).macs, float(a)
-            if accuracy[c] >= floor and macs[c] < best[1]:
-                best[:] = [c, macs[c]]
+            if accuracy[c] >= floor and (chosen is None or macs[c] < macs[chosen]):
+                chosen = c
 
     def score(raw: np.ndarray, generation: int) -> np.ndarray:
         clipped = np.clip(raw, 0.0, 1.0)
@@ -90,7 +91,6 @@ def screen_network(nets, resolutions: tuple[int, ...], predictor: AccuracyPredic
         search = optimizer_factory(optimizer)(nets.encode(start, resolutions), config.sigma0,
                                               np.random.default_rng(seed), config.popsize)
         evolve(search, score, config.generations)
-    chosen = best[0]
     return ScreenResult(chosen, macs[chosen] if chosen is not None else 0,
                         accuracy[chosen] if chosen is not None else math.nan, len(macs),
                         time.perf_counter() - begin)

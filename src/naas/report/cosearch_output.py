@@ -13,6 +13,14 @@ from naas.mapping.io import save_mappings
 from naas.workload.io import save_network
 
 
+def describe_screen(record: dict) -> str:
+    """One line on the nested co-search's predictor screen, from its history record."""
+    found = (f"the smallest at the floor, {record['screened_macs'] / 1e6:,.1f} M MACs at "
+             f"{record['screened_accuracy']:.2f} % predicted, started the network search"
+             if record["screened_macs"] else "none met the floor")
+    return f"predictor screen: {record['networks']:,} networks predicted in {record['screen_seconds']:.1f} s; {found}"
+
+
 def write_cosearch_outputs(out: Path, result, predictor, source: str, space: str, budget: str,
                            accuracy_floor: float | None, edp_budget: float | None) -> str:
     """Write ``result`` (a CoSearchResult) into ``out``; returns the summary's text. ``source``
@@ -44,12 +52,7 @@ def write_cosearch_outputs(out: Path, result, predictor, source: str, space: str
                  f"predicted {calibration.offset_pct:+.2f} +- {calibration.spread_pct:.2f} points "
                  f"({calibration.source}).{floor}")
         best_accuracy = calibration.describe(best.accuracy).split(" (offset")[0]
-    screen = next((r for r in result.history if r.get("phase") == "predictor screen"), None)
-    screened = [] if screen is None else [
-        f"predictor screen: {screen['networks']:,} networks predicted in {screen['screen_seconds']:.1f} s; "
-        + (f"the smallest at the floor, {screen['screened_macs'] / 1e6:,.1f} M MACs at "
-           f"{screen['screened_accuracy']:.2f} % predicted, started the network search"
-           if screen["screened_macs"] else "none met the floor")]
+    screened = [describe_screen(r) for r in result.history if r.get("phase") == "predictor screen"]
     text = "\n".join([
         f"co-search of the {space} space under the {budget} budget: {goal}",
         scale, *screened,

@@ -90,11 +90,22 @@ def _check_told(asked: np.ndarray | None, x: np.ndarray, f: np.ndarray) -> None:
 
 class _AskTell:
     """What the optimisers here share: the candidates of the last ask (a tell must give them
-    back), the best told (``_Best``) as the result, and no stopping rule of their own."""
+    back, checked), the best told (``_Best``) as the result, and no stopping rule of their own.
+    Each says what a tell teaches it in ``_learn``."""
 
     def __init__(self) -> None:
         self._asked = None
         self._best = _Best()
+
+    def tell(self, x: np.ndarray, f: np.ndarray) -> None:
+        f = np.asarray(f, dtype=np.float64)
+        _check_told(self._asked, x, f)
+        self._learn(f)
+        self._best.offer(self._asked, f)
+        self._asked = None
+
+    def _learn(self, f: np.ndarray) -> None:
+        """What the values ``f`` of the last ask change in the optimiser (nothing, here)."""
 
     @property
     def stop(self) -> bool:
@@ -125,12 +136,8 @@ class CMA(_AskTell):
         self._asked = self.es.ask()[0]
         return self._asked
 
-    def tell(self, x: np.ndarray, f: np.ndarray) -> None:
-        f = np.asarray(f, dtype=np.float64)
-        _check_told(self._asked, x, f)
+    def _learn(self, f: np.ndarray) -> None:
         self.es.tell(f[None, :])
-        self._best.offer(self._asked, f)
-        self._asked = None
 
     @property
     def stop(self) -> bool:
@@ -182,12 +189,6 @@ class RandomSearch(_AskTell):
     def ask(self) -> np.ndarray:
         self._asked = self.rng.random((self.popsize, self.n))
         return self._asked
-
-    def tell(self, x: np.ndarray, f: np.ndarray) -> None:
-        f = np.asarray(f, dtype=np.float64)
-        _check_told(self._asked, x, f)
-        self._best.offer(self._asked, f)
-        self._asked = None
 
 
 _BUILT_IN: dict[str, OptimizerFactory] = {"cma": CMA.start, "random": RandomSearch.start}
