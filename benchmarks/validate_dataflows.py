@@ -31,7 +31,7 @@ def _layer(net: str, name: str):
 
 def _best(layer, arch, config, seed):
     result = search_mappings([(layer, arch)], config, np.random.default_rng(seed))
-    return evaluate_mapping(layer, arch, result.best.mapping(0).for_slots(len(arch.spatial_slots)))
+    return evaluate_mapping(layer, arch, result.best.mapping(0, len(arch.spatial_slots)))
 
 
 def main() -> None:

@@ -163,7 +163,7 @@ def loma_cross_check(latency_model: str = "ports", hold_operands: bool = True, l
                     for seed in range(LOMA_SEEDS)]
             ours_s = time.perf_counter() - start
             found = min(runs, key=lambda run: run.objective[0])
-            best = found.best.mapping(0).for_slots(len(design.spatial_slots))
+            best = found.best.mapping(0, len(design.spatial_slots))
             with tempfile.TemporaryDirectory() as folder:
                 cme = ZigZagScorer(design, folder).score(layer, best)
                 export_zigzag(design, Network.from_layers("one", [layer]), {layer.name: best}, folder)

@@ -128,7 +128,7 @@ def test_a_problems_search_ignores_its_batch_mates_and_the_thread_count(uneven):
         numba.set_num_threads(threads)
     assert batched.objective[1] == alone.objective[0]
     slots = len(baseline("eyeriss").spatial_slots)
-    assert batched.best.mapping(1).for_slots(slots) == alone.best.mapping(0).for_slots(slots)
+    assert batched.best.mapping(1, slots) == alone.best.mapping(0, slots)
     assert batched.evaluations_per_problem[1] == alone.evaluations_per_problem[0]
     assert np.array_equal(batched.history[: alone.generations, 1], alone.history[:, 0])
 
@@ -301,7 +301,7 @@ def test_uneven_search_finds_what_one_cut_per_level_cannot():
     even = search_mappings([(layer, arch)], config, np.random.default_rng(0))
     uneven = search_mappings([(layer, arch)], replace(config, uneven=True), np.random.default_rng(0))
     assert uneven.objective[0] < 0.99 * even.objective[0]
-    best = uneven.best.mapping(0).for_slots(len(arch.spatial_slots))
+    best = uneven.best.mapping(0, len(arch.spatial_slots))
     assert best.uneven and evaluate_mapping(layer, arch, best).edp == pytest.approx(uneven.objective[0])
     with pytest.raises(NaasError, match="uneven: uneven mappings are searched on the numba backend only"):
         MappingSearchConfig(backend="torch", uneven=True)

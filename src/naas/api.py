@@ -105,7 +105,7 @@ def map(network: Network | Layer | str, accelerator: Accelerator | str, *, seed:
                              np.random.default_rng(_check_seed(seed)), progress=progress, cost_model=cost_model,
                              optimizer=optimizer)
     slots = len(design.spatial_slots)
-    mappings = {layer.name: result.best.mapping(i).for_slots(slots) for i, layer in enumerate(layers)}
+    mappings = {layer.name: result.best.mapping(i, slots) for i, layer in enumerate(layers)}
     return MapResult(net, design, mappings, evaluate_network(net, design, mappings),
                      int(np.sum(result.evaluations_per_problem)), result.generations)
 

@@ -71,6 +71,13 @@ def uneven_loops(order, temporal, lifts, out):
                 out[op, level, d] *= temporal[level + 1, d]
 
 
+# Inlined into the kernel, not called per candidate: a call passing the Targets tuple pays
+# reference counts on its arrays, about 15 % of the cost model (BENCHMARKS.md section 9). The
+# rule stays a plain function for torch; njit's inlining keeps the even path free of the uneven
+# code, which register_jitable's would not.
+_mapping_cost = numba.njit(cache=True, nogil=True, inline="always")(mapping_cost)
+
+
 @numba.njit(cache=True, nogil=True)
 def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, edp, util, reason, reason_arg,
             breakdown, want_breakdown):
@@ -106,8 +113,8 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
                     nest_wholly[op, i] = WHOLLY_RELEVANT[op, d]
         if lifts is not None:
             uneven_loops(order[b], temporal[b], lifts[lift_row, b], uneven)
-        total, cycles, code, arg = mapping_cost(hw, k, temporal[b], spatial[b], n_slots, nest_bounds, nest_relevant,
-                                                nest_wholly, nest_dims, uneven, any_of, loops, spread, parts)
+        total, cycles, code, arg = _mapping_cost(hw, k, temporal[b], spatial[b], n_slots, nest_bounds, nest_relevant,
+                                                 nest_wholly, nest_dims, uneven, any_of, loops, spread, parts)
         reason[b] = code
         reason_arg[b] = arg
         if code == rules.BAD_FACTOR:

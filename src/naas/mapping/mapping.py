@@ -3,7 +3,7 @@ spatial factor per spatial slot (an array axis and a dim it unrolls); plus the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,11 +59,6 @@ class Mapping:
     def uneven(self) -> bool:
         return any(any(pair) for pair in self.lifts)
 
-    def for_slots(self, n_slots: int) -> "Mapping":
-        """This mapping with the first ``n_slots`` spatial factors only (a batch of problems
-        stacked together pads every array to the most slots)."""
-        return replace(self, spatial=self.spatial[:n_slots])
-
 
 @dataclass(frozen=True)
 class MappingBatch:
@@ -98,10 +93,12 @@ class MappingBatch:
         lifts = np.array([m.lifts for m in mappings], dtype=np.int64).reshape(len(mappings), 3, 2)
         return cls(temporal, order, spatial, lifts)
 
-    def mapping(self, i: int) -> Mapping:
+    def mapping(self, i: int, n_slots: int | None = None) -> Mapping:
+        """Row i as a ``Mapping``, with its first ``n_slots`` spatial factors only (a batch of
+        problems stacked together pads every array to the most slots; None: all of them)."""
         return Mapping(
-            temporal=tuple(tuple(int(x) for x in row) for row in self.temporal[i]),
-            orders=tuple(tuple(DIMS[j] for j in row) for row in self.order[i]),
-            spatial=tuple(int(x) for x in self.spatial[i]),
-            lifts=tuple((int(a), int(b)) for a, b in self.lifts[i]),
+            temporal=tuple(tuple(row) for row in self.temporal[i].tolist()),
+            orders=tuple(tuple(DIMS[j] for j in row) for row in self.order[i].tolist()),
+            spatial=tuple(self.spatial[i, :n_slots].tolist()),
+            lifts=tuple((a, b) for a, b in self.lifts[i].tolist()),
         )

@@ -83,11 +83,12 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
     evaluations = [0] * len(pairs)
     for j, i in enumerate(problem_pair):
         evaluations[i] += int(result.evaluations_per_problem[j])
+    slots = [len(design.spatial_slots) for design, _ in pairs]
+    best = [result.best.mapping(j, slots[i]) for j, i in enumerate(problem_pair)]
     for i, network_name, nl, j in owners:
         energy[i][network_name] += nl.repeat * float(result.energy_pj[j])
         latency[i][network_name] += nl.repeat * float(result.latency_cycles[j])
-        m = result.best.mapping(j)
-        mappings[i][network_name][nl.layer.name] = m.for_slots(len(pairs[i][0].spatial_slots))
+        mappings[i][network_name][nl.layer.name] = best[j]
     scores = []
     for i, (design, networks) in enumerate(pairs):
         values = [network_objective(config.objective, energy[i][n.name], latency[i][n.name]) for n in networks]

@@ -66,15 +66,6 @@ DIVISOR_TABLE = divisor_lists(DIVISOR_TABLE_DIM)
 
 
 @numba.njit(cache=True, nogil=True)
-def _divisors(n, offsets, values, out):
-    """Divisors of n in ascending order: a view of the table, or for n beyond it found by trial
-    division into ``out``."""
-    if n < offsets.shape[0] - 1:
-        return values[offsets[n]:offsets[n + 1]]
-    return divisors_into(n, out)
-
-
-@numba.njit(cache=True, nogil=True)
 def _clip01(x):
     return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
 
@@ -109,11 +100,11 @@ def _order_by_index(gene, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _pick_divisor(divs, gene, remaining, encoding):
-    """Position in ``divs`` of the divisor the gene asks for: by index, or (importance) the one
-    nearest remaining**gene by ratio, the smaller on a tie. The ratio falls towards the target
-    and rises past it, so only the divisors either side of it compete."""
-    count = divs.shape[0]
+def _pick_divisor(table, first, count, gene, remaining, encoding):
+    """Position among the ``count`` divisors at ``table[first:]`` of the one the gene asks for:
+    by index, or (importance) the one nearest remaining**gene by ratio, the smaller on a tie.
+    The ratio falls towards the target and rises past it, so only the divisors either side of
+    it compete. Positions, not a slice: a slice per pick costs its reference counts."""
     if count == 1:
         return 0
     g = _clip01(gene)
@@ -122,13 +113,13 @@ def _pick_divisor(divs, gene, remaining, encoding):
         return count - 1 if pos >= count else pos
     want = remaining ** g
     above = 0
-    while above < count and divs[above] <= want:
+    while above < count and table[first + above] <= want:
         above += 1
     if above == 0:
         return 0
     if above == count:
         return count - 1
-    return above - 1 if want / divs[above - 1] <= divs[above] / want else above
+    return above - 1 if want / table[first + above - 1] <= table[first + above] / want else above
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -174,24 +165,33 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
     for level in range(2):
         for i in range(8):
             d = priority[i]
-            choices = _divisors(remaining[d], div_offsets, div_values, divs)
-            pos = _pick_divisor(choices, genes[base_tiling + 8 * level + d], remaining[d], encoding)
+            # the divisors of what is left: the table's run, or beyond it found into divs
+            r = remaining[d]
+            if r < div_offsets.shape[0] - 1:
+                choices = div_values
+                first = div_offsets[r]
+                count = div_offsets[r + 1] - first
+            else:
+                choices = divs
+                first = 0
+                count = divisors_into(r, divs).shape[0]
+            pos = _pick_divisor(choices, first, count, genes[base_tiling + 8 * level + d], r, encoding)
             # the largest divisor up to the pick whose tiles fit, 1 if none: a footprint only
             # grows with a factor, so "fits" is monotone and a binary search finds it
-            temporal[level, d] = choices[pos]
+            temporal[level, d] = choices[first + pos]
             # a factor of 1 (pos 0) changes no tile, so it needs no check
             if pos > 0 and not tiles_fit(level, level_loops(level, temporal, spatial_dim, loops), geom, l1_words,
                                          l2_words, unified):
                 lo, hi = 0, pos - 1
                 while lo < hi:
                     mid = (lo + hi + 1) // 2
-                    temporal[level, d] = choices[mid]
+                    temporal[level, d] = choices[first + mid]
                     level_loops(level, temporal, spatial_dim, loops)
                     if tiles_fit(level, loops, geom, l1_words, l2_words, unified):
                         lo = mid
                     else:
                         hi = mid - 1
-                temporal[level, d] = choices[lo]
+                temporal[level, d] = choices[first + lo]
             remaining[d] //= temporal[level, d]
     for i in range(8):
         temporal[2, i] = remaining[i]
