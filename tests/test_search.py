@@ -14,7 +14,7 @@ from naas.cost.target import compile_target, stack_targets
 from naas.errors import NaasError
 from naas.mapping.io import load_mappings
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
-from naas.search.arch_search import ArchSearchConfig, search_accelerator
+from naas.search.arch_search import ArchSearchConfig, score_designs, scoring, search_accelerator
 from naas.search.cmaes import BatchedCMA
 from naas.search.exhaustive import exhaustive_search
 from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
@@ -268,16 +268,43 @@ def test_cli_search_rejects_an_impossible_budget(capsys):
     assert "max_onchip_bytes" in capsys.readouterr().err
 
 
+def test_leaders_are_remapped_by_running_their_mapping_searches_on():
+    """Designs are scored at the scoring patience; at the end the leaders' mapping searches run
+    on, on the same streams, to the full patience: each leader keeps the better of the two."""
+    nets = [zoo_network("squeezenet")]
+    config = ArchSearchConfig(popsize=4, generations=2, scoring_patience=2,
+                              mapping=MappingSearchConfig(popsize=8, generations=40, patience=12))
+    result = search_accelerator(nets, ArchSpace(parse_budget("eyeriss")), config)
+    remapped, last = result.history[-1], result.history[-2]
+    assert remapped["phase"] == "remap" and "phase" not in last
+    assert remapped["evaluations"] == result.evaluations > last["evaluations"]
+    assert result.best.fitness == result.leaders[0].fitness <= last["best"]
+    designs, seeds = [s.design for s in result.leaders], [s.seed for s in result.leaders]
+    explored = score_designs(designs, nets, scoring(config), seeds)
+    full = score_designs(designs, nets, config, seeds)
+    assert [s.fitness for s in result.leaders] == [min(e.fitness, f.fitness) for e, f in zip(explored, full)]
+    assert all(f.evaluations > e.evaluations for e, f in zip(explored, full))
+    assert any(f.fitness < e.fitness for e, f in zip(explored, full)), "running on found better mappings"
+
+
+def test_without_a_lower_scoring_patience_nothing_is_remapped():
+    result = search_accelerator([zoo_network("squeezenet")], ArchSpace(parse_budget("eyeriss")),
+                                replace(FAST_ARCH, scoring_patience=None))
+    assert all("phase" not in h for h in result.history)
+    assert result.evaluations == result.history[-1]["evaluations"]
+
+
 def test_restarts_keep_the_first_run_and_can_only_improve_on_it():
     from dataclasses import replace
 
     nets, space = [zoo_network("squeezenet")], ArchSpace(parse_budget("eyeriss"))
     single = search_accelerator(nets, space, FAST_ARCH)
     restarted = search_accelerator(nets, space, replace(FAST_ARCH, restarts=1))
-    first_run = [h for h in restarted.history if h["run"] == 0]
-    assert [h["best"] for h in first_run] == [h["best"] for h in single.history]
+    generations = [h for h in restarted.history if "phase" not in h]
+    first_run = [h for h in generations if h["run"] == 0]
+    assert [h["best"] for h in first_run] == [h["best"] for h in single.history if "phase" not in h]
     assert restarted.best.fitness <= single.best.fitness
-    assert len(restarted.history) == 2 * FAST_ARCH.generations
+    assert len(generations) == 2 * FAST_ARCH.generations
 
 
 @pytest.mark.parametrize("args,message", [
@@ -285,6 +312,7 @@ def test_restarts_keep_the_first_run_and_can_only_improve_on_it():
     (["--popsize", "1"], "search popsize: must be >= 2"),
     (["--map-popsize", "1"], "mapping search popsize: must be >= 2"),
     (["--restarts", "-1"], "search restarts: must be >= 0"),
+    (["--scoring-patience", "0"], "scoring patience: must be a whole number of generations >= 1"),
 ])
 def test_cli_search_rejects_bad_search_sizes(args, message, tmp_path, capsys):
     assert main(["search", "--network", "resnet18", "--budget", "eyeriss", "--out", str(tmp_path), *args]) == 2

@@ -158,7 +158,7 @@ class SearchPlan:
 def plan_search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
                 generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
                 objective: str = "edp", mapping: dict | None = None, optimizer: str = "cma", restarts: int = 0,
-                encoding: str = "importance") -> SearchPlan:
+                encoding: str = "importance", scoring_patience: int | None = 10) -> SearchPlan:
     """``search``'s settings checked into a ``SearchPlan`` (a ``NaasError`` naming the field
     otherwise); nothing is searched or written."""
     from naas.search.arch_encoding import ArchSpace
@@ -174,7 +174,8 @@ def plan_search(networks: list[Network | str] | Network | str, budget: Budget | 
     spent = _budget(budget)
     hand = hand_design(spent)
     config = ArchSearchConfig(popsize=popsize, generations=generations, restarts=restarts, seed=_check_seed(seed),
-                              objective=objective, mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer)
+                              objective=objective, mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer,
+                              scoring_patience=scoring_patience)
     space = ArchSpace(spent, max_axes=search_axes(hand, max_axes), encoding=encoding)
     return SearchPlan(nets, space, config, hand, connectivity)
 
@@ -212,7 +213,7 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
            progress=None, baselines: bool = False, optimizer: str = "cma", restarts: int = 0,
            encoding: str = "importance", sizing_baseline: bool | None = None,
-           progress_by_search=None) -> SearchResult:
+           progress_by_search=None, scoring_patience: int | None = 10) -> SearchResult:
     """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
     of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
     worse than sizing-only) or "es" (the paper's joint CMA-ES). ``mapping``: fields of
@@ -224,13 +225,17 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     registered); the connectivity search's sizing searches run it too. ``restarts``: re-runs
     of the outer CMA-ES (``ArchSearchConfig.restarts``); ``encoding``: "importance" or "index"
     (the paper's ablation, both levels); ``sizing_baseline``: run (or report) the sizing-only
-    search (default: with ``baselines`` or under "sweep"). ``progress_by_search``: for one
+    search (default: with ``baselines`` or under "sweep"). ``scoring_patience``: the stall
+    patience of the mapping searches that score designs while the search explores, its best
+    designs re-mapped at the full patience at the end (``ArchSearchConfig.scoring_patience``;
+    None: explore at the full patience). ``progress_by_search``: for one
     display per search, called with its name ("naas", "sizing-only") for its per-record
     callable (closed with ``close()`` when the search ends, if it has one); instead of
     ``progress``. The same as ``run_search(plan_search(...), ...)``."""
     plan = plan_search(networks, budget, seed=seed, generations=generations, popsize=popsize,
                        connectivity=connectivity, max_axes=max_axes, objective=objective, mapping=mapping,
-                       optimizer=optimizer, restarts=restarts, encoding=encoding)
+                       optimizer=optimizer, restarts=restarts, encoding=encoding,
+                       scoring_patience=scoring_patience)
     return run_search(plan, executor=executor, out=out, progress=progress, baselines=baselines,
                       sizing_baseline=sizing_baseline, progress_by_search=progress_by_search)
 

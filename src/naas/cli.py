@@ -93,9 +93,12 @@ def _note_first_compile(args: argparse.Namespace) -> None:
 
 
 def _search_progress(total: int) -> Callable[[dict], str]:
-    return lambda record: (f"gen {record['step'] + 1}/{total}  {record['evaluations']:,} evals  "
-                           f"{record['seconds']:.0f} s  best EDP {record['best']:.4e} pJ x cycles  "
-                           f"({record['best_dataflow']})")
+    def line(record: dict) -> str:
+        step = (f"remap {record['remapped']} best designs" if record.get("phase") == "remap"
+                else f"gen {record['step'] + 1}/{total}")
+        return (f"{step}  {record['evaluations']:,} evals  {record['seconds']:.0f} s  best EDP {record['best']:.4e} "
+                f"pJ x cycles  ({record['best_dataflow']})")
+    return line
 
 
 def _sweep_progress(record: dict) -> str:
@@ -201,7 +204,8 @@ def _cmd_search(args: argparse.Namespace) -> None:
     # every setting is checked before --overwrite clears anything
     plan = api.plan_search(networks, budget, seed=args.seed, generations=args.generations, popsize=args.popsize,
                            restarts=args.restarts, connectivity=args.connectivity, max_axes=args.max_axes,
-                           encoding=args.encoding, objective=args.objective, mapping=dataclasses.asdict(mapping))
+                           encoding=args.encoding, objective=args.objective, mapping=dataclasses.asdict(mapping),
+                           scoring_patience=args.scoring_patience)
     _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
         try:
@@ -255,6 +259,7 @@ def _run_search(args: argparse.Namespace, out: Path, plan) -> None:
                 "noc_model": budget.noc_model, "halo_reuse": budget.halo_reuse,
                 "input_multicast": budget.input_multicast, "uneven": args.uneven,
                 "map_generations": mapping.generations, "map_popsize": mapping.popsize,
+                "scoring_patience": args.scoring_patience,
                 "map_covariance": args.map_covariance}
     print(write_search_outputs(out, networks, result, run.baselines, settings, run.sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
@@ -512,6 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--popsize", type=int, default=12, help="accelerator candidates per generation")
     p.add_argument("--restarts", type=int, default=0,
                    help="independent re-runs of the accelerator search, best kept (default 0)")
+    p.add_argument("--scoring-patience", type=int, default=10,
+                   help="stall patience (generations) of the mapping searches that score designs while the search "
+                        "explores; the best designs are re-mapped at the full patience (20) at the end (default 10: "
+                        "about 0.6x the evaluations; 20 explores at the full patience)")
     p.add_argument("--max-axes", type=int, choices=[1, 2, 3, 4],
                    help="most PE array axes (default 2, or the hand design's count if larger, so that "
                         "the searched space contains the hand design)")

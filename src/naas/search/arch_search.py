@@ -44,6 +44,12 @@ class ArchSearchConfig:
     mapping: MappingSearchConfig = field(default_factory=MappingSearchConfig)
     #: the outer optimiser's name (``naas.search.optimizer``: "cma", "random" or one registered)
     optimizer: str = "cma"
+    #: the stall patience (generations) of the mapping searches that score designs while the
+    #: search explores; its leaders are then re-mapped at ``mapping.patience`` (``remap``). A
+    #: layer's search finds its best about 6-16 generations in and then waits out its patience,
+    #: so exploring at 10 instead of 20 takes about 0.6x the evaluations for 0.0-0.6 % worse
+    #: scores per design (BENCHMARKS.md section 9). None: explore at ``mapping.patience``
+    scoring_patience: int | None = 10
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
@@ -51,6 +57,10 @@ class ArchSearchConfig:
         check_search_sizes("search", self.popsize, self.generations, self.sigma0)
         if self.restarts < 0:
             raise NaasError(f"search restarts: must be >= 0, got {self.restarts}")
+        if self.scoring_patience is not None and (isinstance(self.scoring_patience, bool) or not isinstance(
+                self.scoring_patience, int) or self.scoring_patience < 1):
+            raise NaasError(f"scoring patience: must be a whole number of generations >= 1, got "
+                            f"{self.scoring_patience!r}")
 
 
 def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSearchConfig,
@@ -94,7 +104,7 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
         values = [network_objective(config.objective, energy[i][n.name], latency[i][n.name]) for n in networks]
         fitness = math.exp(sum(math.log(v) for v in values) / len(values)) if all(
             np.isfinite(v) for v in values) else math.inf
-        scores.append(DesignScore(design, energy[i], latency[i], mappings[i], fitness, evaluations[i]))
+        scores.append(DesignScore(design, energy[i], latency[i], mappings[i], fitness, evaluations[i], tuple(seeds[i])))
     return scores
 
 
@@ -163,6 +173,31 @@ def score_on_executor(fresh: list[tuple[Accelerator, tuple[int, ...]]], networks
     return scores
 
 
+def scoring(config: ArchSearchConfig) -> ArchSearchConfig:
+    """``config`` with the mapping searches that score designs while a search explores
+    (``scoring_patience``)."""
+    if config.scoring_patience is None or config.scoring_patience >= config.mapping.patience:
+        return config
+    return replace(config, mapping=replace(config.mapping, patience=config.scoring_patience))
+
+
+def remap(scores: list[DesignScore], networks: list[Network], config: ArchSearchConfig,
+          executor: Executor) -> tuple[list[DesignScore], int]:
+    """``scores`` made under ``scoring(config)`` re-mapped with ``config.mapping`` on the
+    streams they were scored on: the same mapping searches, run on from the scoring patience to
+    the full one. Each keeps the better of its two scores (a layer's better mapping by its own
+    objective can still leave its network's total worse). Returns them and the evaluations
+    spent."""
+    if scoring(config) is config:
+        return list(scores), 0
+    todo = [i for i, s in enumerate(scores) if s.seed is not None]
+    again = score_on_executor([(scores[i].design, scores[i].seed) for i in todo], networks, config, executor)
+    out = list(scores)
+    for i, score in zip(todo, again):
+        out[i] = min(scores[i], score, key=lambda s: s.fitness)
+    return out, sum(s.evaluations for s in again)
+
+
 def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearchConfig,
                     start_mean: np.ndarray | None = None) -> dict:
     """What determines a search's result: its fingerprint guards checkpoints."""
@@ -180,6 +215,8 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
                                     (config_settings, "optimizer", "cma")):
         if settings[name] == default:
             del settings[name]
+    if scoring(config) is config:  # explored at the full patience, as every search before the field
+        del config_settings["scoring_patience"]
     settings = {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings,
             # an inner search that scores designs differently for the same seed (v2: compiled, own
             # random streams and gene widths; v3: sep-CMA-ES) does not mix checkpoints with earlier ones
@@ -196,9 +233,12 @@ def search_accelerator(
     checkpoint: str | Path | None = None,
     resume: bool = False,
     start_mean: np.ndarray | None = None,
+    remap_leaders: bool = True,
 ) -> ArchSearchResult:
     """CMA-ES over ``space``; each generation scores all new designs in one batched inner run
     per executor task. ``start_mean`` (genes, default the centre of the space) warm-starts it.
+    Designs are scored at ``config.scoring_patience``; unless ``remap_leaders`` is False (a
+    search nested in one that remaps its own) the leaders are then re-mapped (``remap``).
 
     Same seed, same result, on any executor, and after any number of resumes from
     ``checkpoint`` (written atomically after every generation). Ctrl-C ends the search, losing
@@ -220,6 +260,7 @@ def search_accelerator(
     settings_fp = fingerprint(settings)
     mean0 = np.full(GENES, 0.5) if start_mean is None else np.clip(np.asarray(start_mean, dtype=np.float64), 0.0, 1.0)
     cache: dict[str, DesignScore] = {}
+    genes_of: dict[str, np.ndarray] = {}
     history: list[dict] = []
     best: DesignScore | None = None
     best_genes: np.ndarray | None = None
@@ -252,6 +293,8 @@ def search_accelerator(
         first_step, elapsed = state["next_step"], state["seconds"]
         best = cache[state["best"]] if state["best"] is not None else None
         best_genes = np.array(state["best_genes"]) if state.get("best_genes") is not None else None
+        if best is not None and best_genes is not None:
+            genes_of[design_key(best.design)] = best_genes
     elif checkpoint is not None:
         start_journal(checkpoint)
     start = time.perf_counter() - elapsed
@@ -268,8 +311,9 @@ def search_accelerator(
         for i, (key, d) in enumerate(zip(keys, designs)):
             if key not in cache and key not in fresh:
                 fresh[key] = (d, (config.seed, generation, i) if run == 0 else (config.seed, run, generation, i))
+                genes_of[key] = clipped[i].copy()
         # scores come back in the order given, so each is filed under its fresh key
-        for key, s in zip(fresh, score_on_executor(list(fresh.values()), networks, config, executor)):
+        for key, s in zip(fresh, score_on_executor(list(fresh.values()), networks, scoring(config), executor)):
             cache[key] = s
             evaluations += s.evaluations
         scores = [cache[key] for key in keys]
@@ -315,7 +359,31 @@ def search_accelerator(
         interrupted = True
     if best is None:
         raise KeyboardInterrupt("interrupted before the first generation finished")
-    best_named = DesignScore(replace(best.design, name=f"naas_{space.budget.name}"), best.energy_pj,
-                             best.latency_cycles, best.mappings, best.fitness, best.evaluations)
+    leaders = leading(list(cache.values()), space.budget.max_area_mm2)
+    if remap_leaders and not interrupted and scoring(config) is not config and leaders:
+        # each run's leaders too, so that a search with restarts never ends worse than its first
+        # run alone; a design's stream names its run ((seed, generation, i) in the first)
+        by_run: dict[int, list[DesignScore]] = {}
+        for s in cache.values():
+            by_run.setdefault(0 if s.seed is None or len(s.seed) == 3 else s.seed[1], []).append(s)
+        todo = {design_key(s.design): s for group in [leaders, *(leading(g, space.budget.max_area_mm2)
+                                                                 for g in by_run.values())] for s in group}
+        leaders, spent = remap(list(todo.values()), networks, config, executor)
+        evaluations += spent
+        leaders = leading(leaders, space.budget.max_area_mm2)
+        best = leaders[0]
+        best_genes = genes_of.get(design_key(best.design))
+        history.append(remap_record(history[-1], len(leaders), evaluations, time.perf_counter() - start, best))
+        if progress:
+            progress(history[-1])
+    best_named = replace(best, design=replace(best.design, name=f"naas_{space.budget.name}"))
     return ArchSearchResult(best_named, history, evaluations, time.perf_counter() - start, interrupted, best_genes,
-                            leading(list(cache.values()), space.budget.max_area_mm2))
+                            leaders)
+
+
+def remap_record(last: dict, remapped: int, evaluations: int, seconds: float, best: DesignScore) -> dict:
+    """The history record of a search's leaders re-mapped (``remap``) after its ``last`` (whose
+    step it keeps: a remap is not a generation)."""
+    return {**last, "phase": "remap", "remapped": remapped, "evaluations": evaluations,
+            "seconds": seconds, "generation_best": best.fitness, "best": best.fitness,
+            "best_dataflow": best.design.dataflow, "new_designs": 0}

@@ -42,7 +42,9 @@ from naas.search.arch_search import (
     area_fitness,
     design_key,
     leading,
+    remap,
     score_on_executor,
+    scoring,
     search_accelerator,
 )
 from naas.search.checkpoint import fingerprint, load_checkpoint, save_checkpoint
@@ -98,12 +100,15 @@ class _Run:
         self.area_limit = area_limit
         self.interrupted = False
         self.leaders: list[DesignScore] = []
+        self.genes_of: dict[str, np.ndarray] = {}
 
     def fitness(self, score: DesignScore) -> float:
         return area_fitness(score, self.area_limit)
 
     def offer(self, score: DesignScore, genes: np.ndarray | None) -> None:
         self.leaders = leading([*self.leaders, score], self.area_limit)
+        if genes is not None:
+            self.genes_of[design_key(score.design)] = genes
         if self.best is None or self.fitness(score) < self.fitness(self.best):
             self.best, self.best_genes = score, genes
 
@@ -137,7 +142,7 @@ class _Run:
         resume = checkpoint is not None and checkpoint.exists()
         try:
             result = search_accelerator(networks, space, config, show, executor, checkpoint, resume=resume,
-                                        start_mean=start_mean)
+                                        start_mean=start_mean, remap_leaders=False)
         except NaasError:
             if not (resume and derived):
                 raise
@@ -145,7 +150,7 @@ class _Run:
             # no longer matches; it is derived from the base, so it runs again
             live["designs"] = designs0
             result = search_accelerator(networks, space, config, show, executor, checkpoint, resume=False,
-                                        start_mean=start_mean)
+                                        start_mean=start_mean, remap_leaders=False)
         designs = designs0
         for h in result.history:
             designs += h["new_designs"]
@@ -156,6 +161,31 @@ class _Run:
             self.offer(score, None)
         self.interrupted = self.interrupted or result.interrupted
         return result
+
+    def remap(self, scores: list[DesignScore], networks: list[Network], config: ArchSearchConfig,
+              executor: Executor) -> None:
+        """Re-map ``scores`` (``arch_search.remap``; each design once, its best score); the best
+        of them leads."""
+        unique: dict[str, DesignScore] = {}
+        for score in scores:
+            key = design_key(score.design)
+            if key not in unique or score.fitness < unique[key].fitness:
+                unique[key] = score
+        remapped, spent = remap(list(unique.values()), networks, config, executor)
+        if not spent:
+            return
+        self.evaluations += spent
+        self.leaders = leading(remapped, self.area_limit)
+        if self.leaders:
+            self.best = self.leaders[0]
+            self.best_genes = self.genes_of.get(design_key(self.best.design))
+        best = self.leaders[0] if self.leaders else self.best
+        record = self._view("remap", len(self.history), 0, best.fitness, best.fitness, best.design.dataflow,
+                            self.evaluations, self.designs, 0)
+        record["remapped"] = len(unique)
+        self.history.append(record)
+        if self.progress:
+            self.progress(record)
 
     def sweep(self, phase: str, designs: list[Accelerator], genes: list[np.ndarray | None],
               networks: list[Network], config: ArchSearchConfig, executor: Executor,
@@ -170,7 +200,7 @@ class _Run:
             except NaasError:
                 pass  # saved before its base was extended: derived from the base, so scored again
         if scores is None:
-            scores = score_on_executor(list(zip(designs, seeds)), networks, config, executor)
+            scores = score_on_executor(list(zip(designs, seeds)), networks, scoring(config), executor)
             if checkpoint is not None:
                 save_checkpoint(checkpoint, settings, {"scores": [score_to_dict(s) for s in scores]})
         for score, at in zip(scores, genes):
@@ -270,6 +300,7 @@ def search_connectivity(
     centre = np.full(GENES, 0.5)
     rounds: list[dict] = []
     base = None
+    known_scores: list[DesignScore] = []
     try:
         if start is None:
             candidates = _fresh([(c, centre) for c in ordered_tuples(dims, max_axes)], budget, seen)
@@ -287,7 +318,7 @@ def search_connectivity(
         known = tuple(d for d in known if design_identity(d) not in seen)
         if known:
             seen.update(design_identity(d) for d in known)
-            run.sweep("known designs", list(known), [None] * len(known), networks, config, executor,
+            known_scores = run.sweep("known designs", list(known), [None] * len(known), networks, config, executor,
                       [_sweep_seed(config.seed, 0, 10**3 + i) for i in range(len(known))], path("known"))
         refine_popsize = max(4, config.popsize // 2)
         for round_ in range(1, 100):
@@ -330,6 +361,9 @@ def search_connectivity(
         run.interrupted = True
     if run.best is None:
         raise KeyboardInterrupt("interrupted before the first generation finished")
+    if not run.interrupted and base is not None:
+        # the base's leaders too, so that the result is never worse than the sizing-only search's
+        run.remap([*run.leaders, *base.leaders, *known_scores], networks, config, executor)
     named = replace(run.best, design=replace(run.best.design, name=f"naas_{budget.name}"))
     return ConnectivitySearchResult(named, run.history, run.evaluations, time.perf_counter() - run.start,
                                     run.interrupted, run.best_genes, run.leaders, base=base, rounds=rounds)

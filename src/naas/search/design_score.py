@@ -22,6 +22,9 @@ class DesignScore:
     mappings: dict[str, dict[str, Mapping]]
     fitness: float
     evaluations: int
+    #: the random stream its mapping searches ran on (``score_pairs``), so that they can be run
+    #: on further (``arch_search.remap``); None where not known (older checkpoints)
+    seed: tuple[int, ...] | None = None
 
     def network_value(self, network: str, objective: str = "edp") -> float:
         return network_objective(objective, self.energy_pj[network], self.latency_cycles[network])
@@ -36,6 +39,7 @@ def score_to_dict(score: DesignScore) -> dict:
                      for net, per in score.mappings.items()},
         "fitness": score.fitness,
         "evaluations": score.evaluations,
+        **({} if score.seed is None else {"seed": list(score.seed)}),
     }
 
 
@@ -48,4 +52,5 @@ def score_from_dict(data: dict) -> DesignScore:
                   for net, per in data["mappings"].items()},
         fitness=float(data["fitness"]),
         evaluations=int(data["evaluations"]),
+        seed=tuple(int(x) for x in data["seed"]) if "seed" in data else None,
     )
