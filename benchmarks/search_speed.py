@@ -3,7 +3,7 @@
 (Edge-TPU budget, up to 4 axes; VGG-16, ResNet-50, U-Net; 60 generations), as in section 4.
 
     python -m benchmarks.search_speed --scenario light --seeds 0,1,2 [--executor pool --workers 2]
-        [--connectivity sweep]
+        [--connectivity sweep] [--scoring-patience 10]
 
 ``--connectivity es`` (default here, as section 9 has always measured it) is the paper's joint
 CMA-ES; ``sweep`` the connectivity search ``naas search`` runs by default (the sizing-only
@@ -39,13 +39,15 @@ def main() -> None:
     parser.add_argument("--executor", choices=["inprocess", "pool"], default="inprocess")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connectivity", choices=["es", "sweep"], default="es")
+    parser.add_argument("--scoring-patience", type=int, help="ArchSearchConfig.scoring_patience (default: off)")
     args = parser.parse_args()
     budget_name, names, generations = SCENARIOS[args.scenario]
     hand = baseline(budget_name)
     space = ArchSpace(Budget.of(hand), max_axes=max(2, len(hand.axes)))
     networks = [zoo_network(n) for n in names]
     for seed in (int(s) for s in args.seeds.split(",")):
-        config = ArchSearchConfig(generations=args.generations or generations, seed=seed)
+        extra = {} if args.scoring_patience is None else {"scoring_patience": args.scoring_patience}
+        config = ArchSearchConfig(generations=args.generations or generations, seed=seed, **extra)
         executor = None
         if args.executor == "pool":
             from naas.exec.executors import PoolExecutor

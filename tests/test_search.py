@@ -289,7 +289,7 @@ def test_leaders_are_remapped_by_running_their_mapping_searches_on():
 
 def test_without_a_lower_scoring_patience_nothing_is_remapped():
     result = search_accelerator([zoo_network("squeezenet")], ArchSpace(parse_budget("eyeriss")),
-                                replace(FAST_ARCH, scoring_patience=None))
+                                replace(FAST_ARCH, scoring_patience=20))
     assert all("phase" not in h for h in result.history)
     assert result.evaluations == result.history[-1]["evaluations"]
 

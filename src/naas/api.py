@@ -158,7 +158,7 @@ class SearchPlan:
 def plan_search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
                 generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
                 objective: str = "edp", mapping: dict | None = None, optimizer: str = "cma", restarts: int = 0,
-                encoding: str = "importance", scoring_patience: int | None = 10) -> SearchPlan:
+                encoding: str = "importance", scoring_patience: int | None = None) -> SearchPlan:
     """``search``'s settings checked into a ``SearchPlan`` (a ``NaasError`` naming the field
     otherwise); nothing is searched or written."""
     from naas.search.arch_encoding import ArchSpace
@@ -213,7 +213,7 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
            progress=None, baselines: bool = False, optimizer: str = "cma", restarts: int = 0,
            encoding: str = "importance", sizing_baseline: bool | None = None,
-           progress_by_search=None, scoring_patience: int | None = 10) -> SearchResult:
+           progress_by_search=None, scoring_patience: int | None = None) -> SearchResult:
     """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
     of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
     worse than sizing-only) or "es" (the paper's joint CMA-ES). ``mapping``: fields of
@@ -225,10 +225,11 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     registered); the connectivity search's sizing searches run it too. ``restarts``: re-runs
     of the outer CMA-ES (``ArchSearchConfig.restarts``); ``encoding``: "importance" or "index"
     (the paper's ablation, both levels); ``sizing_baseline``: run (or report) the sizing-only
-    search (default: with ``baselines`` or under "sweep"). ``scoring_patience``: the stall
-    patience of the mapping searches that score designs while the search explores, its best
-    designs re-mapped at the full patience at the end (``ArchSearchConfig.scoring_patience``;
-    None: explore at the full patience). ``progress_by_search``: for one
+    search (default: with ``baselines`` or under "sweep"). ``scoring_patience``: a faster,
+    slightly worse search: the mapping searches that score designs while it explores stop
+    after this many generations without progress, and its best designs are re-mapped at the
+    full patience at the end (``ArchSearchConfig.scoring_patience``; None, the default:
+    explore at the full patience). ``progress_by_search``: for one
     display per search, called with its name ("naas", "sizing-only") for its per-record
     callable (closed with ``close()`` when the search ends, if it has one); instead of
     ``progress``. The same as ``run_search(plan_search(...), ...)``."""
