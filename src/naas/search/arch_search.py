@@ -47,7 +47,7 @@ class ArchSearchConfig:
     #: the stall patience (generations) of the mapping searches that score designs while the
     #: search explores, its leaders then re-mapped at ``mapping.patience`` (``remap``); None
     #: (the default): explore at ``mapping.patience``. A layer's search finds its best about
-    #: 6-16 generations in and then waits out its patience, so 10 takes 0.57-0.66x the
+    #: 6-16 generations in and then waits out its patience, so 10 takes 0.56-0.66x the
     #: evaluations of a full search, but its scores, 0.0-0.6 % worse per design and not evenly
     #: so, steer the search to designs 1.4 % worse at the median of 3 seeds on the light
     #: scenario (0.1 % better on the large one; BENCHMARKS.md section 9): a speed setting,
