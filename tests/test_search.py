@@ -17,7 +17,13 @@ from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, score_designs, scoring, search_accelerator
 from naas.search.cmaes import BatchedCMA
 from naas.search.exhaustive import exhaustive_search
-from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count
+from naas.search.mapping_encoding import (
+    ENCODINGS,
+    _insertion_order,
+    _order_by_importance,
+    decode_mappings,
+    gene_count,
+)
 from naas.search.mapping_search import MappingSearchConfig, search_mappings
 from naas.workload import Layer, zoo_network
 
@@ -156,6 +162,17 @@ def test_decoded_mappings_cover_every_dim_and_fit_l1(encoding, design, uneven):
             m = batch.mapping(p)
             c = evaluate_mapping(layer, arch, m)
             assert c.valid or "L2" in c.reason, c.reason
+
+
+@given(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, float("nan")]) | st.floats(0, 1), min_size=8, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_loop_orders_by_rank_are_the_insertion_sorts(genes):
+    """The decoder ranks importances instead of sorting them: the same order, ties (clipped
+    genes are often exactly 0 or 1) and NaN included."""
+    by_rank, by_insertion = np.empty(8, np.int64), np.empty(8, np.int64)
+    _order_by_importance(np.array(genes), 0, by_rank)
+    _insertion_order(np.array(genes), 0, by_insertion)
+    assert by_rank.tolist() == by_insertion.tolist()
 
 
 def test_mapping_search_is_reproducible_and_beats_random_and_greedy():

@@ -71,7 +71,7 @@ def _clip01(x):
 
 
 @numba.njit(cache=True, nogil=True)
-def _order_by_importance(genes, start, out):
+def _insertion_order(genes, start, out):
     """Dims sorted by descending gene value (stable on ties): outermost / first."""
     for i in range(8):
         j = i
@@ -79,6 +79,25 @@ def _order_by_importance(genes, start, out):
             out[j] = out[j - 1]
             j -= 1
         out[j] = i
+
+
+@numba.njit(cache=True, nogil=True)
+def _order_by_importance(genes, start, out):
+    """``_insertion_order``, placing each dim at its rank instead: the dims with a larger gene,
+    or an equal one and a lower index, come before it. Counting ranks takes branch-free
+    comparisons where sorting random genes mispredicts most of its branches (a quarter of the
+    decoding time). A NaN gene, which ranks nowhere, takes the insertion sort."""
+    for i in range(8):
+        if genes[start + i] != genes[start + i]:
+            _insertion_order(genes, start, out)
+            return
+    for i in range(8):
+        g = genes[start + i]
+        rank = 0
+        for j in range(8):
+            h = genes[start + j]
+            rank += int(h > g) + int(h == g) * int(j < i)
+        out[rank] = i
 
 
 @numba.njit(cache=True, nogil=True)
