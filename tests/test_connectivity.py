@@ -68,6 +68,7 @@ def test_never_worse_than_sizing_only_at_most_half_again_its_designs():
     result = search_connectivity(NETS, SPACE, CONFIG, START, (HAND,))
     assert sizing.history[-1]["phase"] == "remap" and result.history[-1]["phase"] == "remap"
     assert _steps(result.base.history) == _steps(sizing.history[:-1])
+    assert result.base.best.fitness == sizing.best.fitness and result.base.best.design == sizing.best.design
     assert result.best.fitness <= sizing.best.fitness
     assert result.designs_scored <= (1 + EXPLORE_SHARE) * sizing.designs_scored
     assert result.rounds, "the exploration ran"

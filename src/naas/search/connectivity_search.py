@@ -69,7 +69,8 @@ REFINE_SIGMA = 0.1
 
 @dataclass
 class ConnectivitySearchResult(ArchSearchResult):
-    #: the base sizing search (the sizing-only search when it started on the hand connectivity)
+    #: the base sizing search (the sizing-only search when it started on the hand connectivity;
+    #: with a scoring patience its leaders re-mapped, as that search reports them)
     base: ArchSearchResult | None = None
     #: per sweep round: the incumbent, how many designs it swept, the survivors, the
     #: generations each survivor's sizing search got and the round's champion
@@ -163,9 +164,9 @@ class _Run:
         return result
 
     def remap(self, scores: list[DesignScore], networks: list[Network], config: ArchSearchConfig,
-              executor: Executor) -> None:
+              executor: Executor) -> dict[str, DesignScore]:
         """Re-map ``scores`` (``arch_search.remap``; each design once, its best score); the best
-        of them leads."""
+        of them leads. Returns them by design key (empty when nothing needed re-mapping)."""
         unique: dict[str, DesignScore] = {}
         for score in scores:
             key = design_key(score.design)
@@ -173,7 +174,7 @@ class _Run:
                 unique[key] = score
         remapped, spent = remap(list(unique.values()), networks, config, executor)
         if not spent:
-            return
+            return {}
         self.evaluations += spent
         self.leaders = leading(remapped, self.area_limit)
         if self.leaders:
@@ -186,6 +187,7 @@ class _Run:
         self.history.append(record)
         if self.progress:
             self.progress(record)
+        return {design_key(s.design): s for s in remapped}
 
     def sweep(self, phase: str, designs: list[Accelerator], genes: list[np.ndarray | None],
               networks: list[Network], config: ArchSearchConfig, executor: Executor,
@@ -363,7 +365,12 @@ def search_connectivity(
         raise KeyboardInterrupt("interrupted before the first generation finished")
     if not run.interrupted and base is not None:
         # the base's leaders too, so that the result is never worse than the sizing-only search's
-        run.remap([*run.leaders, *base.leaders, *known_scores], networks, config, executor)
+        remapped = run.remap([*run.leaders, *base.leaders, *known_scores], networks, config, executor)
+        if remapped and base.leaders:
+            # the base reports what the sizing-only search it is reports: its leaders re-mapped
+            leaders = leading([remapped[design_key(s.design)] for s in base.leaders], budget.max_area_mm2)
+            best = replace(leaders[0], design=replace(leaders[0].design, name=base.best.design.name))
+            base = replace(base, best=best, leaders=leaders, best_genes=run.genes_of.get(design_key(best.design)))
     named = replace(run.best, design=replace(run.best.design, name=f"naas_{budget.name}"))
     return ConnectivitySearchResult(named, run.history, run.evaluations, time.perf_counter() - run.start,
                                     run.interrupted, run.best_genes, run.leaders, base=base, rounds=rounds)
