@@ -9,6 +9,7 @@ from naas.arch import Budget, baseline
 from naas.exec.executors import InProcessExecutor, PoolExecutor
 from naas.search.arch_encoding import ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, search_accelerator
+from naas.search.baselines import hand_label, search_with_baselines, sizing_label
 from naas.search.connectivity import active_dims, canonical, design_identity, neighbours, ordered_tuples
 from naas.search.connectivity_search import EXPLORE_SHARE, phase_folder, search_connectivity
 from naas.search.mapping_search import MappingSearchConfig
@@ -74,6 +75,16 @@ def test_never_worse_than_sizing_only_at_most_half_again_its_designs():
     assert result.rounds, "the exploration ran"
     hand = next(h for h in result.history if h["phase"] == "known designs")
     assert hand["new_designs"] == 1 and result.best.fitness <= hand["generation_best"]
+
+
+def test_the_hand_baseline_is_the_searchs_own_score_of_it():
+    """The summary's hand-design row is the score the search itself gave the hand design, so
+    NAAS's result never reads worse than it (a second search on another stream could)."""
+    run = search_with_baselines(NETS, SPACE, CONFIG, HAND)
+    hand = run.baselines[hand_label(HAND)]
+    assert [hand] == run.result.known and hand.design == HAND
+    assert run.result.best.fitness <= hand.fitness
+    assert run.baselines[sizing_label(HAND)] is run.result.base.best
 
 
 def test_the_exploration_leaves_a_poor_start_connectivity():

@@ -1,5 +1,6 @@
 """NAAS together with the searches it must not lose to: the hand design (its connectivity and
-sizes, every layer's mapping searched) and the sizing-only search on the hand connectivity.
+sizes, every layer's mapping searched; under the connectivity search, as that search scored it)
+and the sizing-only search on the hand connectivity.
 
 With the connectivity search (``connectivity="sweep"``) the sizing-only search is the base of
 NAAS itself (same seed, same result), so it costs nothing more; with the paper's joint ES
@@ -17,6 +18,7 @@ from naas.errors import NaasError
 from naas.exec.executors import Executor
 from naas.search.arch_encoding import ArchSpace
 from naas.search.arch_search import ArchSearchConfig, ArchSearchResult, score_designs, search_accelerator
+from naas.search.connectivity import design_identity
 from naas.search.connectivity_search import ConnectivitySearchResult, search_connectivity
 from naas.search.design_score import DesignScore
 from naas.workload.network import Network
@@ -57,8 +59,9 @@ def search_with_baselines(networks: list[Network], space: ArchSpace, config: Arc
     if connectivity not in CONNECTIVITY_SEARCHES:
         raise NaasError(f"connectivity: choose {' or '.join(CONNECTIVITY_SEARCHES)}, got {connectivity!r}")
     baselines: dict[str, DesignScore] = {}
-    if hand is not None and score_hand:
-        baselines[hand_label(hand)] = score_designs([hand], networks, config, [(config.seed, 10**6)])[0]
+
+    def score_alone(design: Accelerator) -> DesignScore:
+        return score_designs([design], networks, config, [(config.seed, 10**6)])[0]
 
     def checkpoint(name: str) -> Path | None:
         return None if out is None else Path(out) / f"checkpoint-{name}.json"
@@ -68,10 +71,17 @@ def search_with_baselines(networks: list[Network], space: ArchSpace, config: Arc
         result = _phase(progress, "naas", lambda shown: search_connectivity(
             networks, space, config, None if hand is None else hand.connectivity, () if hand is None else (hand,),
             shown, executor, checkpoint("naas")))
+        if hand is not None and score_hand:
+            # the search's own score of the hand design, which its result never loses to (a second
+            # inner search on another stream could land either side of it)
+            scored = [s for s in result.known if design_identity(s.design) == design_identity(hand)]
+            baselines[hand_label(hand)] = scored[0] if scored else score_alone(hand)
         if hand is not None and result.base is not None and sizing_baseline:
             baselines[sizing_label(hand)] = result.base.best
             sizing_history = result.base.history
         return BaselinedSearch(result, baselines, sizing_history)
+    if hand is not None and score_hand:
+        baselines[hand_label(hand)] = score_alone(hand)
     result = _phase(progress, "naas", lambda shown: search_accelerator(
         networks, space, config, shown, executor, checkpoint("naas"), resume=resume))
     if hand is not None and sizing_baseline and not result.interrupted:

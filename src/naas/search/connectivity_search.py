@@ -72,6 +72,9 @@ class ConnectivitySearchResult(ArchSearchResult):
     #: the base sizing search (the sizing-only search when it started on the hand connectivity;
     #: with a scoring patience its leaders re-mapped, as that search reports them)
     base: ArchSearchResult | None = None
+    #: the known designs (the hand design) as this search scored them (re-mapped with a scoring
+    #: patience): the result is never worse than these
+    known: list[DesignScore] = field(default_factory=list)
     #: per sweep round: the incumbent, how many designs it swept, the survivors, the
     #: generations each survivor's sizing search got and the round's champion
     rounds: list[dict] = field(default_factory=list)
@@ -371,6 +374,8 @@ def search_connectivity(
             leaders = leading([remapped[design_key(s.design)] for s in base.leaders], budget.max_area_mm2)
             best = replace(leaders[0], design=replace(leaders[0].design, name=base.best.design.name))
             base = replace(base, best=best, leaders=leaders, best_genes=run.genes_of.get(design_key(best.design)))
+            known_scores = [remapped.get(design_key(s.design), s) for s in known_scores]
     named = replace(run.best, design=replace(run.best.design, name=f"naas_{budget.name}"))
     return ConnectivitySearchResult(named, run.history, run.evaluations, time.perf_counter() - run.start,
-                                    run.interrupted, run.best_genes, run.leaders, base=base, rounds=rounds)
+                                    run.interrupted, run.best_genes, run.leaders, base=base, known=known_scores,
+                                    rounds=rounds)
