@@ -56,15 +56,17 @@ def test_a_live_search_holds_the_folder_and_a_dead_ones_lock_is_taken_over(tmp_p
     assert not (out / LOCK).exists()
 
 
-@pytest.mark.parametrize("where", [baselines, arch_search])  # the hand design; a scoring in the sweep
-def test_ctrl_c_before_the_first_checkpoint_says_nothing_was_saved(tmp_path, monkeypatch, capsys, where):
+# the hand design, scored before the joint ES; a scoring in the connectivity search's base
+@pytest.mark.parametrize("where,connectivity", [(baselines, "es"), (arch_search, "sweep")])
+def test_ctrl_c_before_the_first_checkpoint_says_nothing_was_saved(tmp_path, monkeypatch, capsys, where,
+                                                                   connectivity):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(where, "score_designs", interrupted)
     out = tmp_path / "run"
-    assert _search(tmp_path, out) == 130
+    assert _search(tmp_path, out, "--connectivity", connectivity) == 130
     assert "naas: interrupted: nothing was saved" in capsys.readouterr().err
     assert not out.exists()  # the folder it created, empty, is gone again
     monkeypatch.undo()
-    assert _search(tmp_path, out) == 0  # the same command runs again, with nothing in the way
+    assert _search(tmp_path, out, "--connectivity", connectivity) == 0  # runs again, nothing in the way
