@@ -186,18 +186,23 @@ def scoring(config: ArchSearchConfig) -> ArchSearchConfig:
 
 def remap(scores: list[DesignScore], networks: list[Network], config: ArchSearchConfig,
           executor: Executor) -> tuple[list[DesignScore], int]:
-    """``scores`` made under ``scoring(config)`` re-mapped with ``config.mapping`` on the
-    streams they were scored on: the same mapping searches, run on from the scoring patience to
-    the full one. Each keeps the better of its two scores (a layer's better mapping by its own
-    objective can still leave its network's total worse). Returns them and the evaluations
-    spent."""
+    """``scores`` made under ``scoring(config)``, each design once (its better score), re-mapped
+    with ``config.mapping`` on the streams they were scored on: the same mapping searches, run
+    on from the scoring patience to the full one. Each keeps the better of its two scores (a
+    layer's better mapping by its own objective can still leave its network's total worse).
+    Returns them and the evaluations spent (0: nothing needed re-mapping)."""
+    unique: dict[str, DesignScore] = {}
+    for score in scores:
+        key = design_key(score.design)
+        if key not in unique or score.fitness < unique[key].fitness:
+            unique[key] = score
+    out = list(unique.values())
     if scoring(config) is config:
-        return list(scores), 0
-    todo = [i for i, s in enumerate(scores) if s.seed is not None]
-    again = score_on_executor([(scores[i].design, scores[i].seed) for i in todo], networks, config, executor)
-    out = list(scores)
+        return out, 0
+    todo = [i for i, s in enumerate(out) if s.seed is not None]
+    again = score_on_executor([(out[i].design, out[i].seed) for i in todo], networks, config, executor)
     for i, score in zip(todo, again):
-        out[i] = min(scores[i], score, key=lambda s: s.fitness)
+        out[i] = min(out[i], score, key=lambda s: s.fitness)
     return out, sum(s.evaluations for s in again)
 
 
@@ -369,9 +374,8 @@ def search_accelerator(
         by_run: dict[int, list[DesignScore]] = {}
         for s in cache.values():
             by_run.setdefault(0 if s.seed is None or len(s.seed) == 3 else s.seed[1], []).append(s)
-        todo = {design_key(s.design): s for group in [leaders, *(leading(g, space.budget.max_area_mm2)
-                                                                 for g in by_run.values())] for s in group}
-        leaders, spent = remap(list(todo.values()), networks, config, executor)
+        runs_leaders = [s for group in by_run.values() for s in leading(group, space.budget.max_area_mm2)]
+        leaders, spent = remap([*leaders, *runs_leaders], networks, config, executor)
         evaluations += spent
         leaders = leading(leaders, space.budget.max_area_mm2)
         best = leaders[0]

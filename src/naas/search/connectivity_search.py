@@ -168,14 +168,9 @@ class _Run:
 
     def remap(self, scores: list[DesignScore], networks: list[Network], config: ArchSearchConfig,
               executor: Executor) -> dict[str, DesignScore]:
-        """Re-map ``scores`` (``arch_search.remap``; each design once, its best score); the best
-        of them leads. Returns them by design key (empty when nothing needed re-mapping)."""
-        unique: dict[str, DesignScore] = {}
-        for score in scores:
-            key = design_key(score.design)
-            if key not in unique or score.fitness < unique[key].fitness:
-                unique[key] = score
-        remapped, spent = remap(list(unique.values()), networks, config, executor)
+        """Re-map ``scores`` (``arch_search.remap``); the best of them leads. Returns them by
+        design key (empty when nothing needed re-mapping)."""
+        remapped, spent = remap(scores, networks, config, executor)
         if not spent:
             return {}
         self.evaluations += spent
@@ -183,10 +178,10 @@ class _Run:
         if self.leaders:
             self.best = self.leaders[0]
             self.best_genes = self.genes_of.get(design_key(self.best.design))
-        best = self.leaders[0] if self.leaders else self.best
+        best = self.best
         record = self._view("remap", len(self.history), 0, best.fitness, best.fitness, best.design.dataflow,
                             self.evaluations, self.designs, 0)
-        record["remapped"] = len(unique)
+        record["remapped"] = len(remapped)
         self.history.append(record)
         if self.progress:
             self.progress(record)
@@ -369,12 +364,12 @@ def search_connectivity(
     if not run.interrupted and base is not None:
         # the base's leaders too, so that the result is never worse than the sizing-only search's
         remapped = run.remap([*run.leaders, *base.leaders, *known_scores], networks, config, executor)
+        known_scores = [remapped.get(design_key(s.design), s) for s in known_scores]
         if remapped and base.leaders:
             # the base reports what the sizing-only search it is reports: its leaders re-mapped
             leaders = leading([remapped[design_key(s.design)] for s in base.leaders], budget.max_area_mm2)
             best = replace(leaders[0], design=replace(leaders[0].design, name=base.best.design.name))
             base = replace(base, best=best, leaders=leaders, best_genes=run.genes_of.get(design_key(best.design)))
-            known_scores = [remapped.get(design_key(s.design), s) for s in known_scores]
     named = replace(run.best, design=replace(run.best.design, name=f"naas_{budget.name}"))
     return ConnectivitySearchResult(named, run.history, run.evaluations, time.perf_counter() - run.start,
                                     run.interrupted, run.best_genes, run.leaders, base=base, known=known_scores,
