@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 def test_the_api_page_examples_run_as_written(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    assert len(blocks) == 7
+    assert len(blocks) == 8
     scope: dict = {}
     for block in blocks:  # one scope: later examples build on earlier ones, as on the page
         exec(compile(block, str(DOC), "exec"), scope)
@@ -40,6 +40,10 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
         naas.evaluate(3, "eyeriss")
     with pytest.raises(naas.NaasError, match="connectivity: choose sweep or es"):
         naas.search("squeezenet", "eyeriss", connectivity="random")
+    with pytest.raises(naas.NaasError, match="explore: only the connectivity search explores; set connectivity='sweep'"):
+        naas.plan_search("squeezenet", "eyeriss", connectivity="es", explore=naas.ConnectivityExplorer)
+    with pytest.raises(naas.NaasError, match=r"explore: give a callable \(ExplorationStart\)"):
+        naas.plan_search("squeezenet", "eyeriss", explore="halving")
     with pytest.raises(naas.NaasError, match="network: the same network is given twice"):
         naas.plan_search(["squeezenet", "squeezenet"], "eyeriss")
     from naas.nas.ofa_resnet50 import RESNET50

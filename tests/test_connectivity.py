@@ -3,14 +3,25 @@ and resume."""
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from naas.arch import Budget, baseline
+from naas.errors import NaasError
 from naas.exec.executors import InProcessExecutor, PoolExecutor
 from naas.search.arch_encoding import ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, search_accelerator
 from naas.search.baselines import hand_label, search_with_baselines, sizing_label
 from naas.search.connectivity import active_dims, canonical, design_identity, neighbours, ordered_tuples
+from naas.search.connectivity_explorer import (
+    ConnectivityExplorer,
+    ExplorationStart,
+    balanced,
+    Trial,
+    TrialOutcome,
+    fresh,
+    sweep_stream,
+)
 from naas.search.connectivity_search import EXPLORE_SHARE, phase_folder, search_connectivity
 from naas.search.mapping_search import MappingSearchConfig
 from naas.workload import zoo_network
@@ -131,3 +142,72 @@ def test_an_interrupted_search_run_again_ends_like_an_uninterrupted_one(tmp_path
     assert not resumed.interrupted
     assert _key(resumed)[:3] == _key(reference)[:3]
     assert resumed.evaluations == reference.evaluations
+
+
+def _start(designs_left=100):
+    return ExplorationStart(START, np.full(18, 0.5), 1.0, set(), SPACE.budget, active_dims(NETS), 2, designs_left, 4, 0)
+
+
+def test_the_explorer_asks_a_sweep_then_halving_and_moves_to_a_champion_that_wins():
+    explorer = ConnectivityExplorer(_start())
+    sweep = explorer.ask()
+    assert sweep and all(t.generations == 0 and t.design is not None for t in sweep)
+    assert len(sweep) <= 100 - 5 * 4  # the designs of one halving (3 searches of g, one of 2g) kept back
+    with pytest.raises(NaasError, match="tell: give the trials of the last ask"):
+        explorer.tell(list(reversed(sweep)), [TrialOutcome(2.0, None, 1)] * len(sweep))
+    winner = 5
+    explorer.tell(sweep, [TrialOutcome(0.5 if i == winner else 2.0, None, 1) for i in range(len(sweep))])
+    rung0 = explorer.ask()
+    g = (100 - len(sweep)) // 20
+    assert len(rung0) == 3 and {t.generations for t in rung0} == {g}
+    assert rung0[0].connectivity == sweep[winner].connectivity and rung0[0].genes is sweep[winner].genes
+    refined = np.full(18, 0.25)
+    explorer.tell(rung0, [TrialOutcome(0.6, None, 4 * g), TrialOutcome(0.4, refined, 4 * g), TrialOutcome(0.9, None, 0)])
+    (rung1,) = explorer.ask()
+    assert rung1.connectivity == rung0[1].connectivity and rung1.generations == 2 * g and rung1.genes is refined
+    assert not explorer.stop
+    explorer.tell([rung1], [TrialOutcome(0.3, refined, 8 * g)])
+    assert explorer.rounds[0]["champion"] == rung0[1].connectivity and explorer.incumbent == rung0[1].connectivity
+    assert explorer.result.f == 0.3
+    assert explorer.ask()[0].phase == "sweep 2"  # a new round around the champion
+
+
+def test_the_explorer_stops_when_the_champion_does_not_beat_the_incumbent():
+    explorer = ConnectivityExplorer(_start(designs_left=30))  # one sweep, no halving: g = 0
+    sweep = explorer.ask()
+    explorer.tell(sweep, [TrialOutcome(1.5, None, 1)] * len(sweep))
+    assert explorer.stop and explorer.ask() == [] and explorer.rounds[0]["rung_generations"] == 0
+    assert explorer.result.f == 1.0 and explorer.incumbent == START
+
+
+class _Greedy:
+    """An explorer of one's own that never stops: five designs around the start at a time."""
+
+    def __init__(self, start):
+        connectivities = [*neighbours(start.connectivity, start.dims, start.max_axes),
+                          *ordered_tuples(start.dims, start.max_axes)]
+        self.pool = fresh([(c, genes) for genes in (start.genes, balanced(start.genes)) for c in connectivities],
+                          start.budget, start.seen)
+        self.seed, self.asked = start.seed, 0
+
+    def ask(self):
+        batch = self.pool[self.asked:self.asked + 5]
+        trials = [Trial("greedy", f"greedy{self.asked}", c, genes, sweep_stream(self.seed, 1, self.asked + i), design)
+                  for i, (c, design, genes) in enumerate(batch)]
+        self.asked += len(batch)
+        return trials
+
+    def tell(self, trials, outcomes):
+        pass
+
+    stop = False
+    result = None
+
+
+def test_a_users_explorer_runs_in_the_loop_and_no_batch_starts_once_the_designs_are_spent():
+    result = search_connectivity(NETS, SPACE, CONFIG, START, explore=_Greedy)
+    allowed = result.base.designs_scored + int(EXPLORE_SHARE * result.base.designs_scored)
+    greedy = [h for h in result.history if h["phase"] == "greedy"]
+    assert greedy and all(h["new_designs"] <= 5 for h in greedy)
+    assert allowed <= result.designs_scored < allowed + 5  # the pool outlasts the designs left
+    assert result.rounds == [] and result.best.fitness <= result.base.best.fitness

@@ -5,7 +5,8 @@ The front door (``naas.api``, docs/api.md): ``naas.evaluate``, ``naas.map``, ``n
 ``naas.export`` (the peers' input files), ``naas.load``, ``naas.save``, and the spec types
 ``naas.Accelerator``, ``naas.Network``, ``naas.Layer``, ``naas.Budget``, and the pluggable parts:
 ``naas.CostModel`` (``NumbaCostModel``, ``TorchCostModel``), ``naas.Optimizer`` (``CMA``,
-``RandomSearch``, ``register_optimizer``) and the loop that drives them, ``naas.evolve``. They
+``RandomSearch``, ``register_optimizer``; the connectivity search's ``ConnectivityExplorer``, built
+from an ``ExplorationStart``) and the loop that drives them, ``naas.evolve``. They
 load on first use, so ``import naas`` (and the command line's static commands) stays light.
 """
 
@@ -23,7 +24,8 @@ _FRONT_DOOR = {
     "CostModel": "naas.cost.model", "NumbaCostModel": "naas.cost.model", "TorchCostModel": "naas.cost.model",
     "Optimizer": "naas.search.optimizer", "OptimizerResult": "naas.search.optimizer", "CMA": "naas.search.optimizer",
     "RandomSearch": "naas.search.optimizer", "register_optimizer": "naas.search.optimizer",
-    "evolve": "naas.search.optimizer",
+    "evolve": "naas.search.optimizer", "ConnectivityExplorer": "naas.search.connectivity_explorer",
+    "ExplorationStart": "naas.search.connectivity_explorer",
 }
 
 __all__ = ["__version__", "search", *_FRONT_DOOR]

@@ -8,6 +8,7 @@ or budget) or a YAML path, as the command line does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,12 +154,15 @@ class SearchPlan:
     config: object  # naas.search.arch_search.ArchSearchConfig
     hand: Accelerator | None  # the budget's hand design, if it is one's
     connectivity: str
+    #: builds the connectivity search's explorer (None: ``ConnectivityExplorer``)
+    explore: Callable | None = None
 
 
 def plan_search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
                 generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
                 objective: str = "edp", mapping: dict | None = None, optimizer: str = "cma", restarts: int = 0,
-                encoding: str = "importance", scoring_patience: int | None = None) -> SearchPlan:
+                encoding: str = "importance", scoring_patience: int | None = None,
+                explore: Callable | None = None) -> SearchPlan:
     """``search``'s settings checked into a ``SearchPlan`` (a ``NaasError`` naming the field
     otherwise); nothing is searched or written."""
     from naas.search.arch_encoding import ArchSpace
@@ -171,13 +175,18 @@ def plan_search(networks: list[Network | str] | Network | str, budget: Budget | 
         raise NaasError("network: the same network is given twice; give each once")
     if connectivity not in CONNECTIVITY_SEARCHES:
         raise NaasError(f"connectivity: choose {' or '.join(CONNECTIVITY_SEARCHES)}, got {connectivity!r}")
+    if explore is not None and not callable(explore):
+        raise NaasError("explore: give a callable (ExplorationStart) -> ask/tell explorer, or None for the default")
+    if explore is not None and connectivity != "sweep":
+        raise NaasError(f"explore: only the connectivity search explores; set connectivity='sweep' (got {connectivity!r}) "
+                        "or leave explore out")
     spent = _budget(budget)
     hand = hand_design(spent)
     config = ArchSearchConfig(popsize=popsize, generations=generations, restarts=restarts, seed=_check_seed(seed),
                               objective=objective, mapping=MappingSearchConfig(**(mapping or {})), optimizer=optimizer,
                               scoring_patience=scoring_patience)
     space = ArchSpace(spent, max_axes=search_axes(hand, max_axes), encoding=encoding)
-    return SearchPlan(nets, space, config, hand, connectivity)
+    return SearchPlan(nets, space, config, hand, connectivity, explore)
 
 
 def run_search(plan: SearchPlan, *, executor=None, out: str | Path | None = None, progress=None,
@@ -199,7 +208,7 @@ def run_search(plan: SearchPlan, *, executor=None, out: str | Path | None = None
     run = search_with_baselines(nets, plan.space, plan.config, hand, connectivity=plan.connectivity,
                                 score_hand=baselines, sizing_baseline=sizing_baseline, executor=executor, out=out,
                                 resume=out is not None and (Path(out) / "checkpoint-naas.json").exists(),
-                                progress=progress_by_search)
+                                progress=progress_by_search, explore=plan.explore)
     best, result = run.result.best, run.result
     sizing = None if hand is None else run.baselines.get(sizing_label(hand))
     return SearchResult(best.design, nets, best.mappings, best.energy_pj, best.latency_cycles, best.fitness,
@@ -213,7 +222,8 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
            progress=None, baselines: bool = False, optimizer: str = "cma", restarts: int = 0,
            encoding: str = "importance", sizing_baseline: bool | None = None,
-           progress_by_search=None, scoring_patience: int | None = None) -> SearchResult:
+           progress_by_search=None, scoring_patience: int | None = None,
+           explore: Callable | None = None) -> SearchResult:
     """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
     of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
     worse than sizing-only) or "es" (the paper's joint CMA-ES). ``mapping``: fields of
@@ -229,14 +239,17 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     slightly worse search: the mapping searches that score designs while it explores stop
     after this many generations without progress, and its best designs are re-mapped at the
     full patience at the end (``ArchSearchConfig.scoring_patience``; None, the default:
-    explore at the full patience). ``progress_by_search``: for one
+    explore at the full patience). ``explore``: the connectivity search's explorer, a callable
+    taking a ``naas.ExplorationStart`` and giving an ask/tell optimiser of trials
+    (``naas.search.connectivity_explorer``; None: ``naas.ConnectivityExplorer``, sweeps and
+    successive halving). ``progress_by_search``: for one
     display per search, called with its name ("naas", "sizing-only") for its per-record
     callable (closed with ``close()`` when the search ends, if it has one); instead of
     ``progress``. The same as ``run_search(plan_search(...), ...)``."""
     plan = plan_search(networks, budget, seed=seed, generations=generations, popsize=popsize,
                        connectivity=connectivity, max_axes=max_axes, objective=objective, mapping=mapping,
                        optimizer=optimizer, restarts=restarts, encoding=encoding,
-                       scoring_patience=scoring_patience)
+                       scoring_patience=scoring_patience, explore=explore)
     return run_search(plan, executor=executor, out=out, progress=progress, baselines=baselines,
                       sizing_baseline=sizing_baseline, progress_by_search=progress_by_search)
 

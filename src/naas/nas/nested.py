@@ -46,7 +46,8 @@ from naas.nas.screen import ScreenConfig, screen_network
 from naas.search.arch_encoding import ArchSpace
 from naas.search.arch_search import leading, score_pairs, search_accelerator
 from naas.search.connectivity import Connectivity
-from naas.search.connectivity_search import REFINE_SIGMA, search_connectivity
+from naas.search.connectivity_explorer import REFINE_SIGMA
+from naas.search.connectivity_search import search_connectivity
 from naas.search.optimizer import evolve, optimizer_factory
 
 

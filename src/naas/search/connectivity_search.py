@@ -6,15 +6,14 @@
    same seed this is exactly the sizing-only search, so the result is never worse than it.
    The hand design itself (its own sizes, which the size genes may not reach) is scored too,
    so the result is never worse than it either.
-2. **Sweep.** At the incumbent's sizes, and at those sizes with the PEs split evenly over the
-   axes (``balanced``), every connectivity one move from the incumbent's
-   (``connectivity.neighbours``: multi-dim axes, three and four axes) and every ordered
-   one-dim-per-axis connectivity of up to two axes is scored in one batch. A design that is
-   another with its axes listed in another order is scored once.
-3. **Successive halving.** The best few distinct swept connectivities each get a sizing search
-   warm-started at the incumbent's sizes (local step size); the better half go on with twice
-   the generations, until one is left. If it beats the incumbent it becomes the incumbent and
-   the search sweeps again around it, while designs remain.
+2. **Exploration.** ``ConnectivityExplorer`` (``naas.search.connectivity_explorer``), an
+   ask/tell optimiser over connectivities that ``evolve`` drives, asks for sweeps around the
+   incumbent (every connectivity one move from it, at its sizes and at an even split of its
+   PEs, and every ordered one-dim-per-axis one of up to two axes; scored here in one batch, a
+   design that is another with its axes listed in another order scored once) and for successive
+   halving of the best swept connectivities (sizing searches warm-started at their sizes, the
+   best of them run twice as long). If the halving's champion beats the incumbent it becomes
+   the incumbent and the explorer sweeps again around it, while designs remain.
 
 Designs scored after the base are capped at ``EXPLORE_SHARE`` of the base's, so the whole
 search scores at most 1.5x the designs of the sizing-only search it contains.
@@ -34,7 +33,7 @@ from naas.arch.budget import Budget
 from naas.arch.spec import Accelerator
 from naas.errors import NaasError
 from naas.exec.executors import Executor, InProcessExecutor
-from naas.search.arch_encoding import GENES, SHAPE_GENES, ArchSpace, decode_accelerator
+from naas.search.arch_encoding import GENES, ArchSpace
 from naas.search.arch_search import (
     ArchSearchConfig,
     ArchSearchResult,
@@ -48,23 +47,24 @@ from naas.search.arch_search import (
     search_accelerator,
 )
 from naas.search.checkpoint import fingerprint, load_checkpoint, save_checkpoint
-from naas.search.connectivity import (
-    Connectivity,
-    active_dims,
-    canonical,
-    design_identity,
-    neighbours,
-    ordered_tuples,
+from naas.search.connectivity import Connectivity, active_dims, design_identity, ordered_tuples
+from naas.search.connectivity_explorer import (
+    MAX_ROUNDS,
+    ConnectivityExplorer,
+    ExplorationStart,
+    Trial,
+    TrialOutcome,
+    fresh,
+    sweep_stream,
 )
 from naas.search.design_score import score_from_dict, score_to_dict
+from naas.search.optimizer import Optimizer, evolve
 from naas.workload.network import Network
 
 #: designs the exploration may score, as a share of the base sizing search's
 EXPLORE_SHARE = 0.5
-#: swept connectivities that get a warm-started sizing search
-SURVIVORS = 3
-#: step size of the warm-started sizing searches (genes in [0, 1]; the base starts at 0.3)
-REFINE_SIGMA = 0.1
+#: asks of the explorer at most: a sweep and two rungs of halving per round
+MAX_STEPS = 3 * MAX_ROUNDS
 
 
 @dataclass
@@ -78,16 +78,6 @@ class ConnectivitySearchResult(ArchSearchResult):
     #: per sweep round: the incumbent, how many designs it swept, the survivors, the
     #: generations each survivor's sizing search got and the round's champion
     rounds: list[dict] = field(default_factory=list)
-
-
-def _sweep_seed(seed: int, round_: int, i: int) -> tuple[int, ...]:
-    # inner-search streams of the ES are (seed, generation, i) and (seed, run, generation, i):
-    # a 3-tuple led by 10**6 + round never meets them
-    return (seed, 10**6 + 1 + round_, i)
-
-
-def _refine_seed(seed: int, round_: int, rung: int, j: int) -> int:
-    return int(np.random.SeedSequence([seed, 7, round_, rung, j]).generate_state(1)[0])
 
 
 class _Run:
@@ -218,55 +208,32 @@ class _Run:
         return scores
 
 
+    def trials(self, trials: list[Trial], networks: list[Network], budget: Budget, config: ArchSearchConfig,
+               executor: Executor, path: Callable[[str], Path | None]) -> list[TrialOutcome]:
+        """Score the explorer's ``trials``: sweep points in one batch, sizing searches one after
+        the other (none after an interruption: the outcomes stop there)."""
+        if trials and trials[0].generations == 0:
+            scores = self.sweep(trials[0].phase, [t.design for t in trials], [t.genes for t in trials], networks,
+                                config, executor, [t.seed for t in trials], path(trials[0].name))
+            return [TrialOutcome(self.fitness(s), t.genes, 1) for s, t in zip(scores, trials)]
+        outcomes = []
+        for t in trials:
+            if self.interrupted:
+                break
+            designs = self.designs
+            refine = replace(config, generations=t.generations, popsize=t.popsize, sigma0=t.sigma0, restarts=0,
+                             seed=t.seed)
+            result = self.sizing_search(t.phase, networks, ArchSpace(budget, max_axes=len(t.connectivity),
+                                                                     fixed_dataflow=t.connectivity),
+                                        refine, executor, path(t.name), start_mean=t.genes)
+            outcomes.append(TrialOutcome(self.fitness(result.best), result.best_genes, self.designs - designs))
+        return outcomes
+
+
 def phase_folder(checkpoint: str | Path) -> Path:
     """Where a connectivity search checkpointed at ``checkpoint`` keeps its later phases."""
     checkpoint = Path(checkpoint)
     return checkpoint.with_name(checkpoint.stem + ".phases")
-
-
-def balanced(genes: np.ndarray) -> np.ndarray:
-    """``genes`` with the PEs split evenly over the axes (the shape genes at their centre): an
-    incumbent whose sizes put nearly every PE on one axis would otherwise judge every two-axis
-    connectivity as a one-axis array."""
-    out = np.array(genes, dtype=np.float64)
-    out[SHAPE_GENES] = 0.5
-    return out
-
-
-def _fresh(candidates: list[tuple[Connectivity, np.ndarray]], budget: Budget,
-           seen: set) -> list[tuple[Connectivity, Accelerator, np.ndarray]]:
-    """The (connectivity, genes) candidates with their designs, those not yet in ``seen``
-    (which they join)."""
-    out = []
-    for c, genes in candidates:
-        design = decode_accelerator(genes, ArchSpace(budget, fixed_dataflow=c))
-        identity = design_identity(design)
-        if identity not in seen:
-            seen.add(identity)
-            out.append((c, design, genes))
-    return out
-
-
-def _halve(run: _Run, alive: list, g: int, round_: int, popsize: int, networks: list[Network], budget: Budget,
-           config: ArchSearchConfig, executor: Executor, path: Callable[[str], Path | None]) -> list:
-    """Successive halving of the (connectivity, score, genes) survivors: each gets a sizing
-    search of ``g`` generations warm-started at its genes, the best of them ``2g`` more; the
-    survivors refined, best first."""
-    for rung, size in enumerate((len(alive), 1)):
-        refined = []
-        for j, (c, score, at) in enumerate(alive[:size]):
-            if run.interrupted:
-                break
-            refine = replace(config, generations=g * (1 + rung), popsize=popsize, sigma0=REFINE_SIGMA, restarts=0,
-                             seed=_refine_seed(config.seed, round_, rung, j))
-            result = run.sizing_search(f"refine {round_}.{rung} {''.join(map(''.join, c))}", networks,
-                                       ArchSpace(budget, max_axes=len(c), fixed_dataflow=c), refine, executor,
-                                       path(f"refine{round_}-{rung}-{j}"), start_mean=at)
-            if run.fitness(result.best) < run.fitness(score) and result.best_genes is not None:
-                score, at = result.best, result.best_genes
-            refined.append((c, score, at))
-        alive = sorted(refined, key=lambda item: run.fitness(item[1]))
-    return alive
 
 
 def search_connectivity(
@@ -276,6 +243,7 @@ def search_connectivity(
     progress: Callable[[dict], None] | None = None,
     executor: Executor | None = None,
     checkpoint: str | Path | None = None,
+    explore: Callable[[ExplorationStart], Optimizer] = ConnectivityExplorer,
 ) -> ConnectivitySearchResult:
     """Base sizing search on ``start`` (default: the best swept connectivity), then sweeps and
     successive halving over connectivities (module docstring); ``known`` designs (the hand
@@ -283,7 +251,10 @@ def search_connectivity(
     ``max_axes``; its encoding is not used (the sizes are searched with every connectivity
     fixed). Same seed, same result, on any executor; with ``checkpoint`` every finished phase
     is saved, and a search run again with the same settings and checkpoint continues where it
-    stopped (Ctrl-C ends it with the best design so far and ``interrupted`` set)."""
+    stopped (Ctrl-C ends it with the best design so far and ``interrupted`` set).
+    ``explore`` builds the exploration's optimiser: ``ConnectivityExplorer`` (sweeps and
+    halving), or any ask/tell optimiser of ``Trial`` s told their ``TrialOutcome`` s; its
+    ``rounds``, if it keeps them, are the result's."""
     executor = executor or InProcessExecutor()
     budget, max_axes = space.budget, space.max_axes
     run = _Run(progress, budget.max_area_mm2)
@@ -303,60 +274,29 @@ def search_connectivity(
     known_scores: list[DesignScore] = []
     try:
         if start is None:
-            candidates = _fresh([(c, centre) for c in ordered_tuples(dims, max_axes)], budget, seen)
+            candidates = fresh([(c, centre) for c in ordered_tuples(dims, max_axes)], budget, seen)
             scores = run.sweep("start sweep", [d for _, d, _ in candidates], [g for _, _, g in candidates], networks,
-                               config, executor, [_sweep_seed(config.seed, 0, i) for i in range(len(candidates))],
+                               config, executor, [sweep_stream(config.seed, 0, i) for i in range(len(candidates))],
                                path("sweep0"))
             start = candidates[int(np.argmin([run.fitness(s) for s in scores]))][0]
         start = tuple(tuple(axis) for axis in start)
         base = run.sizing_search("base", networks, ArchSpace(budget, max_axes=len(start), fixed_dataflow=start),
                                  config, executor, None if checkpoint is None else Path(checkpoint), derived=False)
         allowed = run.designs + int(EXPLORE_SHARE * base.designs_scored)
-        incumbent, genes = start, base.best_genes if base.best_genes is not None else centre
-        incumbent_fitness = run.fitness(base.best)
         seen.add(design_identity(base.best.design))
         known = tuple(d for d in known if design_identity(d) not in seen)
         if known:
             seen.update(design_identity(d) for d in known)
             known_scores = run.sweep("known designs", list(known), [None] * len(known), networks, config, executor,
-                      [_sweep_seed(config.seed, 0, 10**3 + i) for i in range(len(known))], path("known"))
-        refine_popsize = max(4, config.popsize // 2)
-        for round_ in range(1, 100):
-            if run.interrupted:
-                break
-            # one move from the incumbent first, at its sizes and at an even split of its PEs: a
-            # sweep cut to fit the designs left keeps those
-            near = neighbours(incumbent, dims, max_axes)
-            pairs = [c for c in ordered_tuples(dims, max_axes) if canonical(c) != canonical(incumbent)]
-            even = balanced(genes)
-            candidates = _fresh([*((c, genes) for c in near), *((c, even) for c in [*near, incumbent]),
-                                 *((c, even) for c in pairs), *((c, genes) for c in pairs)], budget, seen)
-            left = allowed - run.designs
-            # successive halving in one step: SURVIVORS connectivities for g generations, the best
-            # of them for 2g more
-            unit = (SURVIVORS + 2) * refine_popsize
-            candidates = candidates[:max(0, min(len(candidates), max(left // 2, left - unit)))]
-            if not candidates:
-                break
-            scores = run.sweep(f"sweep {round_}", [d for _, d, _ in candidates], [g for _, _, g in candidates],
-                               networks, config, executor,
-                               [_sweep_seed(config.seed, round_, i) for i in range(len(candidates))],
-                               path(f"sweep{round_}"))
-            alive = []
-            for i in np.argsort([run.fitness(s) for s in scores], kind="stable"):
-                if len(alive) < SURVIVORS and all(canonical(candidates[i][0]) != canonical(c) for c, _, _ in alive):
-                    alive.append((candidates[i][0], scores[i], candidates[i][2]))
-            g = (allowed - run.designs) // unit
-            round_record = {"round": round_, "incumbent": incumbent, "swept": len(candidates),
-                            "survivors": [c for c, _, _ in alive], "rung_generations": g}
-            rounds.append(round_record)
-            if g >= 1:
-                alive = _halve(run, alive, g, round_, refine_popsize, networks, budget, config, executor, path)
-            champion = alive[0] if alive else None
-            round_record["champion"] = None if champion is None else champion[0]
-            if champion is None or run.fitness(champion[1]) >= incumbent_fitness:
-                break
-            incumbent, genes, incumbent_fitness = champion[0], champion[2], run.fitness(champion[1])
+                      [sweep_stream(config.seed, 0, 10**3 + i) for i in range(len(known))], path("known"))
+        explorer = explore(ExplorationStart(start, base.best_genes if base.best_genes is not None else centre,
+                                            run.fitness(base.best), seen, budget, dims, max_axes,
+                                            allowed - run.designs, max(4, config.popsize // 2), config.seed))
+        rounds = getattr(explorer, "rounds", rounds)
+        if not run.interrupted:
+            # the design budget holds whatever the explorer asks: no batch starts once it is spent
+            evolve(explorer, lambda trials, _: run.trials(trials, networks, budget, config, executor, path), MAX_STEPS,
+                   until=lambda: run.interrupted or run.designs >= allowed)
     except KeyboardInterrupt:
         run.interrupted = True
     if run.best is None:

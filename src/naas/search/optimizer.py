@@ -7,7 +7,10 @@ candidates with their values, ``stop`` says it has converged, and ``result`` is 
 ``CMA`` (CMA-ES, the default of every level) and ``RandomSearch`` implement it; a user's own
 plugs in by name (``register_optimizer``), so that a search's settings, its checkpoint fingerprint
 included, name it. ``evolve`` is the loop: ask, score, tell, report, until the generations
-are spent or the optimiser stops.
+are spent or the optimiser stops. The connectivity search's categorical part is an optimiser
+of the same shape over another kind of candidate: it asks for trials (connectivities to sweep or
+to refine by a sizing search) and is told their outcomes
+(``naas.search.connectivity_explorer``).
 
 The mapping level's default (CMA-ES over the numba cost model) runs this loop fused into one
 compiled call over all layers (``naas.search.compiled_search``); any other optimiser or cost
