@@ -137,3 +137,34 @@ def test_moving_an_irrelevant_loop_innermost_never_adds_fills(layer, arch, seed,
             a, b = evaluate_mapping(layer, arch, m), evaluate_mapping(layer, arch, moved)
             assert b.accesses["L1"]["WIO"[op]][1] <= a.accesses["L1"]["WIO"[op]][1]
             assert b.accesses["DRAM"]["WIO"[op]][0] <= a.accesses["DRAM"]["WIO"[op]][0]
+
+
+def _order_shuffled(order, temporal, whole_l1, rng):
+    """Each level's order with its loops of bound 1 moved to random places among the others
+    (every L1 loop, where ``whole_l1``)."""
+    out = order.copy()
+    for level in range(3):
+        iterating = [d for d in order[level] if temporal[level, d] > 1 and not (level == 0 and whole_l1)]
+        idle = [d for d in order[level] if d not in iterating]
+        places = np.sort(rng.choice(8, size=len(iterating), replace=False))
+        rest = iter(rng.permutation(idle))
+        walk = iter(iterating)
+        out[level] = [next(walk) if i in places else next(rest) for i in range(8)]
+    return out
+
+
+@PROPERTY_SETTINGS
+@given(layer=layers, arch=designs(), seed=st.integers(0, 2**32 - 1))
+def test_where_a_loop_of_bound_one_sits_changes_no_cost(layer, arch, seed):
+    """What the mapping search's memo of costs relies on (``compiled_search._memo_key``): a loop
+    of bound 1 does not iterate, so its place in the order changes nothing, and without the port
+    model and held operands neither does the L1 loops' order."""
+    rng = np.random.default_rng(seed)
+    batch = random_mappings(layer, arch, 30, rng)
+    whole_l1 = arch.latency_model != "ports" and not arch.hold_operands
+    shuffled = dataclasses.replace(batch, order=np.stack([_order_shuffled(o, t, whole_l1, rng)
+                                                          for o, t in zip(batch.order, batch.temporal)]))
+    target = compile_target(layer, arch)
+    a, b = evaluate_batch(target, batch), evaluate_batch(target, shuffled)
+    assert np.array_equal(a.energy_pj, b.energy_pj) and np.array_equal(a.latency_cycles, b.latency_cycles)
+    assert np.array_equal(a.reason, b.reason)

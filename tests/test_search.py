@@ -139,6 +139,28 @@ def test_a_problems_search_ignores_its_batch_mates_and_the_thread_count(uneven):
     assert np.array_equal(batched.history[: alone.generations, 1], alone.history[:, 0])
 
 
+@pytest.mark.parametrize("uneven", [False, True])
+def test_the_memo_of_costs_changes_no_search(uneven):
+    """A mapping met again takes its remembered cost (``naas.search.cost_memo``): every problem's
+    search is the same with the memo as without it, under the port model and held operands (the
+    L1 order counts) and without them, even and uneven."""
+    from naas.search.compiled_search import search_compiled
+
+    layers = [nl.layer for nl in zoo_network("mobilenet_v2").layers[:12]]
+    designs = [baseline("eyeriss"), baseline("edge_tpu"),
+               replace(baseline("shidiannao"), latency_model="ports", hold_operands=True)]
+    targets = stack_targets([compile_target(layer, d) for d in designs for layer in layers])
+    seeds = np.arange(targets.problems, dtype=np.uint64) * 7919 + 5
+    runs = [search_compiled(targets, seeds, ENCODINGS["importance"], uneven, 16, 60, 0.25, 1e-4, 20, "edp", True,
+                            memo=memo) for memo in (False, True)]
+    assert runs[0]["recalled"].sum() == 0
+    # an uneven mapping's key keeps every loop's place, so its searches seldom meet one again
+    assert uneven or runs[1]["recalled"].sum() > 0.1 * 16 * runs[1]["generations"].sum()
+    for name in runs[0]:
+        if name != "recalled":
+            assert np.array_equal(runs[0][name], runs[1][name]), name
+
+
 @pytest.mark.parametrize("encoding", list(ENCODINGS))
 @pytest.mark.parametrize("design,uneven", [("eyeriss", False), ("tpu", False), ("shidiannao", True),
                                            ("edge_tpu", False), ("nvdla256", True), ("eyeriss", True)])

@@ -80,9 +80,10 @@ _mapping_cost = numba.njit(cache=True, nogil=True, inline="always")(mapping_cost
 
 @numba.njit(cache=True, nogil=True)
 def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, edp, util, reason, reason_arg,
-            breakdown, want_breakdown):
+            breakdown, want_breakdown, todo=None):
     """Problem ``k`` of targets ``hw`` under each candidate b of temporal, order and spatial
-    (B, ...); its uneven cuts are ``lifts[lift_row, b]`` (None: even mappings)."""
+    (B, ...); its uneven cuts are ``lifts[lift_row, b]`` (None: even mappings). ``todo`` (B,),
+    if given, picks the candidates to cost; the others' outputs are left as they are."""
     n_slots = spatial.shape[1]
     switch = hw.switches[k]
     port_model, hold_operands = switch[PORT_MODEL], switch[HOLD_OPERANDS]
@@ -99,6 +100,8 @@ def _kernel(hw, k, temporal, order, spatial, lifts, lift_row, energy, latency, e
     # so the even path carries no uneven code.
     uneven = None if lifts is None else np.ones((3, 2, 9), np.int64)
     for b in range(temporal.shape[0]):
+        if todo is not None and not todo[b]:
+            continue
         # The loop nest innermost first: the L1 block, the L2 block, the DRAM block.
         # The L1 block's loop order matters to the port model and to held operands only.
         for i in range(0 if port_model or hold_operands else 8, 24):

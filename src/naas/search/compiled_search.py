@@ -14,8 +14,9 @@ import numba
 import numpy as np
 
 from naas.cost.batched import _kernel
-from naas.cost.target import Targets
+from naas.cost.target import HOLD_OPERANDS, PORT_MODEL, Targets
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
+from naas.search.cost_memo import memo_keep, memo_key, memo_recall, new_memo
 from naas.search.mapping_encoding import DIVISOR_TABLE, LIFT_GENES, base_genes, decode_candidate
 from naas.search.objective import BOX_PENALTY, INFEASIBLE, OBJECTIVES
 from naas.search.rng_kernel import fill_normal, seed_state
@@ -36,10 +37,12 @@ def _objective_value(objective, energy_pj, latency_cycles, valid):
 
 @numba.njit(cache=True, nogil=True)
 def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0, tolerance, patience, objective,
-                separable, div_offsets, div_values, best):
+                separable, memo, div_offsets, div_values, best, recalled):
     """Problem k's search of ``targets`` (``naas.cost.target.Targets``); ``lifts``
-    (1, popsize, 3, 2) work space for uneven mappings or None for even ones, ``best`` the
-    ``search_compiled`` outputs it writes its row of. Returns the generations it ran."""
+    (1, popsize, 3, 2) work space for uneven mappings or None for even ones; ``memo``: recall
+    the costs of mappings met before (``naas.search.cost_memo``); ``best`` the
+    ``search_compiled`` outputs it writes its row of, ``recalled`` the one that counts the
+    candidates the memo costed. Returns the generations it ran."""
     best_temporal, best_order, best_spatial, best_lifts, best_energy, best_latency, best_value, history = best
     n_slots = targets.slot_count[k]
     lift_start = base_genes(encoding)[1] + n_slots
@@ -79,6 +82,11 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     work = np.empty((5, 8), np.int64)
     uneven = np.empty((3, 2, 9), np.int64)
     divs = np.empty(1024, np.int64)
+    costs = new_memo(n_slots)
+    key = np.empty(costs[0].shape[1], np.int32)
+    row = np.empty(popsize, np.int64)
+    l1_order_counts = targets.switches[k][PORT_MODEL] or targets.switches[k][HOLD_OPERANDS]
+    todo = np.ones(popsize, np.bool_)
     best_so_far = np.inf
     stalled = 0
     ran = 0
@@ -94,8 +102,18 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
             fitness[p] = BOX_PENALTY * penalty
             decode_candidate(genes, encoding, targets, k, temporal[p], order[p], spatial[p], lifts, 0, p, lift_start,
                              div_offsets, div_values, divs, work, uneven)
+            if memo:
+                row[p], width = memo_key(temporal, order, spatial, lifts, p, n_slots, l1_order_counts, key)
+                todo[p] = not memo_recall(costs, key, row[p], width)
+                if not todo[p]:
+                    energy[p], latency[p], reason[p] = costs[2][row[p]], costs[3][row[p]], costs[4][row[p]]
+                    recalled[k] += 1
         _kernel(targets, k, temporal, order, spatial, lifts, 0, energy, latency, edp, util, reason, reason_arg,
-                breakdown, False)
+                breakdown, False, todo)
+        if memo:
+            for p in range(popsize):
+                if todo[p]:
+                    memo_keep(costs, row[p], energy[p], latency[p], reason[p])
         pick = -1
         gen_value = np.inf
         for p in range(popsize):
@@ -131,23 +149,26 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _search_all(targets, seeds, encoding, lift_buffers, popsize, generations, sigma0, tolerance, patience,
-                objective, separable, div_offsets, div_values, best, ran):
+                objective, separable, memo, div_offsets, div_values, best, ran, recalled):
     for k in numba.prange(seeds.shape[0]):
         if lift_buffers is None:
             ran[k] = _search_one(k, targets, seeds[k], encoding, None, popsize, generations, sigma0, tolerance,
-                                 patience, objective, separable, div_offsets, div_values, best)
+                                 patience, objective, separable, memo, div_offsets, div_values, best, recalled)
         else:
             ran[k] = _search_one(k, targets, seeds[k], encoding, lift_buffers[k:k + 1], popsize, generations,
-                                 sigma0, tolerance, patience, objective, separable, div_offsets, div_values, best)
+                                 sigma0, tolerance, patience, objective, separable, memo, div_offsets, div_values,
+                                 best, recalled)
 
 
 def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: bool, popsize: int,
                     generations: int, sigma0: float, tolerance: float, patience: int, objective: str,
-                    separable: bool = False) -> dict:
+                    separable: bool = False, memo: bool = True) -> dict:
     """Run every problem's search; ``seeds`` (K,) uint64 is each problem's stream;
-    ``separable`` runs sep-CMA-ES (a diagonal covariance, ``naas.search.cma_kernel``). Returns the
-    best mapping and cost of each problem, the generations each ran and the (generations, K)
-    history of the best objective so far."""
+    ``separable`` runs sep-CMA-ES (a diagonal covariance, ``naas.search.cma_kernel``); ``memo``
+    recalls the cost of a mapping met before instead of costing it again (the same results,
+    faster: ``naas.search.cost_memo``). Returns the
+    best mapping and cost of each problem, the generations each ran, how many of its candidates
+    the memo costed and the (generations, K) history of the best objective so far."""
     k = targets.problems
     out = {
         "temporal": np.ones((k, 3, 8), dtype=np.int64),
@@ -159,6 +180,7 @@ def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: 
         "objective": np.full(k, np.inf),
         "history": np.empty((generations, k)),
         "generations": np.zeros(k, dtype=np.int64),
+        "recalled": np.zeros(k, dtype=np.int64),
     }
     best = tuple(out[name] for name in ("temporal", "order", "spatial", "lifts", "energy_pj", "latency_cycles",
                                         "objective", "history"))
@@ -169,8 +191,8 @@ def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: 
         _search_all(targets, np.ascontiguousarray(seeds, dtype=np.uint64), encoding,
                     np.zeros((k, popsize, 3, 2), dtype=np.int64) if uneven else None, popsize, generations,
                     float(sigma0), float(tolerance), int(patience), OBJECTIVES.index(objective), bool(separable),
-                    *DIVISOR_TABLE,
-                    best, out["generations"])
+                    bool(memo), *DIVISOR_TABLE,
+                    best, out["generations"], out["recalled"])
     finally:
         numba.set_parallel_chunksize(chunk)
     return out
