@@ -93,18 +93,19 @@ def _time_update(n, popsize, generations, separable, with_eigh):
 
 
 @numba.njit(cache=True)
-def _time_decode(genes, hw, offsets, values, repeats):
+def _time_decode(genes, hw, offsets, values, logs, repeats):
     k_all, popsize, _ = genes.shape
     temporal = np.empty((popsize, 3, 8), np.int64)
     order = np.empty((popsize, 3, 8), np.int64)
     spatial = np.empty((popsize, hw.slot_dim.shape[1]), np.int64)
     divs, work, uneven = np.empty(1024, np.int64), np.empty((5, 8), np.int64), np.empty((3, 2, 9), np.int64)
+    divs_logs = np.empty(1024)
     total = 0
     for _ in range(repeats):
         for k in range(k_all):
             for p in range(popsize):
                 decode_candidate(genes[k, p], IMPORTANCE, hw, k, temporal[p], order[p], spatial[p, :hw.slot_count[k]],
-                                 None, 0, p, 0, offsets, values, divs, work, uneven)
+                                 None, 0, p, 0, offsets, values, logs, divs, divs_logs, work, uneven)
             total += temporal[0, 2, 0]
     return total
 

@@ -37,7 +37,7 @@ def _objective_value(objective, energy_pj, latency_cycles, valid):
 
 @numba.njit(cache=True, nogil=True)
 def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0, tolerance, patience, objective,
-                separable, memo, div_offsets, div_values, best, recalled):
+                separable, memo, div_offsets, div_values, div_logs, best, recalled):
     """Problem k's search of ``targets`` (``naas.cost.target.Targets``); ``lifts``
     (1, popsize, 3, 2) work space for uneven mappings or None for even ones; ``memo``: recall
     the costs of mappings met before (``naas.search.cost_memo``); ``best`` the
@@ -82,6 +82,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     work = np.empty((5, 8), np.int64)
     uneven = np.empty((3, 2, 9), np.int64)
     divs = np.empty(1024, np.int64)
+    logs = np.empty(1024)
     costs = new_memo(n_slots)
     key = np.empty(costs[0].shape[1], np.int32)
     row = np.empty(popsize, np.int64)
@@ -101,7 +102,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
                 penalty += (v - genes[j]) ** 2
             fitness[p] = BOX_PENALTY * penalty
             decode_candidate(genes, encoding, targets, k, temporal[p], order[p], spatial[p], lifts, 0, p, lift_start,
-                             div_offsets, div_values, divs, work, uneven)
+                             div_offsets, div_values, div_logs, divs, logs, work, uneven)
             if memo:
                 row[p], width = memo_key(temporal, order, spatial, lifts, p, n_slots, l1_order_counts, key)
                 todo[p] = not memo_recall(costs, key, row[p], width)
@@ -149,15 +150,16 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _search_all(targets, seeds, encoding, lift_buffers, popsize, generations, sigma0, tolerance, patience,
-                objective, separable, memo, div_offsets, div_values, best, ran, recalled):
+                objective, separable, memo, div_offsets, div_values, div_logs, best, ran, recalled):
     for k in numba.prange(seeds.shape[0]):
         if lift_buffers is None:
             ran[k] = _search_one(k, targets, seeds[k], encoding, None, popsize, generations, sigma0, tolerance,
-                                 patience, objective, separable, memo, div_offsets, div_values, best, recalled)
+                                 patience, objective, separable, memo, div_offsets, div_values, div_logs, best,
+                                 recalled)
         else:
             ran[k] = _search_one(k, targets, seeds[k], encoding, lift_buffers[k:k + 1], popsize, generations,
                                  sigma0, tolerance, patience, objective, separable, memo, div_offsets, div_values,
-                                 best, recalled)
+                                 div_logs, best, recalled)
 
 
 def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: bool, popsize: int,

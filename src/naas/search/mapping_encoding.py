@@ -59,10 +59,12 @@ def gene_count(n_slots: int, encoding: int, uneven: bool = False) -> int:
     return base_genes(encoding)[1] + n_slots + (LIFT_GENES if uneven else 0)
 
 
-#: Divisors of every n below DIVISOR_TABLE_DIM, ascending: values[offsets[n]:offsets[n + 1]].
-#: Searches decode millions of tiles, and looking divisors up costs far less than finding them.
+#: Divisors of every n below DIVISOR_TABLE_DIM, ascending: values[offsets[n]:offsets[n + 1]],
+#: and their natural logs beside them (offsets, values, logs). Searches decode millions of tiles,
+#: and looking divisors (and their logs) up costs far less than finding them.
 DIVISOR_TABLE_DIM = 1 << 14
-DIVISOR_TABLE = divisor_lists(DIVISOR_TABLE_DIM)
+_OFFSETS, _VALUES = divisor_lists(DIVISOR_TABLE_DIM)
+DIVISOR_TABLE = (_OFFSETS, _VALUES, np.log(_VALUES.astype(np.float64)))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -119,31 +121,33 @@ def _order_by_index(gene, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def _pick_divisor(table, first, count, gene, remaining, encoding):
-    """Position among the ``count`` divisors at ``table[first:]`` of the one the gene asks for:
-    by index, or (importance) the one nearest remaining**gene by ratio, the smaller on a tie.
-    The ratio falls towards the target and rises past it, so only the divisors either side of
-    it compete. Positions, not a slice: a slice per pick costs its reference counts."""
+def _pick_divisor(logs, first, count, gene, encoding):
+    """Position among the ``count`` divisors of a size whose logs are ``logs[first:]`` of the
+    one the gene asks for: by index, or (importance) the one nearest size**gene by ratio, the
+    smaller on a tie. The ratio falls towards the target and rises past it, so only the divisors
+    either side of it compete. In logs (the size's own is its largest divisor's), as a pow per
+    pick would cost a fifth of the decoding; positions, not a slice, as a slice per pick costs
+    its reference counts."""
     if count == 1:
         return 0
     g = _clip01(gene)
     if encoding == 1:
         pos = int(g * count)
         return count - 1 if pos >= count else pos
-    want = remaining ** g
+    want = g * logs[first + count - 1]
     above = 0
-    while above < count and table[first + above] <= want:
+    while above < count and logs[first + above] <= want:
         above += 1
     if above == 0:
         return 0
     if above == count:
         return count - 1
-    return above - 1 if want / table[first + above - 1] <= table[first + above] / want else above
+    return above - 1 if want - logs[first + above - 1] <= logs[first + above] - want else above
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, divs, remaining,
-                spatial_dim, priority, loops, axis_used):
+def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, div_logs, divs, logs,
+                remaining, spatial_dim, priority, loops, axis_used):
     n_slots = spatial.shape[0]
     dims, geom, axis_size = hw.layer_dims[k], hw.geometry[k], hw.axis_size[k]
     slot_dim, slot_axis = hw.slot_dim[k], hw.slot_axis[k]
@@ -184,17 +188,20 @@ def _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, d
     for level in range(2):
         for i in range(8):
             d = priority[i]
-            # the divisors of what is left: the table's run, or beyond it found into divs
+            # the divisors of what is left and their logs: the table's run, or beyond it found
+            # into divs and logs
             r = remaining[d]
             if r < div_offsets.shape[0] - 1:
-                choices = div_values
+                choices, choice_logs = div_values, div_logs
                 first = div_offsets[r]
                 count = div_offsets[r + 1] - first
             else:
-                choices = divs
+                choices, choice_logs = divs, logs
                 first = 0
                 count = divisors_into(r, divs).shape[0]
-            pos = _pick_divisor(choices, first, count, genes[base_tiling + 8 * level + d], r, encoding)
+                for j in range(count):
+                    logs[j] = np.log(divs[j])
+            pos = _pick_divisor(choice_logs, first, count, genes[base_tiling + 8 * level + d], encoding)
             # the largest divisor up to the pick whose tiles fit, 1 if none: a footprint only
             # grows with a factor, so "fits" is monotone and a binary search finds it
             temporal[level, d] = choices[first + pos]
@@ -239,20 +246,23 @@ def _decode_lifts(genes, start, hw, k, temporal, order, spatial_dim, lifts, loop
 # reference counts on its 29 arrays, about 0.5 us per candidate, a third of the decoding.
 @numba.njit(cache=True, nogil=True, inline="always")
 def decode_candidate(genes, encoding, hw, k, temporal, order, spatial, lifts, lift_row, lift_col, lift_start,
-                     div_offsets, div_values, divs, work, uneven):
+                     div_offsets, div_values, div_logs, divs, logs, work, uneven):
     """One candidate's genes for problem ``k`` of targets ``hw`` into its ``temporal``, ``order``
     and ``spatial`` (over its array's own spatial slots) and, unless ``lifts`` is None, its cuts
-    ``lifts[lift_row, lift_col]`` from the genes at ``lift_start``. ``divs`` (1024,), ``work``
+    ``lifts[lift_row, lift_col]`` from the genes at ``lift_start``. ``div_offsets``,
+    ``div_values`` and ``div_logs`` are ``DIVISOR_TABLE``; ``divs`` and ``logs`` (1024,), ``work``
     (5, 8) and ``uneven`` (3, 2, 9) are work space."""
-    _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, divs, work[0], work[1],
+    _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, div_logs, divs, logs,
+                work[0], work[1],
                 work[2], work[3], work[4])
     if lifts is not None:
         _decode_lifts(genes, lift_start, hw, k, temporal, order, work[1], lifts[lift_row, lift_col], work[3], uneven)
 
 
 @numba.njit(cache=True, nogil=True)
-def _decode_stacked(genes, encoding, hw, div_offsets, div_values, temporal, order, spatial, lifts):
+def _decode_stacked(genes, encoding, hw, div_offsets, div_values, div_logs, temporal, order, spatial, lifts):
     divs = np.empty(_MAX_DIVISORS, np.int64)
+    logs = np.empty(_MAX_DIVISORS)
     work = np.empty((5, 8), np.int64)
     uneven = np.empty((3, 2, 9), np.int64)
     for k in range(genes.shape[0]):
@@ -260,7 +270,7 @@ def _decode_stacked(genes, encoding, hw, div_offsets, div_values, temporal, orde
         lift_start = base_genes(encoding)[1] + n_slots
         for p in range(genes.shape[1]):
             decode_candidate(genes[k, p], encoding, hw, k, temporal[k, p], order[k, p], spatial[k, p, :n_slots], lifts,
-                             k, p, lift_start, div_offsets, div_values, divs, work, uneven)
+                             k, p, lift_start, div_offsets, div_values, div_logs, divs, logs, work, uneven)
 
 
 def decode_mappings(genes: np.ndarray, targets: Targets, encoding: int = IMPORTANCE, uneven: bool = False):
