@@ -41,8 +41,8 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     """Problem k's search of ``targets`` (``naas.cost.target.Targets``); ``lifts``
     (1, popsize, 3, 2) work space for uneven mappings or None for even ones; ``memo``: recall
     the costs of mappings met before (``naas.search.cost_memo``); ``best`` the
-    ``search_compiled`` outputs it writes its row of, ``recalled`` the one that counts the
-    candidates the memo costed. Returns the generations it ran."""
+    ``search_compiled`` outputs it writes its row of, and ``recalled[k]`` how many candidates'
+    costs it recalled. Returns the generations it ran."""
     best_temporal, best_order, best_spatial, best_lifts, best_energy, best_latency, best_value, history = best
     n_slots = targets.slot_count[k]
     lift_start = base_genes(encoding)[1] + n_slots
@@ -168,9 +168,9 @@ def search_compiled(targets: Targets, seeds: np.ndarray, encoding: int, uneven: 
     """Run every problem's search; ``seeds`` (K,) uint64 is each problem's stream;
     ``separable`` runs sep-CMA-ES (a diagonal covariance, ``naas.search.cma_kernel``); ``memo``
     recalls the cost of a mapping met before instead of costing it again (the same results,
-    faster: ``naas.search.cost_memo``). Returns the
-    best mapping and cost of each problem, the generations each ran, how many of its candidates
-    the memo costed and the (generations, K) history of the best objective so far."""
+    faster: ``naas.search.cost_memo``). Returns the best mapping and cost of each problem, the
+    generations each ran, how many of its candidates' costs it recalled and the (generations, K)
+    history of the best objective so far."""
     k = targets.problems
     out = {
         "temporal": np.ones((k, 3, 8), dtype=np.int64),

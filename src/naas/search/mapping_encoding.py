@@ -126,8 +126,8 @@ def _pick_divisor(logs, first, count, gene, encoding):
     one the gene asks for: by index, or (importance) the one nearest size**gene by ratio, the
     smaller on a tie. The ratio falls towards the target and rises past it, so only the divisors
     either side of it compete. In logs (the size's own is its largest divisor's), as a pow per
-    pick would cost a fifth of the decoding; positions, not a slice, as a slice per pick costs
-    its reference counts."""
+    pick cost a quarter of the decoding; positions, not a slice, as a slice per pick costs its
+    reference counts."""
     if count == 1:
         return 0
     g = _clip01(gene)
@@ -253,8 +253,7 @@ def decode_candidate(genes, encoding, hw, k, temporal, order, spatial, lifts, li
     ``div_values`` and ``div_logs`` are ``DIVISOR_TABLE``; ``divs`` and ``logs`` (1024,), ``work``
     (5, 8) and ``uneven`` (3, 2, 9) are work space."""
     _decode_one(genes, encoding, hw, k, temporal, order, spatial, div_offsets, div_values, div_logs, divs, logs,
-                work[0], work[1],
-                work[2], work[3], work[4])
+                work[0], work[1], work[2], work[3], work[4])
     if lifts is not None:
         _decode_lifts(genes, lift_start, hw, k, temporal, order, work[1], lifts[lift_row, lift_col], work[3], uneven)
 
