@@ -161,3 +161,32 @@ def test_the_batched_optimiser_of_the_device_search_takes_its_own_candidates_onl
     evolve(opt, lambda x, g: ((x - 0.3) ** 2).sum(-1), 60, first=1)
     assert opt.result.evaluations == 60 * 3 * 6
     assert np.allclose(opt.es.mean, 0.3, atol=1e-3)
+
+
+def test_a_registered_cost_model_and_optimiser_score_every_design_of_an_accelerator_search():
+    from naas.cost.model import register_cost_model
+
+    register_cost_model("test-latency-blind", LatencyBlind)
+    found = naas.search(LAYER, "eyeriss", seed=0, generations=2, popsize=3, connectivity="es",
+                        mapping={**SMALL, "cost_model": "test-latency-blind", "optimizer": "random"})
+    assert list(found.latency_cycles.values()) == [1.0]  # every design scored under the model
+    assert found.fitness == pytest.approx(list(found.energy_pj.values())[0], rel=1e-12)
+    with pytest.raises(naas.NaasError, match="cost_model: unknown 'nope'; choose one of"):
+        MappingSearchConfig(cost_model="nope")
+    with pytest.raises(naas.NaasError, match="built in"):
+        register_cost_model("numba", LatencyBlind)
+    with pytest.raises(naas.NaasError, match="the torch backend searches under its own model"):
+        MappingSearchConfig(backend="torch", cost_model="test-latency-blind")
+
+
+def test_the_default_cost_model_and_optimiser_leave_a_searchs_fingerprint_as_it_was():
+    from naas.arch import Budget
+    from naas.search.arch_encoding import ArchSpace
+    from naas.search.arch_search import ArchSearchConfig, search_settings
+
+    network = naas.Network("one", (naas.NetworkLayer(LAYER),))
+    space = ArchSpace(Budget.of(baseline("eyeriss")), max_axes=2)
+    mapping = search_settings([network], space, ArchSearchConfig())["config"]["mapping"]
+    assert "cost_model" not in mapping and "optimizer" not in mapping
+    named = search_settings([network], space, ArchSearchConfig(mapping=MappingSearchConfig(optimizer="random")))
+    assert named["config"]["mapping"]["optimizer"] == "random"

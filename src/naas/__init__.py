@@ -4,7 +4,7 @@ The front door (``naas.api``, docs/api.md): ``naas.evaluate``, ``naas.map``, ``n
 (``plan_search`` then ``run_search``), ``naas.cosearch`` (``plan_cosearch``, ``run_cosearch``),
 ``naas.export`` (the peers' input files), ``naas.load``, ``naas.save``, and the spec types
 ``naas.Accelerator``, ``naas.Network``, ``naas.Layer``, ``naas.Budget``, and the pluggable parts:
-``naas.CostModel`` (``NumbaCostModel``, ``TorchCostModel``), ``naas.Optimizer`` (``CMA``,
+``naas.CostModel`` (``NumbaCostModel``, ``TorchCostModel``, ``register_cost_model``), ``naas.Optimizer`` (``CMA``,
 ``RandomSearch``, ``register_optimizer``; the connectivity search's ``ConnectivityExplorer``, built
 from an ``ExplorationStart``) and the loop that drives them, ``naas.evolve``. They
 load on first use, so ``import naas`` (and the command line's static commands) stays light.
@@ -22,6 +22,7 @@ _FRONT_DOOR = {
     "Layer": "naas.workload.layer",
     "Mapping": "naas.mapping.mapping", "NaasError": "naas.errors",
     "CostModel": "naas.cost.model", "NumbaCostModel": "naas.cost.model", "TorchCostModel": "naas.cost.model",
+    "register_cost_model": "naas.cost.model",
     "Optimizer": "naas.search.optimizer", "OptimizerResult": "naas.search.optimizer", "CMA": "naas.search.optimizer",
     "RandomSearch": "naas.search.optimizer", "register_optimizer": "naas.search.optimizer",
     "evolve": "naas.search.optimizer", "ConnectivityExplorer": "naas.search.connectivity_explorer",

@@ -6,19 +6,23 @@ factors, loop orders, spatial factors and uneven cuts of P mappings) into per-ma
 ``energy_pj``, ``latency_cycles`` and ``valid`` arrays (``naas.cost.BatchCost`` has them). naas's
 numba kernel (``NumbaCostModel``) and its torch backend (``TorchCostModel``, on a CPU or a GPU)
 are two implementations; a wrapper around another tool, or a model of your own, is a third
-(docs/api.md shows one). ``naas.map(..., cost_model=...)`` searches under it.
+(docs/api.md shows one). ``naas.map(..., cost_model=...)`` searches under it, and a model
+registered by name (``register_cost_model``) is one a search's settings can name
+(``MappingSearchConfig.cost_model``: ``naas.search(mapping={"cost_model": ...})`` scores every
+design under it), its checkpoints included.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
 from naas.arch.spec import Accelerator
 from naas.cost.batched import BatchCost, evaluate_batch
 from naas.cost.target import compile_target
+from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
 from naas.workload.layer import Layer
 
@@ -72,3 +76,32 @@ class TorchCostModel:
         cost = evaluate_device(problem, tensor(batch.temporal), tensor(batch.order), tensor(batch.spatial),
                                lifts=lifts).to_numpy()
         return BatchCost(*(None if v is None else v[0] for v in (getattr(cost, f.name) for f in fields(cost))))
+
+
+#: Builds a cost model (no arguments): what ``register_cost_model`` takes.
+CostModelFactory = Callable[[], CostModel]
+
+_BUILT_IN: dict[str, CostModelFactory] = {"numba": NumbaCostModel}
+_COST_MODELS: dict[str, CostModelFactory] = dict(_BUILT_IN)
+
+
+def register_cost_model(name: str, factory: CostModelFactory) -> None:
+    """Make ``factory`` (a class or function building a ``CostModel``) the cost model called
+    ``name`` in search settings (``MappingSearchConfig.cost_model``); registering a name again
+    replaces it (a notebook cell run twice), except the built-in "numba". Register before a
+    search starts its worker processes."""
+    if not isinstance(name, str) or not name:
+        raise NaasError("cost_model: a name must be a non-empty string")
+    if name in _BUILT_IN:
+        raise NaasError(f"cost_model: {name!r} is built in; register yours under another name")
+    if not callable(factory):
+        raise NaasError(f"cost_model: {name!r} needs a callable () -> CostModel")
+    _COST_MODELS[name] = factory
+
+
+def cost_model_factory(name: str) -> CostModelFactory:
+    """The factory registered as ``name``."""
+    if name not in _COST_MODELS:
+        raise NaasError(f"cost_model: unknown {name!r}; choose one of {', '.join(sorted(_COST_MODELS))} or register "
+                        "yours with naas.register_cost_model")
+    return _COST_MODELS[name]

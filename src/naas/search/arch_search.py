@@ -75,7 +75,7 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
     does not depend on which pairs it is batched with. A layer shape that recurs in a pair's
     networks is searched once (with the stream of its first occurrence) and its best mapping
     serves every occurrence."""
-    targets, problem_pair, owners, rngs = [], [], [], []
+    targets, problems, problem_pair, owners, rngs = [], [], [], [], []
     for i, (design, networks) in enumerate(pairs):
         layers = [(network.name, nl) for network in networks for nl in network.layers]
         searched: dict[tuple, int] = {}
@@ -88,8 +88,11 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
                 problem_pair.append(i)
                 rngs.append(np.random.default_rng([*seeds[i], j]))
             owners.append((i, network_name, nl, searched[shape]))
-        targets.append(compile_targets(fresh, design))
-    result = search_mappings(stack_targets(targets), config.mapping, rngs)
+        if config.mapping.generic:  # searched problem by problem through its own model or optimiser
+            problems += [(layer, design) for layer in fresh]
+        else:
+            targets.append(compile_targets(fresh, design))
+    result = search_mappings(problems if config.mapping.generic else stack_targets(targets), config.mapping, rngs)
     energy = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     latency = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     mappings: list[dict[str, dict[str, Mapping]]] = [{n.name: {} for n in networks} for _, networks in pairs]
@@ -220,6 +223,8 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
                                     (space_settings["budget"], "halo_reuse", False),
                                     (space_settings["budget"], "input_multicast", "distinct"),
                                     (config_settings["mapping"], "uneven", False),
+                                    (config_settings["mapping"], "cost_model", None),
+                                    (config_settings["mapping"], "optimizer", "cma"),
                                     (config_settings, "optimizer", "cma")):
         if settings[name] == default:
             del settings[name]

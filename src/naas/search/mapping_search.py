@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from naas.arch.spec import Accelerator
-from naas.cost.model import CostModel
+from naas.cost.model import CostModel, cost_model_factory
 from naas.cost.target import Targets, compile_target, stack_targets
 from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
@@ -38,18 +38,19 @@ def search_mappings(
     one and reports after each ({"done", "problems", "evaluations", "seconds"}); every
     problem's search is its own, so the result is the same. A ``cost_model``
     (``naas.cost.model.CostModel``) or an ``optimizer`` (a registered name or factory,
-    ``naas.search.optimizer``) runs every problem's search in Python through them
-    (``generic_mapping_search``) instead of the compiled CMA-ES on the numba model."""
+    ``naas.search.optimizer``), given here or named by ``config``, runs every problem's search in
+    Python through them (``generic_mapping_search``) instead of the compiled CMA-ES on the numba
+    model."""
     count = problems.problems if isinstance(problems, Targets) else len(problems)
     rngs = rng.spawn(count) if isinstance(rng, np.random.Generator) else rng
-    if cost_model is not None or optimizer is not None:
+    if cost_model is not None or optimizer is not None or config.generic:
         if isinstance(problems, Targets):
             raise NaasError("cost_model: a search with its own cost model or optimizer takes (layer, accelerator) "
                             "problems, not compiled targets")
-        from naas.cost.model import NumbaCostModel
         from naas.search.generic_mapping_search import search_mappings_with
 
-        return search_mappings_with(problems, config, rngs, cost_model or NumbaCostModel(), optimizer or "cma")
+        model = cost_model or cost_model_factory(config.cost_model or "numba")()
+        return search_mappings_with(problems, config, rngs, model, optimizer or config.optimizer)
     targets = problems if isinstance(problems, Targets) else stack_targets(
         [compile_target(layer, arch) for layer, arch in problems])
     encoding = ENCODINGS[config.encoding]

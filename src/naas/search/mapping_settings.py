@@ -1,4 +1,5 @@
-"""The inner search's settings (``MappingSearchConfig``: budget, encoding, optimiser, backend)
+"""The inner search's settings (``MappingSearchConfig``: budget, encoding, optimiser, backend,
+cost model)
 and its result (``MappingSearchResult``), shared by the numba and the torch searches."""
 
 from __future__ import annotations
@@ -7,10 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from naas.cost.model import cost_model_factory
 from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
 from naas.search.mapping_encoding import ENCODINGS
 from naas.search.objective import check_objective, check_search_sizes
+from naas.search.optimizer import optimizer_factory
 
 BACKENDS = ("numba", "torch")
 #: the covariance each mapping search's CMA-ES learns: its diagonal (sep-CMA-ES) or all of it
@@ -44,6 +47,12 @@ class MappingSearchConfig:
     #: torch backend: fuse each generation's decoding and costing with torch.compile (None: on
     #: CUDA only; compiling takes minutes, which on a CPU outweighs short searches)
     compile: bool | None = None
+    #: a cost model registered by name (``naas.register_cost_model``) to search and score under
+    #: (None: the backend's own, naas's model); like a mapping ``optimizer`` other than "cma",
+    #: it runs every problem's search in Python (``naas.search.generic_mapping_search``)
+    cost_model: str | None = None
+    #: the mapping searches' optimiser by registered name (``naas.register_optimizer``)
+    optimizer: str = "cma"
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
@@ -61,6 +70,17 @@ class MappingSearchConfig:
                             "use --backend numba")
         if self.backend == "numba" and self.compile:
             raise NaasError("compile: torch.compile applies to the torch backend; add --backend torch or drop --compile on")
+        if self.cost_model is not None:
+            cost_model_factory(self.cost_model)
+        optimizer_factory(self.optimizer)
+        if self.backend == "torch" and (self.cost_model is not None or self.optimizer != "cma"):
+            raise NaasError("backend: the torch backend searches under its own model with CMA-ES; leave out "
+                            "cost_model and optimizer, or use the numba backend")
+
+    @property
+    def generic(self) -> bool:
+        """Whether the searches run in Python through a cost model or optimiser of one's own."""
+        return self.cost_model is not None or self.optimizer != "cma"
 
 
 @dataclass(frozen=True)
