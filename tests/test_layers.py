@@ -13,7 +13,7 @@ PACKAGE = Path(naas.__file__).parent
 #: Each top-level module or package of naas and its layer; a name may import only lower layers.
 LAYERS = {
     "errors": 0,
-    "specfields": 1, "files": 1, "branchfree": 1,
+    "specfields": 1, "files": 1, "branchfree": 1, "registry": 1,
     "workload": 2,
     "arch": 3,
     "mapping": 4,

@@ -22,8 +22,8 @@ import numpy as np
 from naas.arch.spec import Accelerator
 from naas.cost.batched import BatchCost, evaluate_batch
 from naas.cost.target import compile_target
-from naas.errors import NaasError
 from naas.mapping.mapping import MappingBatch
+from naas.registry import Registry
 from naas.workload.layer import Layer
 
 
@@ -81,8 +81,7 @@ class TorchCostModel:
 #: Builds a cost model (no arguments): what ``register_cost_model`` takes.
 CostModelFactory = Callable[[], CostModel]
 
-_BUILT_IN: dict[str, CostModelFactory] = {"numba": NumbaCostModel}
-_COST_MODELS: dict[str, CostModelFactory] = dict(_BUILT_IN)
+_COST_MODELS = Registry("cost_model", "() -> CostModel", {"numba": NumbaCostModel}, "naas.register_cost_model")
 
 
 def register_cost_model(name: str, factory: CostModelFactory) -> None:
@@ -90,18 +89,9 @@ def register_cost_model(name: str, factory: CostModelFactory) -> None:
     ``name`` in search settings (``MappingSearchConfig.cost_model``); registering a name again
     replaces it (a notebook cell run twice), except the built-in "numba". Register before a
     search starts its worker processes."""
-    if not isinstance(name, str) or not name:
-        raise NaasError("cost_model: a name must be a non-empty string")
-    if name in _BUILT_IN:
-        raise NaasError(f"cost_model: {name!r} is built in; register yours under another name")
-    if not callable(factory):
-        raise NaasError(f"cost_model: {name!r} needs a callable () -> CostModel")
-    _COST_MODELS[name] = factory
+    _COST_MODELS.register(name, factory)
 
 
 def cost_model_factory(name: str) -> CostModelFactory:
     """The factory registered as ``name``."""
-    if name not in _COST_MODELS:
-        raise NaasError(f"cost_model: unknown {name!r}; choose one of {', '.join(sorted(_COST_MODELS))} or register "
-                        "yours with naas.register_cost_model")
-    return _COST_MODELS[name]
+    return _COST_MODELS.factory(name)

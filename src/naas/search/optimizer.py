@@ -26,6 +26,7 @@ from typing import Callable, Protocol, runtime_checkable
 import numpy as np
 
 from naas.errors import NaasError
+from naas.registry import Registry
 from naas.search.cmaes import BatchedCMA
 
 
@@ -194,29 +195,20 @@ class RandomSearch(_AskTell):
         return self._asked
 
 
-_BUILT_IN: dict[str, OptimizerFactory] = {"cma": CMA.start, "random": RandomSearch.start}
-_OPTIMIZERS: dict[str, OptimizerFactory] = dict(_BUILT_IN)
+_OPTIMIZERS = Registry("optimizer", "(mean, sigma, rng, popsize) -> Optimizer",
+                       {"cma": CMA.start, "random": RandomSearch.start}, "naas.register_optimizer")
 
 
 def register_optimizer(name: str, factory: OptimizerFactory) -> None:
     """Make ``factory`` the optimiser called ``name`` in search settings (``ArchSearchConfig.optimizer``,
     ``naas.search(optimizer=...)``); registering a name again replaces it (a notebook cell run
     twice), except the built-in ones."""
-    if not isinstance(name, str) or not name:
-        raise NaasError("optimizer: a name must be a non-empty string")
-    if name in _BUILT_IN:
-        raise NaasError(f"optimizer: {name!r} is built in; register yours under another name")
-    if not callable(factory):
-        raise NaasError(f"optimizer: {name!r} needs a callable (mean, sigma, rng, popsize) -> Optimizer")
-    _OPTIMIZERS[name] = factory
+    _OPTIMIZERS.register(name, factory)
 
 
 def optimizer_factory(name: str) -> OptimizerFactory:
     """The factory registered as ``name``."""
-    if name not in _OPTIMIZERS:
-        raise NaasError(f"optimizer: unknown {name!r}; choose one of {', '.join(sorted(_OPTIMIZERS))} or register "
-                        "yours with naas.register_optimizer")
-    return _OPTIMIZERS[name]
+    return _OPTIMIZERS.factory(name)
 
 
 def evolve(optimizer: Optimizer, score: Callable[[np.ndarray, int], np.ndarray], generations: int,
