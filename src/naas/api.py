@@ -93,13 +93,19 @@ def map(network: Network | Layer | str, accelerator: Accelerator | str, *, seed:
         progress=None, **options) -> MapResult:
     """Search every layer's mapping (CMA-ES, importance encoding); ``options`` are
     ``MappingSearchConfig``'s other fields (encoding, objective, backend, device, uneven, ...).
-    ``cost_model``: a ``naas.cost.model.CostModel`` to search under (default: naas's, compiled);
-    ``optimizer``: a ``naas.search.optimizer`` name or factory (default: CMA-ES). The result's
-    cost is always naas's model's. ``progress`` is called as layers finish ({"done",
+    ``cost_model``: a ``naas.cost.model.CostModel``, or the name of a registered one, to search
+    under (default: naas's, compiled); ``optimizer``: a registered optimiser's name or a factory
+    (``naas.search.optimizer``; default "cma": CMA-ES, compiled on naas's model). A name goes
+    into the search's settings (``MappingSearchConfig``). The result's cost is always naas's
+    model's. ``progress`` is called as layers finish ({"done",
     "problems", "evaluations", "seconds"}; the compiled search only)."""
     from naas.search.mapping_search import MappingSearchConfig, search_mappings
 
     net, design = _network(network), _accelerator(accelerator)
+    if isinstance(cost_model, str):
+        options["cost_model"], cost_model = cost_model, None
+    if isinstance(optimizer, str):
+        options["optimizer"], optimizer = optimizer, None
     sizes = {k: v for k, v in (("generations", generations), ("popsize", popsize)) if v is not None}
     layers = [nl.layer for nl in net.layers]
     result = search_mappings([(layer, design) for layer in layers], MappingSearchConfig(**sizes, **options),
