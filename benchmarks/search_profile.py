@@ -9,9 +9,10 @@
 2. Inside the compiled call, each stage timed alone on one thread over that search's own
    problems, per mapping evaluation: normals, sampling, the CMA-ES update, the
    eigendecomposition (full covariance only; per generation: one every ``eigen_every``),
-   decoding and the cost model.
+   decoding and the cost model (of every candidate: the memo of costs recalls some, timed next).
    Their sum against the measured kernel rate says what the parallel loop and the bookkeeping
-   (best-so-far, stall counters) add.
+   (best-so-far, stall counters) add. Then the whole mapping search of those problems on one
+   thread without and with the memo of costs, and the share of candidates it recalled.
 3. What a process pool would ship per generation: pickled task and result bytes.
 """
 
@@ -35,6 +36,7 @@ from naas.cost.target import compile_target, stack_targets
 from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, _score_task, search_accelerator
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
+from naas.search.compiled_search import search_compiled
 from naas.search.mapping_encoding import DIVISOR_TABLE, IMPORTANCE, base_genes, decode_candidate, decode_mappings
 from naas.search.mapping_settings import COVARIANCES, MappingSearchConfig
 from naas.search.rng_kernel import fill_normal, seed_state
@@ -193,6 +195,23 @@ def main() -> None:
     print(f"\ncost model alone: {1 / stages['cost model']:.2f} M evaluations per s per core; the search end to end "
           f"{result.evaluations / wall / 1e6:.2f} M per s on {threads} threads: ratio "
           f"{result.evaluations / wall / (threads * 1e6 / stages['cost model']):.2f} of the bare cost model on as many cores")
+
+    # the memo of costs: the whole mapping search of these problems, one thread, without and with it
+    mapping = config.mapping
+    seeds = np.arange(targets.problems, dtype=np.uint64) * np.uint64(7919) + np.uint64(1)
+    numba.set_num_threads(1)
+    print("\n## the memo of costs (naas.search.cost_memo): the whole mapping search of these problems on one "
+          "thread\n\n| memo | us per evaluation | candidates whose cost it recalled |\n|---|---|---|")
+    for memo in (False, True):
+        search_compiled(targets.subset(np.arange(4)), seeds[:4], IMPORTANCE, False, mapping.popsize, 2,
+                        mapping.sigma0, mapping.tolerance, mapping.patience, mapping.objective, separable, memo=memo)
+        start = time.perf_counter()
+        out = search_compiled(targets, seeds, IMPORTANCE, False, mapping.popsize, mapping.generations, mapping.sigma0,
+                              mapping.tolerance, mapping.patience, mapping.objective, separable, memo=memo)
+        evaluated = int(out["generations"].sum()) * mapping.popsize
+        print(f"| {'on' if memo else 'off'} | {_per_eval_us(time.perf_counter() - start, evaluated):.3f} | "
+              f"{out['recalled'].sum() / evaluated:.1%} |")
+    numba.set_num_threads(threads)
 
     # 3. what a pool would ship per generation
     fresh = [(d, (0, 0, i)) for i, d in enumerate(designs)]
