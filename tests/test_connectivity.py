@@ -16,9 +16,9 @@ from naas.search.connectivity import active_dims, canonical, design_identity, ne
 from naas.search.connectivity_explorer import (
     ConnectivityExplorer,
     ExplorationStart,
-    balanced,
     Trial,
     TrialOutcome,
+    balanced,
     fresh,
     sweep_stream,
 )

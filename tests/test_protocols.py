@@ -171,6 +171,7 @@ def test_a_registered_cost_model_and_optimiser_score_every_design_of_an_accelera
                         mapping={**SMALL, "cost_model": "test-latency-blind", "optimizer": "random"})
     assert list(found.latency_cycles.values()) == [1.0]  # every design scored under the model
     assert found.fitness == pytest.approx(list(found.energy_pj.values())[0], rel=1e-12)
+    assert not MappingSearchConfig(cost_model="numba", optimizer="cma").generic  # the built-ins: compiled
     with pytest.raises(naas.NaasError, match="cost_model: unknown 'nope'; choose one of"):
         MappingSearchConfig(cost_model="nope")
     with pytest.raises(naas.NaasError, match="built in"):

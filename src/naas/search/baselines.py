@@ -19,7 +19,6 @@ from naas.exec.executors import Executor
 from naas.search.arch_encoding import ArchSpace
 from naas.search.arch_search import ArchSearchConfig, ArchSearchResult, score_designs, search_accelerator
 from naas.search.connectivity import design_identity
-from naas.search.connectivity_explorer import ConnectivityExplorer
 from naas.search.connectivity_search import ConnectivitySearchResult, search_connectivity
 from naas.search.design_score import DesignScore
 from naas.workload.network import Network
@@ -72,7 +71,7 @@ def search_with_baselines(networks: list[Network], space: ArchSpace, config: Arc
     if connectivity == "sweep":
         result = _phase(progress, "naas", lambda shown: search_connectivity(
             networks, space, config, None if hand is None else hand.connectivity, () if hand is None else (hand,),
-            shown, executor, checkpoint("naas"), explore or ConnectivityExplorer))
+            shown, executor, checkpoint("naas"), explore))
         if hand is not None and score_hand:
             # the search's own score of the hand design, which its result never loses to (a second
             # inner search on another stream could land either side of it)

@@ -16,7 +16,7 @@ import numpy as np
 from naas.cost.batched import _kernel
 from naas.cost.target import HOLD_OPERANDS, PORT_MODEL, Targets
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
-from naas.search.cost_memo import memo_keep, memo_key, memo_recall, new_memo
+from naas.search.cost_memo import memo_cost, memo_keep, memo_key, memo_recall, new_memo
 from naas.search.mapping_encoding import DIVISOR_TABLE, LIFT_GENES, base_genes, decode_candidate
 from naas.search.objective import BOX_PENALTY, INFEASIBLE, OBJECTIVES
 from naas.search.rng_kernel import fill_normal, seed_state
@@ -107,7 +107,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
                 row[p], width = memo_key(temporal, order, spatial, lifts, p, n_slots, l1_order_counts, key)
                 todo[p] = not memo_recall(costs, key, row[p], width)
                 if not todo[p]:
-                    energy[p], latency[p], reason[p] = costs[2][row[p]], costs[3][row[p]], costs[4][row[p]]
+                    energy[p], latency[p], reason[p] = memo_cost(costs, row[p])
                     recalled[k] += 1
         _kernel(targets, k, temporal, order, spatial, lifts, 0, energy, latency, edp, util, reason, reason_arg,
                 breakdown, False, todo)

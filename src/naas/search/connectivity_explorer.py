@@ -129,8 +129,8 @@ class ConnectivityExplorer:
     ``ExplorationStart``."""
 
     def __init__(self, start: ExplorationStart) -> None:
-        self.budget, self.dims, self.max_axes = start.budget, start.dims, start.max_axes
-        self.popsize, self.seed, self.seen, self.designs_left = start.popsize, start.seed, start.seen, start.designs_left
+        self.start = start
+        self.designs_left = start.designs_left
         self.incumbent, self.fitness = start.connectivity, start.fitness
         self.genes = np.asarray(start.genes, dtype=np.float64)
         #: per round: the incumbent, how many designs it swept, the survivors, the generations
@@ -178,20 +178,21 @@ class ConnectivityExplorer:
         return OptimizerResult(self.genes, self.fitness, self._told)
 
     def _explore(self) -> Iterator[list[Trial]]:
-        unit = (SURVIVORS + 2) * self.popsize  # SURVIVORS searches of g generations, one of 2g
+        start = self.start
+        unit = (SURVIVORS + 2) * start.popsize  # SURVIVORS searches of g generations, one of 2g
         for round_ in range(1, MAX_ROUNDS + 1):
             # one move from the incumbent first, at its sizes and at an even split of its PEs: a
             # sweep cut to fit the designs left keeps those
-            near = neighbours(self.incumbent, self.dims, self.max_axes)
-            pairs = [c for c in ordered_tuples(self.dims, self.max_axes) if canonical(c) != canonical(self.incumbent)]
+            near = neighbours(self.incumbent, start.dims, start.max_axes)
+            pairs = [c for c in ordered_tuples(start.dims, start.max_axes) if canonical(c) != canonical(self.incumbent)]
             even = balanced(self.genes)
             candidates = fresh([*((c, self.genes) for c in near), *((c, even) for c in [*near, self.incumbent]),
-                                *((c, even) for c in pairs), *((c, self.genes) for c in pairs)], self.budget, self.seen)
+                                *((c, even) for c in pairs), *((c, self.genes) for c in pairs)], start.budget, start.seen)
             left = self.designs_left
             candidates = candidates[:max(0, min(len(candidates), max(left // 2, left - unit)))]
             if not candidates:
                 return
-            outcomes = yield [Trial(f"sweep {round_}", f"sweep{round_}", c, at, sweep_stream(self.seed, round_, i),
+            outcomes = yield [Trial(f"sweep {round_}", f"sweep{round_}", c, at, sweep_stream(start.seed, round_, i),
                                     design) for i, (c, design, at) in enumerate(candidates)]
             alive: list[tuple[Connectivity, float, np.ndarray]] = []
             for i in np.argsort([o.fitness for o in outcomes], kind="stable"):
@@ -205,8 +206,8 @@ class ConnectivityExplorer:
             if g >= 1:
                 for rung, size in enumerate((len(alive), 1)):
                     trials = [Trial(f"refine {round_}.{rung} {''.join(map(''.join, c))}", f"refine{round_}-{rung}-{j}",
-                                    c, at, _refine_seed(self.seed, round_, rung, j), generations=g * (1 + rung),
-                                    popsize=self.popsize) for j, (c, _, at) in enumerate(alive[:size])]
+                                    c, at, _refine_seed(start.seed, round_, rung, j), generations=g * (1 + rung),
+                                    popsize=start.popsize) for j, (c, _, at) in enumerate(alive[:size])]
                     outcomes = (yield trials) if trials else []
                     refined = []
                     for (c, fitness, at), o in zip(alive, outcomes):

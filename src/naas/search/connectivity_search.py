@@ -207,7 +207,6 @@ class _Run:
             self.progress(record)
         return scores
 
-
     def trials(self, trials: list[Trial], networks: list[Network], budget: Budget, config: ArchSearchConfig,
                executor: Executor, path: Callable[[str], Path | None]) -> list[TrialOutcome]:
         """Score the explorer's ``trials``: sweep points in one batch, sizing searches one after
@@ -243,7 +242,7 @@ def search_connectivity(
     progress: Callable[[dict], None] | None = None,
     executor: Executor | None = None,
     checkpoint: str | Path | None = None,
-    explore: Callable[[ExplorationStart], Optimizer] = ConnectivityExplorer,
+    explore: Callable[[ExplorationStart], Optimizer] | None = None,
 ) -> ConnectivitySearchResult:
     """Base sizing search on ``start`` (default: the best swept connectivity), then sweeps and
     successive halving over connectivities (module docstring); ``known`` designs (the hand
@@ -253,7 +252,7 @@ def search_connectivity(
     is saved, and a search run again with the same settings and checkpoint continues where it
     stopped (Ctrl-C ends it with the best design so far and ``interrupted`` set).
     ``explore`` builds the exploration's optimiser: ``ConnectivityExplorer`` (sweeps and
-    halving), or any ask/tell optimiser of ``Trial`` s told their ``TrialOutcome`` s; its
+    halving; None), or any ask/tell optimiser of ``Trial`` s told their ``TrialOutcome`` s; its
     ``rounds``, if it keeps them, are the result's."""
     executor = executor or InProcessExecutor()
     budget, max_axes = space.budget, space.max_axes
@@ -288,10 +287,12 @@ def search_connectivity(
         if known:
             seen.update(design_identity(d) for d in known)
             known_scores = run.sweep("known designs", list(known), [None] * len(known), networks, config, executor,
-                      [sweep_stream(config.seed, 0, 10**3 + i) for i in range(len(known))], path("known"))
-        explorer = explore(ExplorationStart(start, base.best_genes if base.best_genes is not None else centre,
-                                            run.fitness(base.best), seen, budget, dims, max_axes,
-                                            allowed - run.designs, max(4, config.popsize // 2), config.seed))
+                                     [sweep_stream(config.seed, 0, 10**3 + i) for i in range(len(known))],
+                                     path("known"))
+        start_genes = base.best_genes if base.best_genes is not None else centre
+        explorer = (explore or ConnectivityExplorer)(ExplorationStart(
+            start, start_genes, run.fitness(base.best), seen, budget, dims, max_axes, allowed - run.designs,
+            max(4, config.popsize // 2), config.seed))
         rounds = getattr(explorer, "rounds", rounds)
         if not run.interrupted:
             # the design budget holds whatever the explorer asks: no batch starts once it is spent

@@ -92,6 +92,12 @@ def memo_recall(memo, key, row, width):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def memo_cost(memo, row):
+    """(energy_pj, latency_cycles, reason) remembered in ``row``."""
+    return memo[2][row], memo[3][row], memo[4][row]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def memo_keep(memo, row, energy_pj, latency_cycles, reason):
     """The cost of the key ``memo_recall`` gave ``row``."""
     memo[1][row] = True

@@ -79,8 +79,9 @@ class MappingSearchConfig:
 
     @property
     def generic(self) -> bool:
-        """Whether the searches run in Python through a cost model or optimiser of one's own."""
-        return self.cost_model is not None or self.optimizer != "cma"
+        """Whether the searches run in Python through a cost model or optimiser of one's own
+        (naming the built-in ones, "numba" and "cma", keeps the compiled search)."""
+        return self.cost_model not in (None, "numba") or self.optimizer != "cma"
 
 
 @dataclass(frozen=True)
