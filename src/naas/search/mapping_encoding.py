@@ -59,6 +59,38 @@ def gene_count(n_slots: int, encoding: int, uneven: bool = False) -> int:
     return base_genes(encoding)[1] + n_slots + (LIFT_GENES if uneven else 0)
 
 
+@register_jitable
+def live_genes(encoding, layer_dims, slot_dim, n_slots, uneven, out):
+    """The genes that can change a problem's mapping, in ascending order, into ``out``; returns
+    how many. A dim of bound 1 tiles by 1 at every level, unrolls by 1 and, wherever its loop
+    sits in an order, changes no cost (``tests/test_cost_properties.py``), so its genes (tile
+    priority, orders and tilings under importance; tilings under index) and those of the
+    spatial slots that unroll it decide nothing: searching them only dilutes the optimiser's
+    learning rates. At least one, gene 0, so that a layer of bounds all 1 still has a search."""
+    base_tiling, base_spatial = base_genes(encoding)
+    count = 0
+    for j in range(base_tiling):
+        if encoding == 1 or layer_dims[j % 8] > 1:
+            out[count] = j
+            count += 1
+    for j in range(base_tiling, base_spatial):
+        if layer_dims[(j - base_tiling) % 8] > 1:
+            out[count] = j
+            count += 1
+    for s in range(n_slots):
+        if layer_dims[slot_dim[s]] > 1:
+            out[count] = base_spatial + s
+            count += 1
+    if uneven:
+        for j in range(LIFT_GENES):
+            out[count] = base_spatial + n_slots + j
+            count += 1
+    if count == 0:
+        out[0] = 0
+        count = 1
+    return count
+
+
 #: Divisors of every n below DIVISOR_TABLE_DIM, ascending: values[offsets[n]:offsets[n + 1]],
 #: and their natural logs beside them (offsets, values, logs). Searches decode millions of tiles,
 #: and looking divisors (and their logs) up costs far less than finding them.
