@@ -3,7 +3,7 @@
 (Edge-TPU budget, up to 4 axes; VGG-16, ResNet-50, U-Net; 60 generations), as in section 4.
 
     python -m benchmarks.search_speed --scenario light --seeds 0,1,2 [--executor pool --workers 2]
-        [--connectivity sweep] [--scoring-patience 10]
+        [--connectivity sweep] [--scoring-patience 10] [--map-patience 20]
 
 ``--connectivity es`` (default here, as section 9 has always measured it) is the paper's joint
 CMA-ES; ``sweep`` the connectivity search ``naas search`` runs by default (the sizing-only
@@ -23,6 +23,7 @@ from naas.arch import Budget, baseline
 from naas.search.arch_encoding import ArchSpace
 from naas.search.arch_search import ArchSearchConfig, search_accelerator
 from naas.search.connectivity_search import search_connectivity
+from naas.search.mapping_settings import MappingSearchConfig
 from naas.workload import zoo_network
 
 SCENARIOS = {
@@ -40,6 +41,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connectivity", choices=["es", "sweep"], default="es")
     parser.add_argument("--scoring-patience", type=int, help="ArchSearchConfig.scoring_patience (default: off)")
+    parser.add_argument("--map-patience", type=int, help="MappingSearchConfig.patience (default: its default)")
     args = parser.parse_args()
     budget_name, names, generations = SCENARIOS[args.scenario]
     hand = baseline(budget_name)
@@ -47,6 +49,8 @@ def main() -> None:
     networks = [zoo_network(n) for n in names]
     for seed in (int(s) for s in args.seeds.split(",")):
         extra = {} if args.scoring_patience is None else {"scoring_patience": args.scoring_patience}
+        if args.map_patience is not None:
+            extra["mapping"] = MappingSearchConfig(patience=args.map_patience)
         config = ArchSearchConfig(generations=args.generations or generations, seed=seed, **extra)
         executor = None
         if args.executor == "pool":

@@ -28,7 +28,7 @@ from naas.search.optimizer import CMA, evolve, optimizer_factory
 from naas.workload.network import Network
 
 #: Bumped whenever the inner search scores a design differently for the same seed.
-INNER_SEARCH_VERSION = 3
+INNER_SEARCH_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,8 @@ def search_settings(networks: list[Network], space: ArchSpace, config: ArchSearc
         del config_settings["scoring_patience"]
     settings = {"networks": [network_to_dict(n) for n in networks], "space": space_settings, "config": config_settings,
             # an inner search that scores designs differently for the same seed (v2: compiled, own
-            # random streams and gene widths; v3: sep-CMA-ES) does not mix checkpoints with earlier ones
+            # random streams and gene widths; v3: sep-CMA-ES; v4: live genes only, ziggurat normals)
+            # does not mix checkpoints with earlier ones
             "inner_search": INNER_SEARCH_VERSION}
     if start_mean is not None:
         settings["start_mean"] = [float(x) for x in start_mean]

@@ -2,10 +2,11 @@
 ranked without leaving it (a GPU, or CPU torch where none is at hand).
 
 The same search as ``naas.search.mapping_search`` (same encoding, CMA-ES, objective and
-per-problem stopping) with two differences: one torch generator draws every problem's samples,
-so a problem's result depends on which problems share its batch; and a stopped problem's
+per-problem stopping) with three differences: one torch generator draws every problem's samples,
+so a problem's result depends on which problems share its batch; a stopped problem's
 candidates are still costed (and ignored) so that no generation waits on the host, save one
-check of whether any problem is still running.
+check of whether any problem is still running; and one optimiser of one width searches every
+problem's genes, the dead ones of its bound-1 dims too (``mapping_encoding.live_genes``).
 
 Decoding and costing a generation is thousands of small tensor operations: eager, a GPU spends
 its time launching them. ``score_candidates`` is therefore one pure function that torch.compile
