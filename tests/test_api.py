@@ -78,3 +78,16 @@ def test_export_writes_the_peers_files_and_refuses_before_writing(tmp_path):
         with pytest.raises(naas.NaasError, match=message):
             naas.export(layer, "eyeriss", tmp_path / "no", **settings)
     assert not (tmp_path / "no").exists()
+
+
+def test_map_never_ends_above_the_greedy_default_on_any_layer():
+    # 64 candidates per layer: the search alone ends above the greedy mapper on some layers
+    # (8 of 22), and those keep the greedy mapping
+    mapped = naas.map("squeezenet", "eyeriss", seed=0, generations=8, popsize=8)
+    default = naas.evaluate("squeezenet", "eyeriss")
+    greedy = naas.default_mappings("squeezenet", "eyeriss")
+    kept = 0
+    for name, searched, d in zip(mapped.cost.layer_names, mapped.cost.layers, default.layers):
+        assert searched.edp <= d.edp
+        kept += mapped.mappings[name] == greedy[name]
+    assert 0 < kept < len(default.layers)

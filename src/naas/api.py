@@ -98,7 +98,9 @@ def map(network: Network | Layer | str, accelerator: Accelerator | str, *, seed:
     (``naas.search.optimizer``; default "cma": CMA-ES, compiled on naas's model). A name goes
     into the search's settings (``MappingSearchConfig``). The result's cost is always naas's
     model's. ``progress`` is called as layers finish ({"done",
-    "problems", "evaluations", "seconds"}; the compiled search only)."""
+    "problems", "evaluations", "seconds"}; the compiled search only). Under naas's model a layer
+    keeps the greedy default mapping (``naas.evaluate``'s) where that scores better than the
+    search's: a short search can end above it."""
     from naas.search.mapping_search import MappingSearchConfig, search_mappings
 
     net, design = _network(network), _accelerator(accelerator)
@@ -108,13 +110,32 @@ def map(network: Network | Layer | str, accelerator: Accelerator | str, *, seed:
         options["optimizer"], optimizer = optimizer, None
     sizes = {k: v for k, v in (("generations", generations), ("popsize", popsize)) if v is not None}
     layers = [nl.layer for nl in net.layers]
-    result = search_mappings([(layer, design) for layer in layers], MappingSearchConfig(**sizes, **options),
-                             np.random.default_rng(_check_seed(seed)), progress=progress, cost_model=cost_model,
-                             optimizer=optimizer)
+    config = MappingSearchConfig(**sizes, **options)
+    result = search_mappings([(layer, design) for layer in layers], config, np.random.default_rng(_check_seed(seed)),
+                             progress=progress, cost_model=cost_model, optimizer=optimizer)
     slots = len(design.spatial_slots)
     mappings = {layer.name: result.best.mapping(i, slots) for i, layer in enumerate(layers)}
-    return MapResult(net, design, mappings, evaluate_network(net, design, mappings),
-                     int(np.sum(result.evaluations_per_problem)), result.generations)
+    evaluations = int(np.sum(result.evaluations_per_problem))
+    if cost_model is None and config.cost_model in (None, "numba"):
+        mappings = _no_worse_than_greedy(net, design, mappings, config.objective)
+        evaluations += len(layers)
+    return MapResult(net, design, mappings, evaluate_network(net, design, mappings), evaluations, result.generations)
+
+
+def _no_worse_than_greedy(net: Network, design: Accelerator, mappings: dict[str, Mapping],
+                          objective: str) -> dict[str, Mapping]:
+    """Each layer's mapping, or the greedy default's where its ``objective`` is lower."""
+    from naas.search.objective import layer_objective
+
+    greedy = network_mappings(net, design)
+    searched, default = evaluate_network(net, design, mappings), evaluate_network(net, design, greedy)
+
+    def value(c) -> float:
+        return float(layer_objective(objective, np.float64(c.energy_pj), np.float64(c.latency_cycles),
+                                     np.bool_(c.valid)))
+
+    return {name: greedy[name] if value(d) < value(c) else mappings[name]
+            for name, c, d in zip(searched.layer_names, searched.layers, default.layers)}
 
 
 @dataclass(frozen=True)
@@ -167,7 +188,7 @@ class SearchPlan:
 def plan_search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
                 generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
                 objective: str = "edp", mapping: dict | None = None, optimizer: str = "cma", restarts: int = 0,
-                encoding: str = "importance", scoring_patience: int | None = None,
+                encoding: str = "importance", scoring_patience: int | None = 12,
                 explore: Callable | None = None) -> SearchPlan:
     """``search``'s settings checked into a ``SearchPlan`` (a ``NaasError`` naming the field
     otherwise); nothing is searched or written."""
@@ -228,7 +249,7 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
            progress=None, baselines: bool = False, optimizer: str = "cma", restarts: int = 0,
            encoding: str = "importance", sizing_baseline: bool | None = None,
-           progress_by_search=None, scoring_patience: int | None = None,
+           progress_by_search=None, scoring_patience: int | None = 12,
            explore: Callable | None = None) -> SearchResult:
     """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
     of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
@@ -241,11 +262,11 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     registered); the connectivity search's sizing searches run it too. ``restarts``: re-runs
     of the outer CMA-ES (``ArchSearchConfig.restarts``); ``encoding``: "importance" or "index"
     (the paper's ablation, both levels); ``sizing_baseline``: run (or report) the sizing-only
-    search (default: with ``baselines`` or under "sweep"). ``scoring_patience``: a faster,
-    slightly worse search: the mapping searches that score designs while it explores stop
-    after this many generations without progress, and its best designs are re-mapped at the
-    full patience at the end (``ArchSearchConfig.scoring_patience``; None, the default:
-    explore at the full patience). ``explore``: the connectivity search's explorer, a callable
+    search (default: with ``baselines`` or under "sweep"). ``scoring_patience``: the
+    mapping searches that score designs while it explores stop after this many generations
+    without progress, and its best designs are re-mapped at the full patience at the end
+    (``ArchSearchConfig.scoring_patience``, whose default this is; None: explore at the full
+    patience, about 1.3x the time). ``explore``: the connectivity search's explorer, a callable
     taking a ``naas.ExplorationStart`` and giving an ask/tell optimiser of trials
     (``naas.search.connectivity_explorer``; None: ``naas.ConnectivityExplorer``, sweeps and
     successive halving). ``progress_by_search``: for one

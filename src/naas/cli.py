@@ -205,7 +205,7 @@ def _cmd_search(args: argparse.Namespace) -> None:
     plan = api.plan_search(networks, budget, seed=args.seed, generations=args.generations, popsize=args.popsize,
                            restarts=args.restarts, connectivity=args.connectivity, max_axes=args.max_axes,
                            encoding=args.encoding, objective=args.objective, mapping=dataclasses.asdict(mapping),
-                           scoring_patience=args.scoring_patience)
+                           **({} if args.scoring_patience is None else {"scoring_patience": args.scoring_patience}))
     _note_first_compile(args)
     with search_lock(out, clear=args.overwrite):
         try:
@@ -259,7 +259,7 @@ def _run_search(args: argparse.Namespace, out: Path, plan) -> None:
                 "noc_model": budget.noc_model, "halo_reuse": budget.halo_reuse,
                 "input_multicast": budget.input_multicast, "uneven": args.uneven,
                 "map_generations": mapping.generations, "map_popsize": mapping.popsize,
-                "scoring_patience": args.scoring_patience,
+                "scoring_patience": plan.config.scoring_patience,
                 "map_covariance": args.map_covariance}
     print(write_search_outputs(out, networks, result, run.baselines, settings, run.sizing_history))
     print(f"wrote {out}/design.yaml, {out}/mappings/, {out}/history.json, {out}/summary.json")
@@ -518,9 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--restarts", type=int, default=0,
                    help="independent re-runs of the accelerator search, best kept (default 0)")
     p.add_argument("--scoring-patience", type=int,
-                   help="a faster search: the mapping searches that score designs while it explores stop after N "
-                        "generations without progress (default: the full 20), and its best designs are re-mapped at "
-                        "the full patience at the end; 10 takes about 0.6x the time for results 0-1.4 %% worse "
+                   help="the mapping searches that score designs while the search explores stop after N "
+                        "generations without progress (default 12), and its best designs are re-mapped at the full "
+                        "patience (20) at the end; 20 explores at the full patience, about 1.3x the time "
                         "(docs/search.md)")
     p.add_argument("--max-axes", type=int, choices=[1, 2, 3, 4],
                    help="most PE array axes (default 2, or the hand design's count if larger, so that "

@@ -45,14 +45,13 @@ class ArchSearchConfig:
     #: the outer optimiser's name (``naas.search.optimizer``: "cma", "random" or one registered)
     optimizer: str = "cma"
     #: the stall patience (generations) of the mapping searches that score designs while the
-    #: search explores, its leaders then re-mapped at ``mapping.patience`` (``remap``); None
-    #: (the default): explore at ``mapping.patience``. A layer's search finds its best about
-    #: 6-16 generations in and then waits out its patience, so 10 takes 0.56-0.66x the
-    #: evaluations of a full search, but its scores, 0.0-0.6 % worse per design and not evenly
-    #: so, steer the search to designs 1.4 % worse at the median of 3 seeds on the light
-    #: scenario (0.1 % better on the large one; BENCHMARKS.md section 9): a speed setting,
-    #: not a default
-    scoring_patience: int | None = None
+    #: search explores, its leaders then re-mapped at ``mapping.patience`` (``remap``); None, or
+    #: one at least ``mapping.patience``: explore at the full patience. A layer's search finds its
+    #: best about 6-16 generations in and then waits out its patience: at 12 it stops 0.7x as
+    #: late for a best 0.02-0.16 % worse per layer, and the full searches of section 4's two
+    #: scenarios end as good over 3 seeds in 0.75x (light) and 0.78x (large) the time
+    #: (BENCHMARKS.md section 9)
+    scoring_patience: int | None = 12
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
@@ -182,7 +181,9 @@ def score_on_executor(fresh: list[tuple[Accelerator, tuple[int, ...]]], networks
 def scoring(config: ArchSearchConfig) -> ArchSearchConfig:
     """``config`` with the mapping searches that score designs while a search explores
     (``scoring_patience``)."""
-    if config.scoring_patience is None or config.scoring_patience >= config.mapping.patience:
+    # a search of at most scoring_patience generations stops where it would at the full patience
+    if config.scoring_patience is None or config.scoring_patience >= min(config.mapping.patience,
+                                                                         config.mapping.generations):
         return config
     return replace(config, mapping=replace(config.mapping, patience=config.scoring_patience))
 
