@@ -37,7 +37,8 @@ from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, _score_task, search_accelerator
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
 from naas.search.compiled_search import search_compiled
-from naas.search.mapping_encoding import DIVISOR_TABLE, IMPORTANCE, base_genes, decode_candidate, decode_mappings
+from naas.search.mapping_encoding import (DIVISOR_TABLE, IMPORTANCE, base_genes, decode_candidate, decode_mappings,
+                                         live_genes)
 from naas.search.mapping_settings import COVARIANCES, MappingSearchConfig
 from naas.search.rng_kernel import fill_normal, seed_state
 from naas.workload import zoo_network
@@ -154,7 +155,10 @@ def main() -> None:
     designs = [decode_accelerator(g, space) for g in rng.random((12, GENES))]
     targets = stack_targets([compile_target(nl.layer, d) for d in designs for net in networks for nl in net.layers])
     popsize = config.mapping.popsize
-    n = base_genes(IMPORTANCE)[1] + 2
+    # the optimiser's width: each problem's live genes (mapping_encoding.live_genes), on average
+    scratch = np.empty(base_genes(IMPORTANCE)[1] + targets.n_slots, np.int64)
+    n = round(float(np.mean([live_genes(IMPORTANCE, targets.layer_dims[k], targets.slot_dim[k], targets.slot_count[k],
+                                        False, scratch) for k in range(targets.problems)])))
     generations = 2000
     evaluations = generations * popsize
     stages = {}
@@ -171,7 +175,7 @@ def main() -> None:
         stages[label] = _per_eval_us(time.perf_counter() - start, evaluations)
     if not separable:
         stages["eigendecompositions"] = stages.pop("update + eigendecompositions") - stages["CMA-ES update"]
-    genes = np.clip(rng.normal(0.5, 0.25, (targets.problems, popsize, n)), 0, 1)
+    genes = np.clip(rng.normal(0.5, 0.25, (targets.problems, popsize, scratch.size)), 0, 1)
     decode_args = (genes, targets, *DIVISOR_TABLE)
     _time_decode(*decode_args, 1)
     start = time.perf_counter()
@@ -185,7 +189,8 @@ def main() -> None:
     stages["cost model"] = _per_eval_us(time.perf_counter() - start, 3 * genes.shape[0] * popsize)
     kernel_us = cumulative["compiled inner searches"] * threads / result.evaluations * 1e6
     print(f"\n## inside the compiled call: each stage alone on one thread, microseconds per mapping evaluation "
-          f"({targets.problems} problems of one generation; gene width {n}; {args.covariance} covariance)\n")
+          f"({targets.problems} problems of one generation; {n} live genes on average; {args.covariance} "
+          "covariance)\n")
     print("| stage | us per evaluation | share of the stages |\n|---|---|---|")
     total = sum(stages.values())
     for label, us in stages.items():

@@ -94,16 +94,17 @@ def test_corrupted_and_foreign_checkpoints_are_refused(tmp_path):
 
 def test_a_search_explored_at_full_patience_resumes_only_as_one(tmp_path):
     """A search exploring at the full patience (every search from before the scoring patience)
-    leaves the field out of its settings (so does one whose mapping searches are too short to
-    stop sooner, as here), so its checkpoints resume as they did; one with a scoring patience is
-    another search."""
+    leaves the field out of its settings (so does one whose mapping searches, 12 generations
+    here, are too short to stop sooner), so its checkpoints resume as they did; one with a
+    scoring patience (the default 10) is another search."""
     checkpoint = tmp_path / "ck.json"
     full = replace(CONFIG, scoring_patience=None)
     search_accelerator(NETS, SPACE, replace(full, generations=1), checkpoint=checkpoint)
     assert "scoring_patience" not in _payload(checkpoint)["settings"]["config"]
     with pytest.raises(NaasError, match=r'config.scoring_patience: "\(absent\)" in the checkpoint, 10 now'):
-        search_accelerator(NETS, SPACE, replace(CONFIG, scoring_patience=10), checkpoint=checkpoint, resume=True)
-    resumed = search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+        search_accelerator(NETS, SPACE, CONFIG, checkpoint=checkpoint, resume=True)
+    resumed = search_accelerator(NETS, SPACE, replace(CONFIG, scoring_patience=12), checkpoint=checkpoint,
+                                 resume=True)
     assert _key(resumed) == _key(search_accelerator(NETS, SPACE, full))
 
 

@@ -188,7 +188,7 @@ class SearchPlan:
 def plan_search(networks: list[Network | str] | Network | str, budget: Budget | Accelerator | str, *, seed: int = 0,
                 generations: int = 20, popsize: int = 12, connectivity: str = "sweep", max_axes: int | None = None,
                 objective: str = "edp", mapping: dict | None = None, optimizer: str = "cma", restarts: int = 0,
-                encoding: str = "importance", scoring_patience: int | None = 12,
+                encoding: str = "importance", scoring_patience: int | None = 10,
                 explore: Callable | None = None) -> SearchPlan:
     """``search``'s settings checked into a ``SearchPlan`` (a ``NaasError`` naming the field
     otherwise); nothing is searched or written."""
@@ -249,7 +249,7 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
            objective: str = "edp", mapping: dict | None = None, executor=None, out: str | Path | None = None,
            progress=None, baselines: bool = False, optimizer: str = "cma", restarts: int = 0,
            encoding: str = "importance", sizing_baseline: bool | None = None,
-           progress_by_search=None, scoring_patience: int | None = 12,
+           progress_by_search=None, scoring_patience: int | None = 10,
            explore: Callable | None = None) -> SearchResult:
     """NAAS: a design under ``budget`` and every layer's mapping, minimising the geometric mean
     of the networks' ``objective``. ``connectivity``: "sweep" (the connectivity search, never
@@ -266,7 +266,7 @@ def search(networks: list[Network | str] | Network | str, budget: Budget | Accel
     mapping searches that score designs while it explores stop after this many generations
     without progress, and its best designs are re-mapped at the full patience at the end
     (``ArchSearchConfig.scoring_patience``, whose default this is; None: explore at the full
-    patience, about 1.3x the time). ``explore``: the connectivity search's explorer, a callable
+    patience, about 1.5x the time). ``explore``: the connectivity search's explorer, a callable
     taking a ``naas.ExplorationStart`` and giving an ask/tell optimiser of trials
     (``naas.search.connectivity_explorer``; None: ``naas.ConnectivityExplorer``, sweeps and
     successive halving). ``progress_by_search``: for one

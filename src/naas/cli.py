@@ -519,8 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="independent re-runs of the accelerator search, best kept (default 0)")
     p.add_argument("--scoring-patience", type=int,
                    help="the mapping searches that score designs while the search explores stop after N "
-                        "generations without progress (default 12), and its best designs are re-mapped at the full "
-                        "patience (20) at the end; 20 explores at the full patience, about 1.3x the time "
+                        "generations without progress (default 10), and its best designs are re-mapped at the full "
+                        "patience (20) at the end; 20 explores at the full patience, about 1.5x the time "
                         "(docs/search.md)")
     p.add_argument("--max-axes", type=int, choices=[1, 2, 3, 4],
                    help="most PE array axes (default 2, or the hand design's count if larger, so that "

@@ -46,12 +46,11 @@ class ArchSearchConfig:
     optimizer: str = "cma"
     #: the stall patience (generations) of the mapping searches that score designs while the
     #: search explores, its leaders then re-mapped at ``mapping.patience`` (``remap``); None, or
-    #: one at least ``mapping.patience``: explore at the full patience. A layer's search finds its
-    #: best about 6-16 generations in and then waits out its patience: at 12 it stops 0.7x as
-    #: late for a best 0.02-0.16 % worse per layer, and the full searches of section 4's two
-    #: scenarios end as good over 3 seeds in 0.75x (light) and 0.78x (large) the time
-    #: (BENCHMARKS.md section 9)
-    scoring_patience: int | None = 12
+    #: one at least ``mapping.patience`` or ``mapping.generations``: explore at the full
+    #: patience. A layer's search finds its best about 6-16 generations in and then waits out
+    #: its patience; at 10 the full searches of section 4's two scenarios end as good as at 20
+    #: (medians of 6 and 3 seeds) in 0.64x the evaluations (BENCHMARKS.md section 9)
+    scoring_patience: int | None = 10
 
     def __post_init__(self) -> None:
         check_objective(self.objective)
