@@ -49,7 +49,7 @@ class ArchSearchConfig:
     #: one at least ``mapping.patience`` or ``mapping.generations``: explore at the full
     #: patience. A layer's search finds its best about 6-16 generations in and then waits out
     #: its patience; at 10 the full searches of section 4's two scenarios end as good as at 20
-    #: (medians of 6 and 3 seeds) in 0.64x the evaluations (BENCHMARKS.md section 9)
+    #: (medians of 6 and 3 seeds) in 0.65x the evaluations (BENCHMARKS.md section 9)
     scoring_patience: int | None = 10
 
     def __post_init__(self) -> None:
