@@ -378,3 +378,33 @@ def test_uneven_search_finds_what_one_cut_per_level_cannot():
     assert best.uneven and evaluate_mapping(layer, arch, best).edp == pytest.approx(uneven.objective[0])
     with pytest.raises(NaasError, match="uneven: uneven mappings are searched on the numba backend only"):
         MappingSearchConfig(backend="torch", uneven=True)
+
+
+@pytest.mark.parametrize("encoding", ["importance", "index"])
+def test_the_genes_a_search_leaves_out_change_no_cost(encoding):
+    # a 1x1 convolution, a depthwise one and a fully connected layer (bounds of 1 in N, G, R, S;
+    # K, C; P, Q, R, S) on a 4-axis design with slots unrolling those dims: whatever the dead
+    # genes hold, the decoded mappings cost the same to the last bit
+    from naas.cost.batched import evaluate_stacked
+    from naas.search.mapping_encoding import gene_count, live_genes
+
+    layers = [Layer("pw", K=96, C=32, P=28, Q=28), Layer("dw", G=64, P=56, Q=56, R=3, S=3),
+              Layer("fc", K=1000, C=1280)]
+    arch = Accelerator(name="wide", axes=(ArrayAxis(4, "KR"), ArrayAxis(4, "CS"), ArrayAxis(2, "P"), ArrayAxis(2, "GQ")),
+                       l1_bytes=OperandBytes(64, 64, 32), l2_bytes=64 * 1024, noc_words_per_cycle=8.0,
+                       dram_words_per_cycle=2.0)
+    code, slots = ENCODINGS[encoding], len(arch.spatial_slots)
+    rng = np.random.default_rng(5)
+    for layer in layers:
+        target = compile_target(layer, arch)
+        n = gene_count(slots, code)
+        live = np.empty(n, dtype=np.int64)
+        live = live[:live_genes(code, target.layer_dims[0], target.slot_dim[0], slots, False, live)]
+        dead = np.setdiff1d(np.arange(n), live)
+        assert 0 < len(dead) < n
+        genes = rng.random((1, 64, n))
+        other = genes.copy()
+        other[:, :, dead] = rng.random((1, 64, len(dead)))
+        costs = [evaluate_stacked(target, *decode_mappings(g, target, code)[:3]) for g in (genes, other)]
+        assert np.array_equal(costs[0].energy_pj, costs[1].energy_pj), layer.name
+        assert np.array_equal(costs[0].latency_cycles, costs[1].latency_cycles), layer.name
