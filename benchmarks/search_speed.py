@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--executor", choices=["inprocess", "pool"], default="inprocess")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connectivity", choices=["es", "sweep"], default="es")
-    parser.add_argument("--scoring-patience", type=int, help="ArchSearchConfig.scoring_patience (default: off)")
+    parser.add_argument("--scoring-patience", type=int, help="ArchSearchConfig.scoring_patience (default: its default, 10)")
     parser.add_argument("--map-patience", type=int, help="MappingSearchConfig.patience (default: its default)")
     args = parser.parse_args()
     budget_name, names, generations = SCENARIOS[args.scenario]
