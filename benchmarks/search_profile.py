@@ -37,8 +37,7 @@ from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, _score_task, search_accelerator
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
 from naas.search.compiled_search import search_compiled
-from naas.search.mapping_encoding import (DIVISOR_TABLE, IMPORTANCE, base_genes, decode_candidate, decode_mappings,
-                                         live_genes)
+from naas.search.mapping_encoding import DIVISOR_TABLE, IMPORTANCE, base_genes, decode_candidate, decode_mappings, live_genes
 from naas.search.mapping_settings import COVARIANCES, MappingSearchConfig
 from naas.search.rng_kernel import fill_normal, seed_state
 from naas.workload import zoo_network
