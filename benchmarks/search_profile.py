@@ -37,7 +37,14 @@ from naas.search.arch_encoding import GENES, ArchSpace, decode_accelerator
 from naas.search.arch_search import ArchSearchConfig, _score_task, search_accelerator
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
 from naas.search.compiled_search import search_compiled
-from naas.search.mapping_encoding import DIVISOR_TABLE, IMPORTANCE, base_genes, decode_candidate, decode_mappings, live_genes
+from naas.search.mapping_encoding import (
+    DIVISOR_TABLE,
+    IMPORTANCE,
+    base_genes,
+    decode_candidate,
+    decode_mappings,
+    live_gene_indices,
+)
 from naas.search.mapping_settings import COVARIANCES, MappingSearchConfig
 from naas.search.rng_kernel import fill_normal, seed_state
 from naas.workload import zoo_network
@@ -154,10 +161,8 @@ def main() -> None:
     designs = [decode_accelerator(g, space) for g in rng.random((12, GENES))]
     targets = stack_targets([compile_target(nl.layer, d) for d in designs for net in networks for nl in net.layers])
     popsize = config.mapping.popsize
-    # the optimiser's width: each problem's live genes (mapping_encoding.live_genes), on average
-    scratch = np.empty(base_genes(IMPORTANCE)[1] + targets.n_slots, np.int64)
-    n = round(float(np.mean([live_genes(IMPORTANCE, targets.layer_dims[k], targets.slot_dim[k], targets.slot_count[k],
-                                        False, scratch) for k in range(targets.problems)])))
+    # the optimiser's width: each problem's live genes, on average
+    n = round(float(np.mean([len(live_gene_indices(targets, k, IMPORTANCE, False)) for k in range(targets.problems)])))
     generations = 2000
     evaluations = generations * popsize
     stages = {}
@@ -174,7 +179,7 @@ def main() -> None:
         stages[label] = _per_eval_us(time.perf_counter() - start, evaluations)
     if not separable:
         stages["eigendecompositions"] = stages.pop("update + eigendecompositions") - stages["CMA-ES update"]
-    genes = np.clip(rng.normal(0.5, 0.25, (targets.problems, popsize, scratch.size)), 0, 1)
+    genes = np.clip(rng.normal(0.5, 0.25, (targets.problems, popsize, base_genes(IMPORTANCE)[1] + targets.n_slots)), 0, 1)
     decode_args = (genes, targets, *DIVISOR_TABLE)
     _time_decode(*decode_args, 1)
     start = time.perf_counter()

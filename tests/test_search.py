@@ -386,7 +386,7 @@ def test_the_genes_a_search_leaves_out_change_no_cost(encoding):
     # K, C; P, Q, R, S) on a 4-axis design with slots unrolling those dims: whatever the dead
     # genes hold, the decoded mappings cost the same to the last bit
     from naas.cost.batched import evaluate_stacked
-    from naas.search.mapping_encoding import gene_count, live_genes
+    from naas.search.mapping_encoding import gene_count, live_gene_indices
 
     layers = [Layer("pw", K=96, C=32, P=28, Q=28), Layer("dw", G=64, P=56, Q=56, R=3, S=3),
               Layer("fc", K=1000, C=1280)]
@@ -398,8 +398,7 @@ def test_the_genes_a_search_leaves_out_change_no_cost(encoding):
     for layer in layers:
         target = compile_target(layer, arch)
         n = gene_count(slots, code)
-        live = np.empty(n, dtype=np.int64)
-        live = live[:live_genes(code, target.layer_dims[0], target.slot_dim[0], slots, False, live)]
+        live = live_gene_indices(target, 0, code, False)
         dead = np.setdiff1d(np.arange(n), live)
         assert 0 < len(dead) < n
         genes = rng.random((1, 64, n))

@@ -116,26 +116,30 @@ def map(network: Network | Layer | str, accelerator: Accelerator | str, *, seed:
     slots = len(design.spatial_slots)
     mappings = {layer.name: result.best.mapping(i, slots) for i, layer in enumerate(layers)}
     evaluations = int(np.sum(result.evaluations_per_problem))
-    if cost_model is None and config.cost_model in (None, "numba"):
-        mappings = _no_worse_than_greedy(net, design, mappings, config.objective)
+    cost = evaluate_network(net, design, mappings)
+    if cost_model is None and config.naas_model:
+        mappings, cost = _no_worse_than_greedy(net, design, mappings, cost, config.objective)
         evaluations += len(layers)
-    return MapResult(net, design, mappings, evaluate_network(net, design, mappings), evaluations, result.generations)
+    return MapResult(net, design, mappings, cost, evaluations, result.generations)
 
 
-def _no_worse_than_greedy(net: Network, design: Accelerator, mappings: dict[str, Mapping],
-                          objective: str) -> dict[str, Mapping]:
-    """Each layer's mapping, or the greedy default's where its ``objective`` is lower."""
+def _no_worse_than_greedy(net: Network, design: Accelerator, mappings: dict[str, Mapping], cost: NetworkCost,
+                          objective: str) -> tuple[dict[str, Mapping], NetworkCost]:
+    """Each layer's mapping (of ``cost``), or the greedy default's where its ``objective`` is
+    lower; and their cost."""
     from naas.search.objective import layer_objective
 
     greedy = network_mappings(net, design)
-    searched, default = evaluate_network(net, design, mappings), evaluate_network(net, design, greedy)
+    default = evaluate_network(net, design, greedy)
 
-    def value(c) -> float:
-        return float(layer_objective(objective, np.float64(c.energy_pj), np.float64(c.latency_cycles),
-                                     np.bool_(c.valid)))
+    def values(c: NetworkCost) -> np.ndarray:
+        return layer_objective(objective, np.array([x.energy_pj for x in c.layers]),
+                               np.array([x.latency_cycles for x in c.layers]), np.array([x.valid for x in c.layers]))
 
-    return {name: greedy[name] if value(d) < value(c) else mappings[name]
-            for name, c, d in zip(searched.layer_names, searched.layers, default.layers)}
+    use_greedy = values(default) < values(cost)
+    picked = {name: greedy[name] if g else mappings[name] for name, g in zip(cost.layer_names, use_greedy)}
+    layers = tuple(d if g else c for c, d, g in zip(cost.layers, default.layers, use_greedy))
+    return picked, NetworkCost(cost.layer_names, cost.repeats, layers)
 
 
 @dataclass(frozen=True)

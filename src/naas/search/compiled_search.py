@@ -17,7 +17,7 @@ from naas.cost.batched import _kernel
 from naas.cost.target import HOLD_OPERANDS, PORT_MODEL, Targets
 from naas.search.cma_kernel import cma_constants, cma_sample, cma_update, cma_weights
 from naas.search.cost_memo import memo_cost, memo_keep, memo_key, memo_recall, new_memo
-from naas.search.mapping_encoding import DIVISOR_TABLE, LIFT_GENES, base_genes, decode_candidate, live_genes
+from naas.search.mapping_encoding import DEAD_GENE, DIVISOR_TABLE, LIFT_GENES, base_genes, decode_candidate, live_genes
 from naas.search.objective import BOX_PENALTY, INFEASIBLE, OBJECTIVES
 from naas.search.rng_kernel import fill_normal, seed_state
 from naas.search.stall import significant
@@ -47,7 +47,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     n_slots = targets.slot_count[k]
     lift_start = base_genes(encoding)[1] + n_slots
     n_genes = lift_start + (0 if lifts is None else LIFT_GENES)
-    # the optimiser searches the live genes only; the others stay at 0.5
+    # the optimiser searches the live genes only; the others stay at DEAD_GENE
     live = np.empty(n_genes, np.int64)
     n = live_genes(encoding, targets.layer_dims[k], targets.slot_dim[k], n_slots, lifts is not None, live)
     constants = cma_constants(n, popsize, separable)
@@ -68,7 +68,7 @@ def _search_one(k, targets, seed, encoding, lifts, popsize, generations, sigma0,
     z = normals.reshape((popsize, n))
     y = np.empty((popsize, n))
     x = np.empty((popsize, n))
-    genes = np.full(n_genes, 0.5)
+    genes = np.full(n_genes, DEAD_GENE)
     fitness = np.empty(popsize)
     y_sel = np.empty((mu, n))
     scratch = np.empty((3, n, n))

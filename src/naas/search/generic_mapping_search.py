@@ -10,7 +10,7 @@ from naas.arch.spec import Accelerator
 from naas.cost.model import CostModel
 from naas.cost.target import compile_target
 from naas.mapping.mapping import MappingBatch
-from naas.search.mapping_encoding import ENCODINGS, decode_mappings, gene_count, live_genes
+from naas.search.mapping_encoding import DEAD_GENE, ENCODINGS, decode_mappings, gene_count, live_gene_indices
 from naas.search.mapping_settings import MappingSearchConfig, MappingSearchResult
 from naas.search.objective import box_penalty, layer_objective, log_objective
 from naas.search.optimizer import OptimizerFactory, evolve, optimizer_factory
@@ -38,15 +38,13 @@ def search_mappings_with(problems: list[tuple[Layer, Accelerator]], config: Mapp
         target = compile_target(layer, arch)  # what the decoder reads of the hardware
         problem = cost_model.compile(layer, arch)
         n_genes = gene_count(len(arch.spatial_slots), encoding, config.uneven)
-        live = np.empty(n_genes, dtype=np.int64)
-        live = live[:live_genes(encoding, target.layer_dims[0], target.slot_dim[0], len(arch.spatial_slots),
-                                config.uneven, live)]
+        live = live_gene_indices(target, 0, encoding, config.uneven)
         stalled = [0]
 
         def score(genes: np.ndarray, generation: int) -> np.ndarray:
             clipped = np.clip(genes, 0.0, 1.0)
-            # the optimiser searches the live genes only (as the compiled search); the others stay at 0.5
-            full = np.full((len(genes), n_genes), 0.5)
+            # the optimiser searches the live genes only (as the compiled search)
+            full = np.full((len(genes), n_genes), DEAD_GENE)
             full[:, live] = clipped
             t, o, s, u = decode_mappings(full[None], target, encoding, config.uneven)
             batch = MappingBatch(t[0], o[0], s[0], None if u is None else u[0])

@@ -91,6 +91,17 @@ def live_genes(encoding, layer_dims, slot_dim, n_slots, uneven, out):
     return count
 
 
+#: what a gene the optimiser leaves out (``live_genes``) holds while its live ones are decoded
+DEAD_GENE = 0.5
+
+
+def live_gene_indices(targets: Targets, k: int, encoding: int, uneven: bool) -> np.ndarray:
+    """``live_genes`` of problem ``k`` of ``targets``, as an index array."""
+    n_slots = int(targets.slot_count[k])
+    out = np.empty(gene_count(n_slots, encoding, uneven), dtype=np.int64)
+    return out[:live_genes(encoding, targets.layer_dims[k], targets.slot_dim[k], n_slots, uneven, out)]
+
+
 #: Divisors of every n below DIVISOR_TABLE_DIM, ascending: values[offsets[n]:offsets[n + 1]],
 #: and their natural logs beside them (offsets, values, logs). Searches decode millions of tiles,
 #: and looking divisors (and their logs) up costs far less than finding them.

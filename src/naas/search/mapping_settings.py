@@ -78,10 +78,15 @@ class MappingSearchConfig:
                             "cost_model and optimizer, or use the numba backend")
 
     @property
+    def naas_model(self) -> bool:
+        """Whether the searches score under naas's own model (``cost_model`` None or "numba")."""
+        return self.cost_model in (None, "numba")
+
+    @property
     def generic(self) -> bool:
         """Whether the searches run in Python through a cost model or optimiser of one's own
         (naming the built-in ones, "numba" and "cma", keeps the compiled search)."""
-        return self.cost_model not in (None, "numba") or self.optimizer != "cma"
+        return not self.naas_model or self.optimizer != "cma"
 
 
 @dataclass(frozen=True)
