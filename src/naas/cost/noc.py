@@ -21,7 +21,9 @@ s (s + 1) / 2 (average (s + 1) / 2 hops), a multicast to all of them s (the wire
 systolic forward the same s neighbour hops. Partial sums reduced along an axis cross the same
 tree in reverse, with one add per merged sum; a partial sum sent back to its group's first PE
 (the reduction's root) crosses ``to_root`` = sum_a (m_a (r_a - 1) / 2 + 1) pitches. Both are
-returned doubled so they stay integers (a torch int64 / 2 would be float32).
+returned doubled so they stay integers (a torch int64 / 2 would be float32). The rules a
+mapping search calls per candidate are inlined where numba compiles them, as ``naas.cost.rules``
+says why.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def relevance_bits(dim: str) -> int:
     return sum(1 << op for op in range(RELEVANT.shape[0]) if RELEVANT[op, DIM_INDEX[dim]])
 
 
-@register_jitable
+@register_jitable(inline="always")
 def fill_relevant_spread(spatial, slot_axis, slot_relevance, n_slots: int, n_axes: int, spread):
     """Write r_a of every operand into ``spread[1 + op][a]``: the product of the spatial factors
     of the slots on axis a whose dim is relevant to it (bit ``op`` of ``slot_relevance``).
@@ -57,7 +59,7 @@ def fill_relevant_spread(spatial, slot_axis, slot_relevance, n_slots: int, n_axe
         spread[3][a] = r_o
 
 
-@register_jitable
+@register_jitable(inline="always")
 def axis_hops(op: int, a: int, spread, n_axes: int, axis_count):
     """Axis ``a``'s share of one round of operand ``op``: (2 x its term of tree, 2 x its term of
     to_root, prod r_b over the axes routed after a) (module docstring), from ``spread``
@@ -82,7 +84,7 @@ def axis_hops(op: int, a: int, spread, n_axes: int, axis_count):
     return real * branched * across * r_a * m_a * (r_a + 1), real * (m_a * (r_a - 1) + 2), after
 
 
-@register_jitable
+@register_jitable(inline="always")
 def mesh_hops(op: int, spread, n_axes: int, axis_count):
     """(2 x tree, 2 x to_root, distinct) of operand ``op`` summed over the axes (``axis_hops``);
     ``distinct`` = prod_a r_a, the different words of one round per word of a PE's tile."""
@@ -97,7 +99,7 @@ def mesh_hops(op: int, spread, n_axes: int, axis_count):
     return tree, to_root, distinct
 
 
-@register_jitable
+@register_jitable(inline="always")
 def busiest_link(op: int, spread, n_axes: int, axis_count, axis_link):
     """The largest, over the axes, of the words a line of the axis carries per round and word
     of a PE's tile for operand ``op`` (r_a x prod r_b over the axes routed after a: a multicast

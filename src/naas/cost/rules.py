@@ -7,7 +7,10 @@ or numba scalar or a torch tensor (then the rule runs elementwise over a batch).
 branch only on Python ints fixed by the caller (an operand index, a loop count), never on a
 value: ``naas.branchfree`` stands in for ``if``/``min``/``max``. They must also stay
 numba-compilable: no dicts, no objects, no exceptions. ``register_jitable`` leaves each one a
-plain Python function and lets numba compile it where a jitted caller uses it.
+plain Python function and lets numba compile it where a jitted caller uses it; those the
+mapping searches call per candidate with arrays are inlined there (``inline="always"``), as a
+call pays reference counts on every array it passes (a tenth of a search's time, BENCHMARKS.md
+section 9).
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ def level_loops(level, temporal, spatial_dim, loops):
     return loops
 
 
-@register_jitable
+@register_jitable(inline="always")
 def tiles_fit(level, loops, geometry, l1_words, l2_words, unified):
     """Whether the tiles of ``loops`` fit the per-PE buffers (level 0) or the global buffer
     (level 1)."""
@@ -192,7 +195,7 @@ def halo_fill_words(refill, fills, tile, tile_loops, geometry):
     return fills * tile - (fills // larger(bound, 1)) * (bound - 1) * kept
 
 
-@register_jitable
+@register_jitable(inline="always")
 def input_fill_words(refill1, refill2, l1_fills, l2_fills, tiles, tile_loops, geometry):
     """The input operand's words (``operand_accesses``) with halo reuse: its per-PE L1 tile and
     the array's tile refill along ``refill1`` (``refill_loop`` of the loops outside L1), its L2

@@ -13,6 +13,10 @@ from naas.workload.dims import DIM_INDEX, DIMS
 
 #: Temporal levels, innermost first: per-PE buffers, global buffer, DRAM.
 LEVELS: tuple[str, ...] = ("L1", "L2", "DRAM")
+_FACTORS_PER_LEVEL = (len(DIMS),) * len(LEVELS)
+_DIM_SET = frozenset(DIMS)
+#: every operand's (L1, L2) lift of an even mapping
+_EVEN = ((0, 0), (0, 0), (0, 0))
 
 
 @dataclass(frozen=True)
@@ -41,18 +45,19 @@ class Mapping:
         "structured", "one factor per spatial slot of the array, axis by axis in its unrolled_dims order").field()
     lifts: tuple[tuple[int, int], ...] = Spec(
         "structured", "an uneven mapping: per operand W/I/O, [L1 lift, L2 lift], 0 to 8 each (absent: even)",
-        optional=True).field(((0, 0), (0, 0), (0, 0)))
+        optional=True).field(_EVEN)
 
     def __post_init__(self) -> None:
-        if len(self.temporal) != len(LEVELS) or any(len(t) != len(DIMS) for t in self.temporal):
+        # a full search builds one per layer of every design it scores: checks without generators
+        if tuple(map(len, self.temporal)) != _FACTORS_PER_LEVEL:
             raise field_error("mapping temporal", f"give {len(DIMS)} factors for each of {', '.join(LEVELS)}")
         if len(self.orders) != len(LEVELS):
             raise field_error("mapping orders", f"give one loop order per level ({', '.join(LEVELS)})")
         for level, order in zip(LEVELS, self.orders):
-            if sorted(order) != sorted(DIMS):
+            if len(order) != len(DIMS) or set(order) != _DIM_SET:
                 raise field_error(f"mapping orders {level}", f"must be a permutation of {''.join(DIMS)}, got {''.join(order)}")
-        if len(self.lifts) != 3 or any(len(pair) != 2 or any(not 0 <= n <= len(DIMS) for n in pair)
-                                       for pair in self.lifts):
+        if self.lifts != _EVEN and (tuple(map(len, self.lifts)) != (2, 2, 2) or not all(
+                0 <= n <= len(DIMS) for pair in self.lifts for n in pair)):
             raise field_error("mapping lifts", f"give (L1, L2) lifts of 0 to {len(DIMS)} for each of W, I, O")
 
     @property
@@ -96,9 +101,14 @@ class MappingBatch:
     def mapping(self, i: int, n_slots: int | None = None) -> Mapping:
         """Row i as a ``Mapping``, with its first ``n_slots`` spatial factors only (a batch of
         problems stacked together pads every array to the most slots; None: all of them)."""
-        return Mapping(
-            temporal=tuple(tuple(row) for row in self.temporal[i].tolist()),
-            orders=tuple(tuple(DIMS[j] for j in row) for row in self.order[i].tolist()),
-            spatial=tuple(self.spatial[i, :n_slots].tolist()),
-            lifts=tuple((a, b) for a, b in self.lifts[i].tolist()),
-        )
+        return self.mappings([i], [n_slots])[0]
+
+    def mappings(self, rows: list[int], n_slots: list[int | None]) -> list[Mapping]:
+        """``mapping(rows[j], n_slots[j])`` for every j, the arrays converted once."""
+        temporal, order = self.temporal[rows].tolist(), self.order[rows].tolist()
+        spatial, lifts = self.spatial[rows].tolist(), self.lifts[rows].tolist()
+        return [Mapping(temporal=tuple(map(tuple, temporal[j])),
+                        orders=tuple(tuple(DIMS[d] for d in level) for level in order[j]),
+                        spatial=tuple(spatial[j][:n_slots[j]]),
+                        lifts=tuple(map(tuple, lifts[j])))
+                for j in range(len(rows))]

@@ -73,7 +73,7 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
     does not depend on which pairs it is batched with. A layer shape that recurs in a pair's
     networks is searched once (with the stream of its first occurrence) and its best mapping
     serves every occurrence."""
-    targets, problems, problem_pair, owners, rngs = [], [], [], [], []
+    targets, problems, problem_pair, owners, streams = [], [], [], [], []
     for i, (design, networks) in enumerate(pairs):
         layers = [(network.name, nl) for network in networks for nl in network.layers]
         searched: dict[tuple, int] = {}
@@ -84,13 +84,13 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
                 searched[shape] = len(problem_pair)
                 fresh.append(nl.layer)
                 problem_pair.append(i)
-                rngs.append(np.random.default_rng([*seeds[i], j]))
+                streams.append((*seeds[i], j))
             owners.append((i, network_name, nl, searched[shape]))
         if config.mapping.generic:  # searched problem by problem through its own model or optimiser
             problems += [(layer, design) for layer in fresh]
         else:
             targets.append(compile_targets(fresh, design))
-    result = search_mappings(problems if config.mapping.generic else stack_targets(targets), config.mapping, rngs)
+    result = search_mappings(problems if config.mapping.generic else stack_targets(targets), config.mapping, streams)
     energy = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     latency = [{n.name: 0.0 for n in networks} for _, networks in pairs]
     mappings: list[dict[str, dict[str, Mapping]]] = [{n.name: {} for n in networks} for _, networks in pairs]
@@ -98,7 +98,7 @@ def score_pairs(pairs: list[tuple[Accelerator, list[Network]]], config: ArchSear
     for j, i in enumerate(problem_pair):
         evaluations[i] += int(result.evaluations_per_problem[j])
     slots = [len(design.spatial_slots) for design, _ in pairs]
-    best = [result.best.mapping(j, slots[i]) for j, i in enumerate(problem_pair)]
+    best = result.best.mappings(list(range(len(problem_pair))), [slots[i] for i in problem_pair])
     for i, network_name, nl, j in owners:
         energy[i][network_name] += nl.repeat * float(result.energy_pj[j])
         latency[i][network_name] += nl.repeat * float(result.latency_cycles[j])

@@ -104,7 +104,7 @@ def decode_device(genes: torch.Tensor, targets: DeviceTargets, encoding: int = I
         cap = torch.minimum(axis_size[rows, a] // axis_used[rows, a], left)
         g = flat[:, base_spatial + s]
         if encoding == IMPORTANCE:
-            want = torch.floor(cap.double() ** g + 0.5).long()
+            want = torch.floor(torch.exp(g * torch.log(cap.double())) + 0.5).long()
         else:
             want = 1 + (g * cap).long()
         want = torch.clamp(torch.minimum(want, cap), min=1)

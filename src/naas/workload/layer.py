@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from numba.extending import register_jitable
 
@@ -72,12 +73,13 @@ class Layer:
             raise field_error(f"layer {self.name!r} dims", f"{self.macs:.3g} MACs; give at most 2^53 per layer "
                               "(the cost model counts accesses in doubles, exact to 2^53)")
 
-    @property
+    # cached: a full search asks every layer of every design it scores for its shape
+    @cached_property
     def dims(self) -> tuple[int, ...]:
         """Sizes in DIMS order."""
         return tuple(getattr(self, d) for d in DIMS)
 
-    @property
+    @cached_property
     def shape(self) -> tuple:
         """What a layer's cost depends on besides the accelerator: its dims and geometry (two
         layers of one shape differ only in name)."""
