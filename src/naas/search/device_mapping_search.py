@@ -10,10 +10,12 @@ problem's genes, the dead ones of its bound-1 dims too (``mapping_encoding.live_
 
 Decoding and costing a generation is thousands of small tensor operations: eager, a GPU spends
 its time launching them. ``score_candidates`` is therefore one pure function that torch.compile
-fuses (``MappingSearchConfig.compile``; by default on CUDA only). Compiling takes minutes once
-per process (262 s on an H100 machine); on that GPU a compiled ResNet-50 search generation ran
-5.4x faster than eager, so compiling pays off from about 35 outer generations on
-(BENCHMARKS.md section 7).
+fuses (``MappingSearchConfig.compile``; by default on CUDA only). Compiling takes minutes the
+first time (262 s on an H100 machine, 502 s on 2 CPU cores); torch keeps the kernels in its
+on-disk caches (``TORCHINDUCTOR_CACHE_DIR``, by default under the machine's temp folder), so a
+later process re-traces and loads them (34 s on 2 CPU cores, ``benchmarks/device_warmup.py``).
+On the H100 a compiled ResNet-50 search generation ran 5.4x faster than eager, so compiling
+pays off from about 35 outer generations on (BENCHMARKS.md section 7).
 """
 
 from __future__ import annotations
