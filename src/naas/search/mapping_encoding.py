@@ -132,7 +132,8 @@ def _order_by_importance(genes, start, out):
     or an equal one and a lower index, come before it. Counting ranks takes branch-free
     comparisons where sorting random genes mispredicts most of its branches (a quarter of the
     decoding time). Not inlined: inlined three times into the decoder it made the decoding 20 %
-    slower, reference counts saved included. A NaN gene, which ranks nowhere, takes the insertion sort."""
+    slower, reference counts saved included. A NaN gene, which ranks nowhere, takes the
+    insertion sort."""
     for i in range(8):
         if genes[start + i] != genes[start + i]:
             _insertion_order(genes, start, out)

@@ -38,12 +38,12 @@ def search_mappings(
     entropy per problem (non-negative integers, ``np.random.default_rng``'s argument: the same
     streams, and the compiled search, which needs only their first word, builds no generator,
     ``naas.search.seed_streams``). With ``progress`` the numba backend runs the problems in
-    about ten compiled calls instead of one and reports after each ({"done", "problems", "evaluations", "seconds"}); every
-    problem's search is its own, so the result is the same. A ``cost_model``
-    (``naas.cost.model.CostModel``) or an ``optimizer`` (a registered name or factory,
-    ``naas.search.optimizer``), given here or named by ``config``, runs every problem's search in
-    Python through them (``generic_mapping_search``) instead of the compiled CMA-ES on the numba
-    model."""
+    about ten compiled calls instead of one and reports after each ({"done", "problems",
+    "evaluations", "seconds"}); every problem's search is its own, so the result is the same.
+    A ``cost_model`` (``naas.cost.model.CostModel``) or an ``optimizer`` (a registered name or
+    factory, ``naas.search.optimizer``), given here or named by ``config``, runs every problem's
+    search in Python through them (``generic_mapping_search``) instead of the compiled CMA-ES on
+    the numba model."""
     count = problems.problems if isinstance(problems, Targets) else len(problems)
     streams = rng.spawn(count) if isinstance(rng, np.random.Generator) else list(rng)
 
