@@ -7,10 +7,11 @@ or numba scalar or a torch tensor (then the rule runs elementwise over a batch).
 branch only on Python ints fixed by the caller (an operand index, a loop count), never on a
 value: ``naas.branchfree`` stands in for ``if``/``min``/``max``. They must also stay
 numba-compilable: no dicts, no objects, no exceptions. ``register_jitable`` leaves each one a
-plain Python function and lets numba compile it where a jitted caller uses it; those the
-mapping searches call per candidate with arrays are inlined there (``inline="always"``), as a
-call pays reference counts on every array it passes (a tenth of a search's time, BENCHMARKS.md
-section 9).
+plain Python function and lets numba compile it where a jitted caller uses it. Most of those
+the mapping searches call per candidate with arrays are inlined there (``inline="always"``), as
+a call pays reference counts on every array it passes (a tenth of a search's time,
+BENCHMARKS.md section 9); ``fill_count`` is not, as numba's inliner then warns about its loop
+variables at every compile.
 """
 
 from __future__ import annotations

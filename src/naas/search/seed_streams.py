@@ -62,13 +62,17 @@ def _mul_64x64(a, b):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _add_128(a_hi, a_lo, b_hi, b_lo):
+    """a + b, mod 2**128, as (high, low)."""
+    low = a_lo + b_lo
+    return a_hi + b_hi + (np.uint64(1) if low < a_lo else np.uint64(0)), low
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _pcg_step(state_hi, state_lo, inc_hi, inc_lo):
     """state * multiplier + inc, mod 2**128."""
     high, low = _mul_64x64(state_lo, _PCG_MULT_LO)
-    high = high + state_lo * _PCG_MULT_HI + state_hi * _PCG_MULT_LO
-    low_sum = low + inc_lo
-    carry = np.uint64(1) if low_sum < low else np.uint64(0)
-    return high + inc_hi + carry, low_sum
+    return _add_128(high + state_lo * _PCG_MULT_HI + state_hi * _PCG_MULT_LO, low, inc_hi, inc_lo)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -103,10 +107,10 @@ def _first_words(words, offsets, out):
         seq_lo = state[6] | (state[7] << np.uint64(32))
         inc_hi = (seq_hi << np.uint64(1)) | (seq_lo >> np.uint64(63))
         inc_lo = (seq_lo << np.uint64(1)) | np.uint64(1)
-        hi, lo = _pcg_step(np.uint64(0), np.uint64(0), inc_hi, inc_lo)
-        lo_sum = lo + init_lo
-        hi = hi + init_hi + (np.uint64(1) if lo_sum < lo else np.uint64(0))
-        hi, lo = _pcg_step(hi, lo_sum, inc_hi, inc_lo)
+        # seeding: a step from 0 (which leaves inc), plus the initial state, a step; then the
+        # step of the first draw
+        hi, lo = _add_128(inc_hi, inc_lo, init_hi, init_lo)
+        hi, lo = _pcg_step(hi, lo, inc_hi, inc_lo)
         hi, lo = _pcg_step(hi, lo, inc_hi, inc_lo)
         value = hi ^ lo
         rot = hi >> np.uint64(58)
